@@ -3,7 +3,7 @@
  * failures into it.
  * @module
  */
-import { OSError, ValueError, addBase, fromNodeError } from "./errors.js";
+import { OSError, ValueError, addBase, fromNodeError, type OSErrorOptions } from "./errors.js";
 
 /**
  * Python's `ssl.SSLError`: a failure of the TLS layer. `reason` is OpenSSL's
@@ -18,6 +18,11 @@ import { OSError, ValueError, addBase, fromNodeError } from "./errors.js";
 export class SSLError extends OSError {
   static {
     this.prototype.name = "SSLError";
+  }
+  constructor(errnoOrMessage?: number | string, strerrorText?: string, options?: OSErrorOptions) {
+    super(errnoOrMessage, strerrorText, options);
+    // Python's str() of an SSLError is its text alone, without "[Errno N]".
+    if (this.strerror !== null) this.message = this.strerror;
   }
   /** OpenSSL's library name, as Python's `library` (`SSL`). */
   library: string | null = null;
