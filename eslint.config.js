@@ -19,6 +19,7 @@ export default tseslint.config(
       "@typescript-eslint/naming-convention": "off",
       "@typescript-eslint/no-extraneous-class": "off",
       "no-constant-condition": ["error", { checkLoops: false }],
+      "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
       "no-control-regex": "off",
     },
   },

@@ -58,7 +58,7 @@ export async function opsPerSecondAsync(fn: () => Promise<unknown>, opsPerCall =
 }
 
 /** Times one run of `fn` and returns seconds. */
-export async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
+export async function seconds(fn: () => unknown): Promise<number> {
   const start = performance.now();
   await fn();
   return (performance.now() - start) / 1000;

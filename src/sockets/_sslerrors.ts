@@ -127,8 +127,9 @@ export function sslErrorFromNode(e: unknown, hostname?: string): Error {
   const code = (e as { code?: unknown }).code;
   if (typeof code === "string") {
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-      const host = (e as { host?: unknown }).host ?? hostname ?? "";
-      return verificationError(62, `Hostname mismatch, certificate is not valid for '${String(host)}'.`, e);
+      const reported = (e as { host?: unknown }).host;
+      const host = typeof reported === "string" ? reported : (hostname ?? "");
+      return verificationError(62, `Hostname mismatch, certificate is not valid for '${host}'.`, e);
     }
     const verify = VERIFY_ERRORS[code];
     if (verify !== undefined) return verificationError(verify[0], verify[1], e);

@@ -1,0 +1,254 @@
+/**
+ * One connected byte stream (a node:net or node:tls socket) with Python's
+ * receive semantics on top: bytes that arrive are queued until the program
+ * asks for them, up to a high-water mark past which the node socket is
+ * paused (back-pressure, never loss); `recv(n)` takes at most n bytes as soon
+ * as any are there; end of stream is an empty buffer; a write resolves when
+ * node has handed the bytes to the kernel.
+ * @module
+ */
+import type { Socket as NetSocket } from "node:net";
+import { BlockingIOError, BrokenPipeError, badFileDescriptor, errno, fromNodeError } from "./errors.js";
+import { Signal, waitFor } from "./_wait.js";
+
+/** Bytes queued unread before the node socket is paused. */
+export const RECV_HIGH_WATER_MARK = 1024 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/** How a failure of node's is turned into Python's error (TLS sockets map theirs). */
+export type ErrorMapper = (e: unknown) => Error;
+
+/** Python's receive and send semantics over one node stream socket. */
+export class StreamConnection {
+  readonly sock: NetSocket;
+  #chunks: Buffer[] = [];
+  #head = 0;
+  #size = 0;
+  #eof = false;
+  #error: Error | null = null;
+  #paused = false;
+  #readShut = false;
+  #writeShut = false;
+  #destroyed = false;
+  readonly #signal = new Signal();
+  readonly #mapError: ErrorMapper;
+
+  constructor(sock: NetSocket, mapError: ErrorMapper = fromNodeError) {
+    this.sock = sock;
+    this.#mapError = mapError;
+    sock.on("data", (chunk: Buffer) => {
+      if (this.#readShut) return;
+      this.#chunks.push(chunk);
+      this.#size += chunk.length;
+      if (this.#size >= RECV_HIGH_WATER_MARK && !this.#paused) {
+        this.#paused = true;
+        sock.pause();
+      }
+      this.#wake();
+    });
+    sock.on("end", () => {
+      this.#eof = true;
+      this.#wake();
+    });
+    sock.on("error", (e: Error) => {
+      this.#error ??= this.#mapError(e);
+      this.#wake();
+    });
+    sock.on("close", () => {
+      this.#eof = true;
+      this.#destroyed = true;
+      this.#wake();
+    });
+    if (sock.isPaused()) sock.resume();
+  }
+
+  /** Bytes received and not yet taken. */
+  get buffered(): number {
+    return this.#size;
+  }
+
+  /** Whether the peer ended its side (or the connection is gone) and every byte was taken. */
+  get atEnd(): boolean {
+    return this.#size === 0 && (this.#eof || this.#readShut);
+  }
+
+  #wake(): void {
+    this.#signal.notify();
+  }
+
+  /** Waits for any change: data, end, error. */
+  #changed(timeoutSec: number | null): Promise<void> {
+    return this.#signal.wait(timeoutSec);
+  }
+
+  /** Takes up to `n` queued bytes (n > 0, at least one queued), or peeks at them. */
+  #take(n: number, peek: boolean): Buffer {
+    const first = this.#chunks[this.#head]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (!peek) {
+        if (first.length === n) this.#shift();
+        else this.#chunks[this.#head] = first.subarray(n);
+      }
+    } else if (this.#chunks.length - this.#head === 1) {
+      out = first;
+      if (!peek) this.#shift();
+    } else {
+      const total = Math.min(n, this.#size);
+      out = Buffer.allocUnsafe(total);
+      let filled = 0;
+      let i = this.#head;
+      while (filled < total) {
+        const c = this.#chunks[i]!;
+        const want = total - filled;
+        if (c.length <= want) {
+          c.copy(out, filled);
+          filled += c.length;
+          i++;
+        } else {
+          c.copy(out, filled, 0, want);
+          if (!peek) this.#chunks[i] = c.subarray(want);
+          filled = total;
+        }
+      }
+      if (!peek) {
+        this.#head = i;
+        this.#compact();
+      }
+    }
+    if (!peek) {
+      this.#size -= out.length;
+      if (this.#paused && this.#size < RECV_HIGH_WATER_MARK / 2) {
+        this.#paused = false;
+        if (!this.#destroyed) this.sock.resume();
+      }
+    }
+    return out;
+  }
+
+  #shift(): void {
+    this.#chunks[this.#head] = EMPTY;
+    this.#head++;
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /**
+   * Python's `recv(n)`: at most `n` bytes as soon as any are there, an empty
+   * buffer at end of stream. `timeoutSec` 0 is non-blocking; `waitAll` keeps
+   * waiting until `n` bytes or the end (MSG_WAITALL); `peek` leaves them queued.
+   */
+  async recv(n: number, timeoutSec: number | null, waitAll = false, peek = false): Promise<Buffer> {
+    if (n === 0) return EMPTY;
+    for (;;) {
+      if (this.#size > 0 && (!waitAll || this.#size >= n || this.#eof || this.#error !== null)) {
+        return this.#take(n, peek);
+      }
+      if (this.#size === 0 && this.#error !== null) throw this.#error;
+      if (this.#eof || this.#readShut) return this.#size > 0 ? this.#take(n, peek) : EMPTY;
+      if (timeoutSec === 0) throw new BlockingIOError(errno.EAGAIN);
+      await this.#changed(timeoutSec);
+    }
+  }
+
+  /**
+   * Takes bytes up to and including the first `\n` (or `limit` bytes, or the
+   * rest at end of stream): the fast path of a binary file's `readline`.
+   */
+  async readline(limit: number, timeoutSec: number | null): Promise<Buffer> {
+    let scanned = 0;
+    for (;;) {
+      let seen = 0;
+      for (let i = this.#head; i < this.#chunks.length; i++) {
+        const c = this.#chunks[i]!;
+        if (seen + c.length > scanned) {
+          const from = Math.max(0, scanned - seen);
+          const at = c.indexOf(0x0a, from);
+          if (at >= 0) return this.#take(Math.min(seen + at + 1, limit), false);
+        }
+        seen += c.length;
+      }
+      scanned = seen;
+      if (this.#size >= limit) return this.#take(limit, false);
+      if (this.#size === 0 && this.#error !== null) throw this.#error;
+      if (this.#eof || this.#readShut || this.#error !== null) return this.#size > 0 ? this.#take(this.#size, false) : EMPTY;
+      if (timeoutSec === 0) throw new BlockingIOError(errno.EAGAIN);
+      await this.#changed(timeoutSec);
+    }
+  }
+
+  /** Python's `sendall`: resolves once node has handed every byte to the kernel. */
+  sendall(data: Uint8Array, timeoutSec: number | null): Promise<void> {
+    if (this.#writeShut) return Promise.reject(new BrokenPipeError(errno.EPIPE));
+    if (this.#destroyed) return Promise.reject(this.#error ?? badFileDescriptor());
+    if (data.length === 0) return Promise.resolve();
+    if (timeoutSec === 0 && this.sock.writableNeedDrain) {
+      return Promise.reject(new BlockingIOError(errno.EAGAIN));
+    }
+    return waitFor<undefined>(
+      timeoutSec === 0 ? null : timeoutSec,
+      (settle) => {
+        this.sock.write(data, (err) => {
+          if (err == null) settle.resolve(undefined);
+          else settle.reject(this.#error ?? this.#mapError(err));
+        });
+        return () => undefined;
+      },
+    );
+  }
+
+  /** Python's `shutdown`: `read` stops reception, `write` sends FIN. */
+  shutdown(read: boolean, write: boolean): void {
+    if (read) {
+      this.#readShut = true;
+      this.#chunks = [];
+      this.#head = 0;
+      this.#size = 0;
+      if (this.#paused) {
+        this.#paused = false;
+        this.sock.resume();
+      }
+      this.#wake();
+    }
+    if (write && !this.#writeShut) {
+      this.#writeShut = true;
+      this.sock.end();
+    }
+  }
+
+  /** Closes the connection: sends what is queued, then FIN, then frees the socket. */
+  close(): void {
+    if (this.#destroyed) return;
+    this.#wake();
+    const sock = this.sock;
+    if (sock.destroyed) return;
+    if (sock.writableLength === 0 || sock.connecting) {
+      sock.destroy();
+      return;
+    }
+    // Let node flush what it holds, then free the handle; a peer that never
+    // reads cannot keep it forever.
+    const timer = setTimeout(() => sock.destroy(), 10_000);
+    timer.unref();
+    sock.end(() => {
+      clearTimeout(timer);
+      sock.destroy();
+    });
+  }
+
+  /** Drops the connection at once (RST where the kernel sends one). */
+  abort(): void {
+    this.sock.resetAndDestroy();
+  }
+}
