@@ -308,6 +308,7 @@ export class Struct {
     const layout = this.#layout;
     let at = asOffset(offset);
     if (at < 0) {
+      if (at + layout.size > 0) throw new error(`not enough data to unpack ${layout.size} bytes at offset ${at}`);
       if (at + source.length < 0) throw new error(`offset ${at} out of range for ${source.length}-byte buffer`);
       at += source.length;
     }
