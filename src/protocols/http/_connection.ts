@@ -1,0 +1,516 @@
+/**
+ * Python's `HTTPConnection`/`HTTPSConnection`: the request state machine,
+ * Python's validation of methods, URLs and headers (before anything is sent),
+ * Python's automatic headers (Host, Accept-Encoding, Content-Length), over one
+ * keep-alive engine connection.
+ * @module
+ */
+import type { ConnectionOptions } from "node:tls";
+import { domainToASCII } from "node:url";
+import { ConnectionError, ValueError } from "../../sockets/errors.js";
+import { create_default_context, type SSLContext } from "../../sockets/ssl.js";
+import { CannotSendHeader, CannotSendRequest, InvalidURL, ResponseNotReady } from "./_errors.js";
+import { HTTPResponse, ResponseChannel } from "./_response.js";
+import { Engine, type EngineRequest, type Flow } from "./_undici.js";
+
+/** HTTP's default ports. */
+export const HTTP_PORT = 80;
+export const HTTPS_PORT = 443;
+
+const _CS_IDLE = "Idle";
+const _CS_REQ_STARTED = "Request-started";
+const _CS_REQ_SENT = "Request-sent";
+type State = typeof _CS_IDLE | typeof _CS_REQ_STARTED | typeof _CS_REQ_SENT;
+
+const METHODS_EXPECTING_BODY = new Set(["PATCH", "POST", "PUT"]);
+const DISALLOWED_URL_CHAR = /[\x00-\x20\x7f]/;
+const DISALLOWED_METHOD_CHAR = /[\x00-\x1f]/;
+// Python's _is_legal_header_name / _is_illegal_header_value (on latin-1 text).
+const LEGAL_HEADER_NAME = /^[^:\s][^:\r\n]*$/;
+const ILLEGAL_HEADER_VALUE = /\n(?![ \t])|\r(?![ \t\n])/;
+
+/** A request body: bytes, text (sent as latin-1, as Python), or an iterable of chunks (sent chunked). */
+export type RequestBody = Uint8Array | string | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+/** A header value as Python accepts it: text (latin-1), a number, or bytes. */
+export type HeaderValue = string | number | Uint8Array;
+
+/** Python's keyword arguments of `HTTPConnection`. */
+export interface HTTPConnectionOptions {
+  /** Seconds for connecting and for each wait on the server; `null`/omitted for none. */
+  timeout?: number | null;
+  /** `[host, port]` to send from (the host is honoured; undici chooses the port). */
+  source_address?: readonly [string, number] | null;
+  /** Python's send block size; kept for compatibility. @default 8192 */
+  blocksize?: number;
+}
+
+/** Python's keyword arguments of `HTTPSConnection`. */
+export interface HTTPSConnectionOptions extends HTTPConnectionOptions {
+  /** The `stdnet/ssl` context; `create_default_context()` (verifying) when omitted. */
+  context?: SSLContext | null;
+}
+
+function pyRepr(s: string): string {
+  return `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replace(/[\x00-\x1f\x7f]/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    if (c === "\t") return "\\t";
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  })}'`;
+}
+
+function latin1(value: string, what: string): string {
+  if (/[^\x00-\xff]/.test(value)) {
+    throw new ValueError(`'latin-1' codec can't encode characters in ${what} ${pyRepr(value)}`);
+  }
+  return value;
+}
+
+function encodeBody(body: string): Uint8Array {
+  if (/[^\x00-\xff]/.test(body)) {
+    throw new ValueError(`body (${pyRepr(body.slice(0, 30))}) is not valid Latin-1. Use body.encode('utf-8') if you want to send it encoded in UTF-8.`);
+  }
+  return Buffer.from(body, "latin1");
+}
+
+function isIterable(x: unknown): x is Iterable<unknown> | AsyncIterable<unknown> {
+  return typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
+}
+
+async function* chunksOf(body: Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  for await (const part of body) {
+    const bytes = typeof part === "string" ? encodeBody(part) : part;
+    if (bytes.length > 0) yield bytes;
+  }
+}
+
+function parsePort(text: string): number | null {
+  const t = text.trim().replaceAll("_", "");
+  if (!/^[+-]?\d+$/.test(t) || /^_|_$|__/.test(text.trim())) return null;
+  return Number.parseInt(t, 10);
+}
+
+function stripIPv6Zone(hostHeader: string): string {
+  // Python's _strip_ipv6_iface: "[fe80::1%eth0]" → "[fe80::1]".
+  const m = /^\[([^\]%]*)%[^\]]*\](.*)$/.exec(hostHeader);
+  return m === null ? hostHeader : `[${m[1]!}]${m[2]!}`;
+}
+
+function asciiHost(host: string): string {
+  if (/^[\x00-\x7f]*$/.test(host)) return host;
+  const idna = domainToASCII(host);
+  if (idna === "") throw new ValueError(`encoding with 'idna' codec failed: ${pyRepr(host)}`);
+  return idna;
+}
+
+/**
+ * Python's `HTTPConnection`: one keep-alive connection to one server, used
+ * for one request at a time. The calls that wait on the network return Promises.
+ *
+ * @example
+ * ```ts
+ * const conn = new HTTPConnection("localhost", 8080, { timeout: 10 });
+ * await conn.request("GET", "/status");
+ * const resp = await conn.getresponse();
+ * console.log(resp.status, (await resp.read()).toString());
+ * conn.close();
+ * ```
+ */
+export class HTTPConnection {
+  /** Python's class attribute: 80. */
+  static readonly default_port: number = HTTP_PORT;
+  /** `HTTP/1.1`: the only version spoken. */
+  readonly _http_vsn = 11;
+  readonly _http_vsn_str = "HTTP/1.1";
+  /** The host, without brackets for IPv6. */
+  readonly host: string;
+  readonly port: number;
+  /** Python's timeout in seconds, or `null`. */
+  timeout: number | null;
+  source_address: readonly [string, number] | null;
+  blocksize: number;
+  /** The level set by `set_debuglevel`; above 0, requests and replies are printed. */
+  debuglevel = 0;
+
+  #engine: Engine | null = null;
+  #state: State = _CS_IDLE;
+  #response: HTTPResponse | null = null;
+  #method = "GET";
+  #url = "/";
+  #headers: string[] = [];
+  #bodyParts: Uint8Array[] | null = null;
+  #expectedBodyBytes = 0;
+  #chunkedRequested = false;
+  #channel: ResponseChannel | null = null;
+  #dispatched = false;
+
+  constructor(host: string, port?: number | null, options: HTTPConnectionOptions = {}) {
+    this.timeout = options.timeout ?? null;
+    this.source_address = options.source_address ?? null;
+    this.blocksize = options.blocksize ?? 8192;
+    [this.host, this.port] = this._get_hostport(host, port ?? null);
+    const bad = DISALLOWED_URL_CHAR.exec(this.host);
+    if (bad !== null) throw new InvalidURL(`URL can't contain control characters. ${pyRepr(this.host)} (found at least ${pyRepr(bad[0])})`);
+  }
+
+  /** The port used when none is given: 80 here, 443 for HTTPS. */
+  get default_port(): number {
+    return (this.constructor as typeof HTTPConnection).default_port;
+  }
+
+  /** Python's `_get_hostport`: splits `host:port` and `[v6]:port`. */
+  _get_hostport(host: string, port: number | null): [string, number] {
+    if (port === null) {
+      const i = host.lastIndexOf(":");
+      const j = host.lastIndexOf("]");
+      if (i > j) {
+        const text = host.slice(i + 1);
+        const parsed = parsePort(text);
+        if (parsed !== null) port = parsed;
+        else if (text === "") port = this.default_port;
+        else throw new InvalidURL(`nonnumeric port: '${text}'`);
+        host = host.slice(0, i);
+      } else {
+        port = this.default_port;
+      }
+    }
+    if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+    return [host, port];
+  }
+
+  /**
+   * Python's `set_debuglevel`: above 0, print what is sent and received.
+   *
+   * @example
+   * ```ts
+   * conn.set_debuglevel(1);
+   * ```
+   */
+  set_debuglevel(level: number): void {
+    this.debuglevel = level;
+  }
+
+  /** The engine options of this connection (HTTPS adds TLS). */
+  protected _engineTLS(): { tls?: ConnectionOptions } {
+    return {};
+  }
+
+  /**
+   * Opens the connection now (Python's `connect`); otherwise the first request opens it.
+   *
+   * @example
+   * ```ts
+   * await conn.connect();
+   * ```
+   */
+  connect(): Promise<void> {
+    this.#engine ??= new Engine({ host: this.host, port: this.port, timeout: this.timeout, source_address: this.source_address, ...this._engineTLS() });
+    return Promise.resolve();
+  }
+
+  /**
+   * Closes the connection; a response being read through it stays readable
+   * only if it was handed off (`will_close`), as in Python.
+   *
+   * @example
+   * ```ts
+   * conn.close();
+   * ```
+   */
+  close(): void {
+    const state = this.#state;
+    this.#state = _CS_IDLE;
+    if (state === _CS_REQ_SENT && this.#channel !== null && this.#channel.head === null) this.#channel.flow?.abort();
+    this.#channel = null;
+    this.#bodyParts = null;
+    const engine = this.#engine;
+    this.#engine = null;
+    engine?.close();
+    const response = this.#response;
+    this.#response = null;
+    response?.close();
+  }
+
+  /** `await using conn = new HTTPConnection(…)` closes it, as Python's `with`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  /**
+   * Python's `putrequest`: starts a request line; adds `Host` and
+   * `Accept-Encoding: identity` unless skipped. Control characters in the
+   * method or URL throw `ValueError`/`InvalidURL` here, before anything is sent.
+   *
+   * @example
+   * ```ts
+   * conn.putrequest("POST", "/upload");
+   * ```
+   */
+  putrequest(method: string, url: string, skip_host = false, skip_accept_encoding = false): void {
+    if (this.#response !== null && this.#response.isclosed()) this.#response = null;
+    if (this.#state === _CS_IDLE) this.#state = _CS_REQ_STARTED;
+    else throw new CannotSendRequest(this.#state);
+    const badMethod = DISALLOWED_METHOD_CHAR.exec(method);
+    if (badMethod !== null) {
+      throw new ValueError(`method can't contain control characters. ${pyRepr(method)} (found at least ${pyRepr(badMethod[0])})`);
+    }
+    this.#method = method;
+    url = url || "/";
+    const badUrl = DISALLOWED_URL_CHAR.exec(url);
+    if (badUrl !== null) throw new InvalidURL(`URL can't contain control characters. ${pyRepr(url)} (found at least ${pyRepr(badUrl[0])})`);
+    const nonAscii = /[^\x00-\x7f]/.exec(`${method} ${url}`);
+    if (nonAscii !== null) {
+      throw new ValueError(`'ascii' codec can't encode character ${pyRepr(nonAscii[0])}: ordinal not in range(128)`);
+    }
+    this.#url = url;
+    this.#headers = [];
+    this.#bodyParts = null;
+    this.#expectedBodyBytes = 0;
+    this.#chunkedRequested = false;
+    this.#dispatched = false;
+    this.#channel = null;
+    if (!skip_host) {
+      let netloc = "";
+      if (url.startsWith("http")) {
+        const m = /^[A-Za-z][A-Za-z0-9+\-.]*:\/\/([^/?#]*)/.exec(url);
+        netloc = m?.[1] ?? "";
+      }
+      if (netloc) {
+        this.putheader("Host", stripIPv6Zone(asciiHost(netloc)));
+      } else {
+        let host = asciiHost(this.host);
+        if (host.includes(":")) host = stripIPv6Zone(`[${host}]`);
+        this.putheader("Host", this.port === this.default_port ? host : `${host}:${this.port}`);
+      }
+    }
+    if (!skip_accept_encoding) this.putheader("Accept-Encoding", "identity");
+  }
+
+  /**
+   * Python's `putheader`: one header with one or more values (joined by
+   * `\r\n\t`). An illegal name or a value that would split the request
+   * throws `ValueError`.
+   *
+   * @example
+   * ```ts
+   * conn.putheader("Content-Type", "application/json");
+   * ```
+   */
+  putheader(header: string, ...values: HeaderValue[]): void {
+    if (this.#state !== _CS_REQ_STARTED) throw new CannotSendHeader();
+    const name = latin1(header, "header name");
+    if (/[^\x00-\x7f]/.test(name) || !LEGAL_HEADER_NAME.test(name)) throw new ValueError(`Invalid header name ${pyRepr(header)}`);
+    const texts = values.map((v) => {
+      const text = typeof v === "number" ? String(v) : typeof v === "string" ? latin1(v, "header value") : Buffer.from(v).toString("latin1");
+      if (ILLEGAL_HEADER_VALUE.test(text)) throw new ValueError(`Invalid header value ${pyRepr(text)}`);
+      return text;
+    });
+    const value = texts.join("\r\n\t");
+    const lower = name.toLowerCase();
+    if (lower === "transfer-encoding") {
+      // undici writes the chunked framing itself; the header comes with it.
+      if (value.trim().toLowerCase() !== "chunked") throw new ValueError(`Unsupported Transfer-Encoding ${pyRepr(value)}: only chunked is sent`);
+      this.#chunkedRequested = true;
+      return;
+    }
+    if (lower === "content-length") this.#expectedBodyBytes = Number.parseInt(value, 10) || 0;
+    // undici refuses obs-fold; a recipient reads CRLF+WS as one space (RFC 9112 5.2).
+    this.#headers.push(name, value.replace(/\r?\n[ \t]+/g, " "));
+    if (this.debuglevel > 0) console.log(`header: ${name}: ${value}`);
+  }
+
+  /**
+   * Python's `endheaders`: ends the headers and sends the request, with
+   * `message_body` if given. Without a body but with a Content-Length, the
+   * request goes out once `send()` has supplied that many bytes (or at `getresponse()`).
+   *
+   * @example
+   * ```ts
+   * await conn.endheaders(Buffer.from("payload"));
+   * ```
+   */
+  async endheaders(message_body?: RequestBody | null, options: { encode_chunked?: boolean } = {}): Promise<void> {
+    if (this.#state === _CS_REQ_STARTED) this.#state = _CS_REQ_SENT;
+    else throw new CannotSendHeader();
+    if (options.encode_chunked === true) this.#chunkedRequested = true;
+    if (message_body !== undefined && message_body !== null) {
+      await this.#dispatch(typeof message_body === "string" ? encodeBody(message_body) : message_body);
+    } else if (this.#expectedBodyBytes > 0 || this.#chunkedRequested) {
+      this.#bodyParts = [];
+    } else {
+      await this.#dispatch(null);
+    }
+  }
+
+  /**
+   * Python's `send`: body bytes after `endheaders()`.
+   *
+   * @example
+   * ```ts
+   * conn.putrequest("PUT", "/f"); conn.putheader("Content-Length", 5); await conn.endheaders();
+   * await conn.send(Buffer.from("hello"));
+   * ```
+   */
+  async send(data: Uint8Array | string): Promise<void> {
+    const bytes = typeof data === "string" ? encodeBody(data) : data;
+    if (this.#bodyParts === null || this.#dispatched) {
+      throw new CannotSendRequest(`Cannot send body: ${this.#dispatched ? "the request has been sent" : "no request is waiting for a body"}`);
+    }
+    this.#bodyParts.push(Uint8Array.from(bytes));
+    const total = this.#bodyParts.reduce((n, p) => n + p.length, 0);
+    if (!this.#chunkedRequested && total >= this.#expectedBodyBytes) await this.#flushBody();
+  }
+
+  async #flushBody(): Promise<void> {
+    const parts = this.#bodyParts ?? [];
+    this.#bodyParts = null;
+    await this.#dispatch(this.#chunkedRequested ? parts : Buffer.concat(parts));
+  }
+
+  async #dispatch(body: Uint8Array | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string> | null): Promise<void> {
+    this.#dispatched = true;
+    let engineBody: EngineRequest["body"] = null;
+    if (body instanceof Uint8Array) {
+      engineBody = this.#chunkedRequested ? chunksOf([body]) : body;
+    } else if (body !== null && isIterable(body)) {
+      engineBody = chunksOf(body as Iterable<Uint8Array | string>);
+    }
+    if (this.debuglevel > 0) console.log(`send: ${this.#method} ${this.#url} ${this._http_vsn_str}`);
+    this.#engine ??= new Engine({ host: this.host, port: this.port, timeout: this.timeout, source_address: this.source_address, ...this._engineTLS() });
+    const channel = new ResponseChannel(this.debuglevel);
+    let flow: Flow;
+    try {
+      flow = this.#engine.dispatch({ method: this.#method, path: this.#url, headers: this.#headers, body: engineBody }, channel);
+    } catch (e) {
+      // Refused before anything was written: the connection stays usable.
+      this.#state = _CS_IDLE;
+      throw e;
+    }
+    channel.flow = flow;
+    this.#channel = channel;
+    // Python's request() returns once the request is written; with an unread
+    // earlier response the engine queues it, and waiting would deadlock.
+    if (this.#response !== null) return;
+    while (!channel.isStarted && channel.error === null) await channel.wait();
+    if (channel.error !== null && channel.head === null) {
+      if (channel.error instanceof ConnectionError) this.#dropEngine();
+      throw channel.error;
+    }
+  }
+
+  #dropEngine(): void {
+    const engine = this.#engine;
+    this.#engine = null;
+    engine?.destroy();
+  }
+
+  /**
+   * Python's `request`: sends a whole request. Python's automatic headers:
+   * `Host`, `Accept-Encoding: identity`, and `Content-Length` for a known-size
+   * body (or for an empty POST/PUT/PATCH); an iterable body goes chunked.
+   * Resolves once the request is being written (connection errors reject here).
+   *
+   * @example
+   * ```ts
+   * await conn.request("POST", "/api", JSON.stringify({ a: 1 }), { "Content-Type": "application/json" });
+   * ```
+   */
+  async request(
+    method: string,
+    url: string,
+    body: RequestBody | null = null,
+    headers: Readonly<Record<string, HeaderValue>> | Iterable<readonly [string, HeaderValue]> = {},
+    options: { encode_chunked?: boolean } = {},
+  ): Promise<void> {
+    const entries: (readonly [string, HeaderValue])[] = isIterable(headers)
+      ? [...(headers)]
+      : Object.entries(headers);
+    const names = new Set(entries.map(([k]) => k.toLowerCase()));
+    this.putrequest(method, url, names.has("host"), names.has("accept-encoding"));
+    let encode_chunked = options.encode_chunked ?? false;
+    if (!names.has("content-length")) {
+      if (!names.has("transfer-encoding")) {
+        encode_chunked = false;
+        const length = HTTPConnection._get_content_length(body, method);
+        if (length === null) {
+          if (body !== null) {
+            encode_chunked = true;
+            this.putheader("Transfer-Encoding", "chunked");
+          }
+        } else {
+          this.putheader("Content-Length", String(length));
+        }
+      }
+    } else {
+      encode_chunked = false;
+    }
+    for (const [k, v] of entries) this.putheader(k, v);
+    const payload = typeof body === "string" ? encodeBody(body) : body;
+    if (this.#state === _CS_REQ_STARTED) this.#state = _CS_REQ_SENT;
+    else throw new CannotSendHeader();
+    if (encode_chunked) this.#chunkedRequested = true;
+    await this.#dispatch(payload);
+  }
+
+  /** Python's `_get_content_length`: the Content-Length Python would send, or `null`. */
+  static _get_content_length(body: RequestBody | null, method: string): number | null {
+    if (body === null) return METHODS_EXPECTING_BODY.has(method.toUpperCase()) ? 0 : null;
+    if (body instanceof Uint8Array) return body.length;
+    if (typeof body === "string") return body.length;
+    return null;
+  }
+
+  /**
+   * Python's `getresponse`: waits for the status line and headers of the
+   * response to the request sent. `ResponseNotReady` if no request was sent
+   * or the previous response is still unread.
+   *
+   * @example
+   * ```ts
+   * const resp = await conn.getresponse();
+   * ```
+   */
+  async getresponse(): Promise<HTTPResponse> {
+    if (this.#response !== null && this.#response.isclosed()) this.#response = null;
+    if (this.#state !== _CS_REQ_SENT || this.#response !== null) throw new ResponseNotReady(this.#state);
+    if (!this.#dispatched) await this.#flushBody();
+    const channel = this.#channel!;
+    while (channel.head === null && channel.error === null) await channel.wait();
+    if (channel.head === null) {
+      this.close();
+      throw channel.error!;
+    }
+    this.#state = _CS_IDLE;
+    const response = new HTTPResponse(channel, this.#method);
+    if (response.will_close) this.close();
+    else this.#response = response;
+    return response;
+  }
+}
+
+/**
+ * Python's `HTTPSConnection`: `HTTPConnection` over TLS with a `stdnet/ssl`
+ * context; certificates and host names are verified by default.
+ *
+ * @example
+ * ```ts
+ * const conn = new HTTPSConnection("example.org", undefined, { context: create_default_context(), timeout: 10 });
+ * await conn.request("GET", "/");
+ * console.log((await conn.getresponse()).status);
+ * ```
+ */
+export class HTTPSConnection extends HTTPConnection {
+  static override readonly default_port: number = HTTPS_PORT;
+  /** The TLS context in use. */
+  readonly _context: SSLContext;
+
+  constructor(host: string, port?: number | null, options: HTTPSConnectionOptions = {}) {
+    super(host, port, options);
+    this._context = options.context ?? create_default_context();
+  }
+
+  protected override _engineTLS(): { tls?: ConnectionOptions } {
+    return { tls: this._context.tlsClientOptions(this.host) };
+  }
+}

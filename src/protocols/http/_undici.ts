@@ -1,0 +1,217 @@
+/**
+ * The one file of stdnet that imports undici: an HTTP/1.1 connection (one
+ * undici `Client`, keep-alive, one request at a time) with Python's timeout
+ * applied to every undici timeout, and the table from undici's errors to
+ * Python's. Everything else in stdnet speaks to it through `Engine`.
+ * @module
+ */
+import type { ConnectionOptions } from "node:tls";
+import { Client, errors as undiciErrors, type Dispatcher } from "undici";
+import { OSError, ValueError, fromNodeError, timedOut } from "../../sockets/errors.js";
+import { sslErrorFromNode } from "../../sockets/ssl.js";
+import { BadStatusLine, HTTPException, LineTooLong, RemoteDisconnected, _MAXLINE } from "./_errors.js";
+
+/** How to reach the server; timeouts in Python's seconds (`null`: wait forever). */
+export interface EngineOptions {
+  host: string;
+  port: number;
+  /** The node:tls options for HTTPS (from `SSLContext.tlsClientOptions`), or undefined for plain HTTP. */
+  tls?: ConnectionOptions;
+  /** Python's socket timeout in seconds, per connect and per read; `null` for none. */
+  timeout: number | null;
+  /** Python's `source_address`: `[host, port]` to bind the client side to. */
+  source_address?: readonly [string, number] | null;
+}
+
+/** One request as the engine sends it. */
+export interface EngineRequest {
+  method: string;
+  path: string;
+  /** Flat `[name, value, name, value, …]`, in the order they go on the wire. */
+  headers: string[];
+  body: Uint8Array | AsyncIterable<Uint8Array> | null;
+}
+
+/** Where the engine reports a request's life: each method is called at most once except `data`. */
+export interface ResponseSink {
+  /** The request was handed a connected socket and is being written. */
+  started(): void;
+  /** The status line and headers arrived; `raw` alternates names and values (latin-1 text). */
+  onHead(status: number, reason: string, raw: string[]): void;
+  /** A piece of the body; return false to ask for a pause (see `Flow`). */
+  data(chunk: Buffer): boolean;
+  /** The body ended normally. */
+  end(): void;
+  /** The request failed; `error` is already Python's (see `pythonError`). */
+  fail(error: Error, afterHead: boolean): void;
+}
+
+/** Pause/resume/abort of one in-flight response. */
+export interface Flow {
+  pause(): void;
+  resume(): void;
+  abort(): void;
+}
+
+const SECONDS_TO_MS = 1000;
+
+function timeoutMs(timeout: number | null): number {
+  // undici reads 0 as "no timeout", which is Python's None.
+  if (timeout === null) return 0;
+  return Math.max(1, Math.round(timeout * SECONDS_TO_MS));
+}
+
+/** What a failure means to Python, knowing whether the response head had arrived. */
+export function pythonError(e: unknown, isTLS: boolean, host: string, afterHead: boolean): Error {
+  if (!(e instanceof Error)) return new OSError(String(e));
+  const code = (e as { code?: unknown }).code;
+  switch (code) {
+    case "UND_ERR_CONNECT_TIMEOUT":
+    case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT": {
+      const t = timedOut();
+      (t as { cause?: unknown }).cause = e;
+      return t;
+    }
+    case "UND_ERR_HEADERS_OVERFLOW":
+    case "HPE_HEADER_OVERFLOW":
+      return new LineTooLong("header line", { cause: e });
+    case "UND_ERR_SOCKET":
+    case "UND_ERR_RES_CONTENT_LENGTH_MISMATCH":
+      if (!afterHead) {
+        const r = new RemoteDisconnected("Remote end closed connection without response", undefined, { cause: e });
+        return r;
+      }
+      return new HTTPException("connection closed before the end of the body", { cause: e });
+    case "UND_ERR_INVALID_ARG":
+    case "UND_ERR_NOT_SUPPORTED":
+    case "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH":
+      return new ValueError(e.message, { cause: e });
+    case "UND_ERR_ABORTED":
+    case "UND_ERR_ABORT":
+    case "UND_ERR_DESTROYED":
+    case "UND_ERR_CLOSED":
+      return new OSError(9, undefined, { cause: e });
+    case "HPE_INVALID_CONSTANT":
+    case "HPE_INVALID_VERSION":
+    case "HPE_INVALID_STATUS":
+    case "HPE_CR_EXPECTED":
+    case "HPE_LF_EXPECTED":
+      return afterHead ? new HTTPException(e.message, { cause: e }) : new BadStatusLine(e.message, { cause: e });
+    default:
+      break;
+  }
+  if (e instanceof undiciErrors.HTTPParserError) return new HTTPException(e.message, { cause: e });
+  if (e instanceof undiciErrors.UndiciError) return new HTTPException(e.message, { cause: e });
+  return isTLS ? sslErrorFromNode(e, host) : fromNodeError(e);
+}
+
+/** An undici `Client` for one origin, with every timeout set from Python's. */
+export class Engine {
+  readonly #client: Client;
+  readonly #isTLS: boolean;
+  readonly #host: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: EngineOptions) {
+    const ms = timeoutMs(options.timeout);
+    this.#timeoutMs = ms;
+    this.#isTLS = options.tls !== undefined;
+    this.#host = options.host;
+    const hostPart = options.host.includes(":") ? `[${options.host}]` : options.host;
+    const origin = `${this.#isTLS ? "https" : "http"}://${hostPart}:${options.port}`;
+    const clientOptions: Client.Options = {
+      connectTimeout: ms,
+      headersTimeout: ms,
+      bodyTimeout: ms,
+      // Python keeps an idle connection until the server closes it.
+      keepAliveTimeout: 600_000,
+      keepAliveMaxTimeout: 600_000,
+      keepAliveTimeoutThreshold: 0,
+      // Python's per-line limit, applied to the whole head.
+      maxHeaderSize: _MAXLINE,
+      pipelining: 1,
+      strictContentLength: true,
+    };
+    if (options.tls !== undefined) clientOptions.connect = { ...options.tls, timeout: ms };
+    const source = options.source_address;
+    if (source != null && source[0] !== "") clientOptions.localAddress = source[0];
+    this.#client = new Client(origin, clientOptions);
+  }
+
+  /** Sends one request; the sink hears about it, the returned Flow controls its body. */
+  dispatch(request: EngineRequest, sink: ResponseSink): Flow {
+    let controller: Dispatcher.DispatchController | null = null;
+    let pending: "pause" | "resume" | null = null;
+    let afterHead = false;
+    let aborted = false;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: (c) => {
+        controller = c;
+        if (aborted) {
+          c.abort(new undiciErrors.RequestAbortedError());
+          return;
+        }
+        if (pending === "pause") c.pause();
+        sink.started();
+      },
+      onResponseStart: (c, status, _headers, statusMessage) => {
+        controller = c;
+        afterHead = true;
+        const raw = (c.rawHeaders ?? []) as (Buffer | string)[];
+        const text: string[] = new Array<string>(raw.length);
+        for (let i = 0; i < raw.length; i++) {
+          const v = raw[i]!;
+          text[i] = typeof v === "string" ? v : v.toString("latin1");
+        }
+        sink.onHead(status, statusMessage ?? "", text);
+      },
+      onResponseData: (c, chunk) => {
+        if (!sink.data(chunk)) c.pause();
+      },
+      onResponseEnd: () => {
+        sink.end();
+      },
+      onResponseError: (_c, err) => {
+        sink.fail(pythonError(err, this.#isTLS, this.#host, afterHead), afterHead);
+      },
+    };
+    const opts: Dispatcher.DispatchOptions = {
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      body: request.body as Dispatcher.DispatchOptions["body"],
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    };
+    try {
+      this.#client.dispatch(opts, handler);
+    } catch (e) {
+      throw pythonError(e, this.#isTLS, this.#host, false);
+    }
+    return {
+      pause: () => {
+        if (controller === null) pending = "pause";
+        else controller.pause();
+      },
+      resume: () => {
+        if (controller === null) pending = "resume";
+        else controller.resume();
+      },
+      abort: () => {
+        aborted = true;
+        if (controller !== null && !controller.aborted) controller.abort(new undiciErrors.RequestAbortedError());
+      },
+    };
+  }
+
+  /** Closes once in-flight requests finish (a response still being read stays readable). */
+  close(): void {
+    this.#client.close().catch(() => undefined);
+  }
+
+  /** Closes now, failing anything in flight. */
+  destroy(): void {
+    this.#client.destroy().catch(() => undefined);
+  }
+}
