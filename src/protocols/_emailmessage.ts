@@ -1,0 +1,618 @@
+/**
+ * The message model of `stdnet/email`: Python's `email.message.MIMEPart`
+ * and `EmailMessage` (default policy) for building mail to send — ordered
+ * headers with several values per name, text/bytes content, and the
+ * multipart tree that `add_alternative`/`add_attachment` grow. Turning it
+ * into bytes is nodemailer's mail-composer's job (`_emailcompose.ts`).
+ * @module
+ */
+import { PyTypeError, ValueError } from "../sockets/errors.js";
+import { composeMessage, type ComposeNode } from "./_emailcompose.js";
+
+/** Headers that the default policy allows once per message (Python's `max_count` of 1). */
+const UNIQUE_HEADERS: ReadonlySet<string> = new Set([
+  "to", "from", "cc", "bcc", "subject", "date", "message-id", "sender", "reply-to",
+  "mime-version", "content-type", "content-transfer-encoding", "content-disposition",
+  "orig-date",
+]);
+
+/** Python's `email.charset.ALIASES` for the charsets this module can encode. */
+const CHARSETS: Readonly<Record<string, { name: string; encoding: BufferEncoding }>> = {
+  "utf-8": { name: "utf-8", encoding: "utf8" },
+  utf8: { name: "utf-8", encoding: "utf8" },
+  "us-ascii": { name: "us-ascii", encoding: "latin1" },
+  ascii: { name: "us-ascii", encoding: "latin1" },
+  "iso-8859-1": { name: "iso-8859-1", encoding: "latin1" },
+  "latin-1": { name: "iso-8859-1", encoding: "latin1" },
+  latin_1: { name: "iso-8859-1", encoding: "latin1" },
+  latin1: { name: "iso-8859-1", encoding: "latin1" },
+};
+
+/** Python's default `policy.max_line_length`. */
+const MAX_LINE_LENGTH = 78;
+
+/** Keyword arguments shared by `set_content`, `add_alternative` and `add_attachment`. */
+export interface ContentOptions {
+  /** Content-Transfer-Encoding to record; for text chosen as Python does when absent. */
+  cte?: string | null;
+  /** Content-Disposition, e.g. "inline" or "attachment" (the latter when a filename is given). */
+  disposition?: string | null;
+  /** The `filename` parameter of Content-Disposition. */
+  filename?: string | null;
+  /** A Content-ID header. */
+  cid?: string | null;
+  /** Extra Content-Type parameters. */
+  params?: Record<string, string> | null;
+  /** Extra headers, as "Name: value" lines. */
+  headers?: readonly string[] | null;
+}
+
+/** Keyword arguments of text content. */
+export interface TextContentOptions extends ContentOptions {
+  /** The text subtype. @default "plain" */
+  subtype?: string;
+  /** The charset to encode with: utf-8, us-ascii or iso-8859-1. @default "utf-8" */
+  charset?: string;
+}
+
+/** `as_bytes`/`as_string` options: Python's `policy=…clone(linesep=…)`. */
+export interface FlattenOptions {
+  /** Line ending of the output. @default "\n" (Python's default policy) */
+  linesep?: "\n" | "\r\n";
+}
+
+type Payload =
+  | { kind: "text"; text: string; bytes: Buffer; charset: string }
+  | { kind: "bytes"; bytes: Buffer }
+  | { kind: "multipart"; parts: MIMEPart[] }
+  | null;
+
+function checkHeaderName(name: string): void {
+  if (typeof name !== "string") throw new PyTypeError("header name must be a str");
+   
+  if (name === "" || /[^\x21-\x39\x3b-\x7e]/.test(name)) {
+    throw new ValueError(`Invalid header name ${JSON.stringify(name)}: a header name is printable ASCII without ':'`);
+  }
+}
+
+function checkHeaderValue(value: string): void {
+  if (typeof value !== "string") throw new PyTypeError("header value must be a str");
+  if (/[\r\n]/.test(value)) throw new ValueError("Header values may not contain linefeed or carriage return characters");
+}
+
+/** Python's `bytes.splitlines()` over text: lines without their endings. */
+function splitlines(text: string): string[] {
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/** A parameter as Python writes it: `name="value"`. */
+function formatParam(name: string, value: string): string {
+  return `${name}="${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * Python's `email.message.MIMEPart`: a part with headers and content, which
+ * an `EmailMessage` is made of.
+ *
+ * @example
+ * ```ts
+ * const part = new MIMEPart();
+ * part.set_content("hello");
+ * part.get_content_type(); // "text/plain"
+ * ```
+ */
+export class MIMEPart {
+  #headers: [string, string][] = [];
+  #payload: Payload = null;
+
+  /**
+   * Appends a header, as Python's `msg[name] = value` (which never replaces).
+   * Rejects CR/LF in the value or a malformed name with `ValueError`, and a
+   * second value for a header allowed once (Subject, To, …).
+   *
+   * @example
+   * ```ts
+   * msg.set("Subject", "Hello");
+   * msg.set("Received", "from a"); msg.set("Received", "from b"); // several values
+   * ```
+   */
+  set(name: string, value: string): void {
+    checkHeaderName(name);
+    checkHeaderValue(value);
+    const lower = name.toLowerCase();
+    if (UNIQUE_HEADERS.has(lower) && this.#headers.some(([k]) => k.toLowerCase() === lower)) {
+      const shown = name.charAt(0).toUpperCase() + name.slice(1);
+      throw new ValueError(`There may be at most 1 ${shown} headers in a message`);
+    }
+    this.#headers.push([name, value]);
+  }
+
+  /**
+   * The first value of a header, or `failobj` (null) — Python's `msg[name]`/`msg.get(name)`.
+   *
+   * @example
+   * ```ts
+   * msg.get("Subject"); // "Hello"
+   * ```
+   */
+  get(name: string, failobj: string | null = null): string | null {
+    const lower = name.toLowerCase();
+    for (const [k, v] of this.#headers) if (k.toLowerCase() === lower) return v;
+    return failobj;
+  }
+
+  /**
+   * Every value of a header in order, or `failobj` (null) when there is none.
+   *
+   * @example
+   * ```ts
+   * msg.get_all("Received"); // ["from a", "from b"]
+   * ```
+   */
+  get_all(name: string, failobj: string[] | null = null): string[] | null {
+    const lower = name.toLowerCase();
+    const values = this.#headers.filter(([k]) => k.toLowerCase() === lower).map(([, v]) => v);
+    return values.length > 0 ? values : failobj;
+  }
+
+  /**
+   * Deletes every value of a header (Python's `del msg[name]`); no error if absent.
+   *
+   * @example
+   * ```ts
+   * msg.del("Bcc");
+   * ```
+   */
+  del(name: string): void {
+    const lower = name.toLowerCase();
+    this.#headers = this.#headers.filter(([k]) => k.toLowerCase() !== lower);
+  }
+
+  /**
+   * Whether the header is present (Python's `name in msg`).
+   *
+   * @example
+   * ```ts
+   * msg.has("To"); // true
+   * ```
+   */
+  has(name: string): boolean {
+    return this.get(name) !== null;
+  }
+
+  /**
+   * Replaces the first value of a header in place; `KeyError`-like `ValueError` if absent.
+   *
+   * @example
+   * ```ts
+   * msg.replace_header("Subject", "Re: Hello");
+   * ```
+   */
+  replace_header(name: string, value: string): void {
+    checkHeaderValue(value);
+    const lower = name.toLowerCase();
+    const i = this.#headers.findIndex(([k]) => k.toLowerCase() === lower);
+    if (i < 0) throw new ValueError(`KeyError: ${JSON.stringify(name)}`);
+    this.#headers[i] = [this.#headers[i]?.[0] ?? name, value];
+  }
+
+  /**
+   * Appends a header with parameters: `add_header("Content-Disposition", "attachment", {filename: "a.txt"})`.
+   *
+   * @example
+   * ```ts
+   * msg.add_header("X-Tag", "v", { key: "val" }); // X-Tag: v; key="val"
+   * ```
+   */
+  add_header(name: string, value: string, params: Record<string, string | null> = {}): void {
+    const parts = [value];
+    for (const [k, v] of Object.entries(params)) parts.push(v === null ? k.replaceAll("_", "-") : formatParam(k.replaceAll("_", "-"), v));
+    this.set(name, parts.join("; "));
+  }
+
+  /**
+   * Header names in order, repeats included.
+   *
+   * @example
+   * ```ts
+   * msg.keys(); // ["From", "To", "Subject", ...]
+   * ```
+   */
+  keys(): string[] {
+    return this.#headers.map(([k]) => k);
+  }
+
+  /**
+   * Header values in order.
+   *
+   * @example
+   * ```ts
+   * msg.values();
+   * ```
+   */
+  values(): string[] {
+    return this.#headers.map(([, v]) => v);
+  }
+
+  /**
+   * `[name, value]` pairs in order.
+   *
+   * @example
+   * ```ts
+   * for (const [k, v] of msg.items()) console.log(k, v);
+   * ```
+   */
+  items(): [string, string][] {
+    return this.#headers.map(([k, v]) => [k, v]);
+  }
+
+  /**
+   * The content type, lower case: from Content-Type, "text/plain" when absent or malformed.
+   *
+   * @example
+   * ```ts
+   * msg.get_content_type(); // "multipart/mixed"
+   * ```
+   */
+  get_content_type(): string {
+    const value = this.get("Content-Type");
+    if (value === null) return "text/plain";
+    const ctype = (value.split(";")[0] ?? "").trim().toLowerCase();
+    return ctype.split("/").length === 2 ? ctype : "text/plain";
+  }
+
+  /**
+   * The part of the content type before "/".
+   *
+   * @example
+   * ```ts
+   * msg.get_content_maintype(); // "text"
+   * ```
+   */
+  get_content_maintype(): string {
+    return this.get_content_type().split("/")[0] ?? "text";
+  }
+
+  /**
+   * The part of the content type after "/".
+   *
+   * @example
+   * ```ts
+   * msg.get_content_subtype(); // "plain"
+   * ```
+   */
+  get_content_subtype(): string {
+    return this.get_content_type().split("/")[1] ?? "plain";
+  }
+
+  /**
+   * Whether the content is a list of parts.
+   *
+   * @example
+   * ```ts
+   * msg.is_multipart(); // false until add_alternative/add_attachment
+   * ```
+   */
+  is_multipart(): boolean {
+    return this.#payload?.kind === "multipart";
+  }
+
+  /**
+   * The subparts of a multipart (an empty list otherwise).
+   *
+   * @example
+   * ```ts
+   * for (const part of msg.iter_parts()) console.log(part.get_content_type());
+   * ```
+   */
+  iter_parts(): MIMEPart[] {
+    return this.#payload?.kind === "multipart" ? [...this.#payload.parts] : [];
+  }
+
+  /**
+   * The content: text as a string (with its trailing newline, as Python), bytes as a Buffer.
+   *
+   * @example
+   * ```ts
+   * msg.get_content(); // "Hello\n"
+   * ```
+   */
+  get_content(): string | Buffer {
+    const p = this.#payload;
+    if (p === null) return "";
+    if (p.kind === "multipart") throw new PyTypeError("get_content not valid on multipart");
+    return p.kind === "text" ? p.text : Buffer.from(p.bytes);
+  }
+
+  /**
+   * Removes the content and every Content-* header.
+   *
+   * @example
+   * ```ts
+   * msg.clear_content();
+   * ```
+   */
+  clear_content(): void {
+    this.#headers = this.#headers.filter(([k]) => !k.toLowerCase().startsWith("content-"));
+    this.#payload = null;
+  }
+
+  /**
+   * Sets the content: `set_content(text, {subtype, charset, …})` for text,
+   * `set_content(bytes, maintype, subtype, {…})` for bytes — Python's raw_data_manager.
+   *
+   * @example
+   * ```ts
+   * msg.set_content("Hello");
+   * msg.set_content(pdfBytes, "application", "pdf", { filename: "a.pdf" });
+   * ```
+   */
+  set_content(text: string, options?: TextContentOptions): void;
+  set_content(data: Uint8Array, maintype: string, subtype: string, options?: ContentOptions): void;
+  set_content(content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
+    if (this.get_content_maintype() === "multipart") throw new PyTypeError("set_content not valid on multipart");
+    if (typeof content === "string") {
+      const options = (typeof a === "object" ? a : undefined) ?? {};
+      this.#validate(options);
+      this.clear_content();
+      this.#setText(content, options);
+    } else if (content instanceof Uint8Array) {
+      if (typeof a !== "string" || typeof b !== "string") throw new PyTypeError("set_content() of bytes needs maintype and subtype");
+      const options = c ?? {};
+      this.#validate(options);
+      if (a === "text") throw new PyTypeError("set_content() of bytes cannot use maintype 'text': pass the text as a string");
+      this.clear_content();
+      this.#setBytes(content, a, b, options);
+    } else {
+      throw new PyTypeError(`set_content() cannot handle ${typeof content}`);
+    }
+  }
+
+  /** Checks every header a set_content would write, so that a bad one leaves the part untouched. */
+  #validate(options: ContentOptions): void {
+    for (const v of [options.cte, options.disposition, options.filename, options.cid, ...Object.values(options.params ?? {})]) {
+      if (typeof v === "string") checkHeaderValue(v);
+    }
+    for (const h of options.headers ?? []) {
+      const i = h.indexOf(":");
+      if (i <= 0) throw new ValueError(`Invalid header: ${h}`);
+      checkHeaderName(h.slice(0, i));
+      checkHeaderValue(h.slice(i + 1));
+    }
+  }
+
+  #prepare(maintype: string, subtype: string, headers: readonly string[] | null | undefined): void {
+    this.set("Content-Type", `${maintype}/${subtype}`);
+    for (const h of headers ?? []) {
+      const i = h.indexOf(":");
+      this.set(h.slice(0, i).trim(), h.slice(i + 1).trim());
+    }
+  }
+
+  #finalize(options: ContentOptions): void {
+    let disposition = options.disposition ?? null;
+    const filename = options.filename ?? null;
+    if (disposition === null && filename !== null) disposition = "attachment";
+    if (disposition !== null) {
+      this.set("Content-Disposition", filename !== null ? `${disposition}; ${formatParam("filename", filename)}` : disposition);
+    }
+    if (options.cid != null) this.set("Content-ID", options.cid);
+    if (options.params != null) {
+      const ct = this.get("Content-Type") ?? "";
+      const extra = Object.entries(options.params).map(([k, v]) => formatParam(k, v));
+      this.replace_header("Content-Type", [ct, ...extra].join("; "));
+    }
+  }
+
+  #setText(text: string, options: TextContentOptions): void {
+    const subtype = options.subtype ?? "plain";
+    const requested = (options.charset ?? "utf-8").toLowerCase();
+    const charset = CHARSETS[requested];
+    if (charset === undefined) throw new ValueError(`LookupError: unknown encoding: ${options.charset ?? ""} (stdnet/email encodes utf-8, us-ascii and iso-8859-1)`);
+    const lines = splitlines(text);
+    const body = lines.join("\n") + "\n";
+    const bytes = Buffer.from(body, charset.encoding);
+     
+    if (charset.name === "us-ascii" && /[^\x00-\x7f]/.test(body) || charset.encoding === "latin1" && /[^\x00-\xff]/.test(body)) {
+      throw new ValueError(`UnicodeEncodeError: ${charset.name} cannot encode the text`);
+    }
+    let cte = options.cte ?? null;
+    if (cte === null) {
+      const longest = Math.max(0, ...lines.map((l) => Buffer.byteLength(l, charset.encoding)));
+       
+      const ascii = !/[^\x00-\x7f]/.test(body);
+      if (longest <= MAX_LINE_LENGTH) cte = ascii ? "7bit" : "8bit";
+      else {
+        let high = 0;
+        for (const byte of bytes.subarray(0, 4096)) if (byte > 0x7f) high++;
+        cte = high * 6 > Math.min(bytes.length, 4096) ? "base64" : "quoted-printable";
+      }
+    }
+    this.#prepare("text", subtype, options.headers);
+    this.replace_header("Content-Type", `text/${subtype}; ${formatParam("charset", charset.name)}`);
+    this.set("Content-Transfer-Encoding", cte);
+    this.#payload = { kind: "text", text: body, bytes, charset: charset.name };
+    this.#finalize(options);
+  }
+
+  #setBytes(data: Uint8Array, maintype: string, subtype: string, options: ContentOptions): void {
+    this.#prepare(maintype, subtype, options.headers);
+    this.set("Content-Transfer-Encoding", options.cte ?? "base64");
+    this.#payload = { kind: "bytes", bytes: Buffer.from(data) };
+    this.#finalize(options);
+  }
+
+  #makeMultipart(subtype: string, disallowed: readonly string[]): void {
+    if (this.get_content_maintype() === "multipart") {
+      const existing = this.get_content_subtype();
+      if ([...disallowed, subtype].includes(existing)) throw new ValueError(`Cannot convert ${existing} to ${subtype}`);
+    }
+    const keep: [string, string][] = [];
+    const moved: [string, string][] = [];
+    for (const h of this.#headers) (h[0].toLowerCase().startsWith("content-") ? moved : keep).push(h);
+    if (moved.length > 0) {
+      const part = new MIMEPart();
+      part.#headers = moved;
+      part.#payload = this.#payload;
+      this.#payload = { kind: "multipart", parts: [part] };
+    } else {
+      this.#payload = { kind: "multipart", parts: [] };
+    }
+    this.#headers = keep;
+    this.set("Content-Type", `multipart/${subtype}`);
+  }
+
+  /**
+   * Turns the part into multipart/alternative, its content becoming the first subpart.
+   *
+   * @example
+   * ```ts
+   * msg.make_alternative();
+   * ```
+   */
+  make_alternative(): void {
+    this.#makeMultipart("alternative", ["mixed"]);
+  }
+
+  /**
+   * Turns the part into multipart/mixed, its content becoming the first subpart.
+   *
+   * @example
+   * ```ts
+   * msg.make_mixed();
+   * ```
+   */
+  make_mixed(): void {
+    this.#makeMultipart("mixed", []);
+  }
+
+  /** The subpart type that `add_alternative`/`add_attachment` create. */
+  protected newPart(): MIMEPart {
+    return new MIMEPart();
+  }
+
+  #addMultipart(subtype: string, disposition: string | null, content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
+    const part = this.newPart();
+    if (typeof content === "string") part.set_content(content, typeof a === "object" ? a : undefined);
+    else part.set_content(content, typeof a === "string" ? a : "", b ?? "", c);
+    if (disposition !== null && !part.has("Content-Disposition")) part.set("Content-Disposition", disposition);
+    if (this.get_content_maintype() !== "multipart" || this.get_content_subtype() !== subtype) {
+      if (subtype === "alternative") this.make_alternative();
+      else this.make_mixed();
+    }
+    const payload = this.#payload;
+    if (payload?.kind === "multipart") payload.parts.push(part);
+  }
+
+  /**
+   * Adds an alternative (usually HTML), making the message multipart/alternative.
+   *
+   * @example
+   * ```ts
+   * msg.set_content("Hello");
+   * msg.add_alternative("<p>Hello</p>", { subtype: "html" });
+   * ```
+   */
+  add_alternative(text: string, options?: TextContentOptions): void;
+  add_alternative(data: Uint8Array, maintype: string, subtype: string, options?: ContentOptions): void;
+  add_alternative(content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
+    this.#addMultipart("alternative", null, content, a, b, c);
+  }
+
+  /**
+   * Adds an attachment, making the message multipart/mixed.
+   *
+   * @example
+   * ```ts
+   * msg.add_attachment(bytes, "application", "octet-stream", { filename: "data.bin" });
+   * ```
+   */
+  add_attachment(text: string, options?: TextContentOptions): void;
+  add_attachment(data: Uint8Array, maintype: string, subtype: string, options?: ContentOptions): void;
+  add_attachment(content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
+    this.#addMultipart("mixed", "attachment", content, a, b, c);
+  }
+
+  /**
+   * The tree handed to the composer, with `exclude` headers left out at the
+   * top. Internal: smtplib's `send_message` and `as_bytes` use it.
+   *
+   * @example
+   * ```ts
+   * msg.toComposeNode(["Bcc"]).headers;
+   * ```
+   */
+  toComposeNode(exclude: readonly string[] = []): ComposeNode {
+    const skip = new Set(exclude.map((n) => n.toLowerCase()));
+    const p = this.#payload;
+    return {
+      headers: this.#headers.filter(([k]) => !skip.has(k.toLowerCase())),
+      contentType: this.get_content_type(),
+      content:
+        p === null
+          ? Buffer.alloc(0)
+          : p.kind === "multipart"
+            ? p.parts.map((part) => part.toComposeNode())
+            : p.kind === "text" && p.charset !== "iso-8859-1"
+              ? p.text // the composer writes a string as UTF-8 and sees whether it is 7-bit
+              : p.bytes,
+    };
+  }
+
+  /**
+   * The message as bytes, composed by nodemailer's mail-composer. Async: the
+   * composer streams. Lines end with "\n" as Python's default policy unless `linesep` says "\r\n".
+   *
+   * @example
+   * ```ts
+   * const bytes = await msg.as_bytes();
+   * ```
+   */
+  as_bytes(options: FlattenOptions = {}): Promise<Buffer> {
+    return composeMessage(this.toComposeNode(), { linesep: options.linesep ?? "\n", utf8: false });
+  }
+
+  /**
+   * The message as a string (`as_bytes` decoded as UTF-8).
+   *
+   * @example
+   * ```ts
+   * console.log(await msg.as_string());
+   * ```
+   */
+  async as_string(options: FlattenOptions = {}): Promise<string> {
+    return (await this.as_bytes(options)).toString("utf8");
+  }
+}
+
+/**
+ * Python's `email.message.EmailMessage`: a `MIMEPart` that gets
+ * `MIME-Version: 1.0` when content is set.
+ *
+ * @example
+ * ```ts
+ * const msg = new EmailMessage();
+ * msg.set("Subject", "Hi");
+ * msg.set_content("Hello");
+ * ```
+ */
+export class EmailMessage extends MIMEPart {
+  override set_content(text: string, options?: TextContentOptions): void;
+  override set_content(data: Uint8Array, maintype: string, subtype: string, options?: ContentOptions): void;
+  override set_content(content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
+    if (typeof content === "string") super.set_content(content, typeof a === "object" ? a : undefined);
+    else super.set_content(content, typeof a === "string" ? a : "", b ?? "", c);
+    if (!this.has("MIME-Version")) this.set("MIME-Version", "1.0");
+  }
+
+  protected override newPart(): MIMEPart {
+    return new EmailMessage();
+  }
+}
+
+/** The bytes smtplib's `send_message` sends: CRLF lines, `exclude` headers (Bcc) left out. */
+export function flattenForSMTP(msg: MIMEPart, options: { exclude: readonly string[]; utf8: boolean }): Promise<Buffer> {
+  return composeMessage(msg.toComposeNode(options.exclude), { linesep: "\r\n", utf8: options.utf8 });
+}

@@ -1,0 +1,92 @@
+/**
+ * How smtplib turns arguments into command lines and message bytes, as
+ * Python's: `quoteaddr`, `_addr_only`, `putcmd`'s newline check and command
+ * encoding, and `sendmail`'s encoding of a str message.
+ * @module
+ */
+import { ValueError } from "../sockets/errors.js";
+import { parseaddr } from "./_emailaddress.js";
+
+/**
+ * Python's `UnicodeEncodeError` (a `ValueError`): text that the codec in use cannot encode.
+ *
+ * @example
+ * ```ts
+ * await s.sendmail("a@b", "c@d", "caf\u00e9"); // rejects: 'ascii' codec can't encode character '\xe9' …
+ * ```
+ */
+export class UnicodeEncodeError extends ValueError {
+  static {
+    this.prototype.name = "UnicodeEncodeError";
+  }
+}
+
+/**
+ * Python's `smtplib.quoteaddr`: the address in angle brackets, found with `parseaddr`.
+ *
+ * @example
+ * ```ts
+ * quoteaddr("Foo <foo@example.org>"); // "<foo@example.org>"
+ * ```
+ */
+export function quoteaddr(addrstring: string): string {
+  const [displayname, addr] = parseaddr(addrstring);
+  if (displayname === "" && addr === "") {
+    if (addrstring.trim().startsWith("<")) return addrstring;
+    return `<${addrstring}>`;
+  }
+  return `<${addr}>`;
+}
+
+/** Python's `smtplib._addr_only`. */
+export function addrOnly(addrstring: string): string {
+  const [displayname, addr] = parseaddr(addrstring);
+  if (displayname === "" && addr === "") return addrstring;
+  return addr;
+}
+
+function charRepr(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp <= 0xff) return `'\\x${cp.toString(16).padStart(2, "0")}'`;
+  if (cp <= 0xffff) return `'\\u${cp.toString(16).padStart(4, "0")}'`;
+  return `'\\U${cp.toString(16).padStart(8, "0")}'`;
+}
+
+/** Python's `str.encode('ascii')` failure, with Python's message. */
+function asciiError(text: string): UnicodeEncodeError | undefined {
+  let pos = 0;
+  for (const ch of text) {
+    if ((ch.codePointAt(0) ?? 0) > 0x7f) {
+      return new UnicodeEncodeError(`'ascii' codec can't encode character ${charRepr(ch)} in position ${pos}: ordinal not in range(128)`);
+    }
+    pos++;
+  }
+  return undefined;
+}
+
+/**
+ * Python's `putcmd` checks: no CR or LF (no command injection), and
+ * encodable in the connection's command encoding.
+ */
+export function checkCommand(line: string, encoding: "ascii" | "utf-8"): void {
+  if (line.includes("\r") || line.includes("\n")) {
+    const shown = line.replaceAll("\n", "\\n").replaceAll("\r", "\\r");
+    throw new ValueError(`command and arguments contain prohibited newline characters: ${shown}`);
+  }
+  if (encoding === "ascii") {
+    const err = asciiError(line);
+    if (err !== undefined) throw err;
+  }
+}
+
+/**
+ * `sendmail`'s message bytes: a str has its lone CR and LF made CRLF and is
+ * ASCII-encoded (Python's `_fix_eols(msg).encode('ascii')`); bytes are taken as they are.
+ */
+export function encodeMessage(msg: string | Uint8Array): Uint8Array {
+  if (typeof msg !== "string") return msg;
+  const fixed = msg.replace(/\r\n|\n|\r(?!\n)/g, "\r\n");
+  const err = asciiError(fixed);
+  if (err !== undefined) throw err;
+  return Buffer.from(fixed, "latin1");
+}
