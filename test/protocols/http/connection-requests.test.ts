@@ -65,7 +65,7 @@ describe("HTTPConnection.request()", () => {
 
   it("request() sends an iterable body chunked", async () => {
     const c = conn();
-    async function* parts(): AsyncGenerator<Uint8Array> {
+    function* parts(): Generator<Uint8Array> {
       yield Buffer.from("ab");
       yield Buffer.from("cd");
     }
