@@ -7,6 +7,7 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import { domainToASCII } from "node:url";
+import { getdefaulttimeout } from "../../sockets/_defaulttimeout.js";
 import { ConnectionError, ValueError } from "../../sockets/errors.js";
 import { create_default_context, type SSLContext } from "../../sockets/ssl.js";
 import { CannotSendHeader, CannotSendRequest, InvalidURL, ResponseNotReady } from "./_errors.js";
@@ -36,7 +37,7 @@ export type HeaderValue = string | number | Uint8Array;
 
 /** Python's keyword arguments of `HTTPConnection`. */
 export interface HTTPConnectionOptions {
-  /** Seconds for connecting and for each wait on the server; `null`/omitted for none. */
+  /** Seconds for connecting and for each wait on the server; `null` for none; omitted: `socket.getdefaulttimeout()`. */
   timeout?: number | null;
   /** `[host, port]` to send from (the host is honoured; undici chooses the port). */
   source_address?: readonly [string, number] | null;
@@ -145,7 +146,7 @@ export class HTTPConnection {
   #dispatched = false;
 
   constructor(host: string, port?: number | null, options: HTTPConnectionOptions = {}) {
-    this.timeout = options.timeout ?? null;
+    this.timeout = options.timeout === undefined ? getdefaulttimeout() : options.timeout;
     this.source_address = options.source_address ?? null;
     this.blocksize = options.blocksize ?? 8192;
     [this.host, this.port] = this._get_hostport(host, port ?? null);

@@ -92,16 +92,17 @@ export function pythonError(e: unknown, isTLS: boolean, host: string, afterHead:
     case "UND_ERR_DESTROYED":
     case "UND_ERR_CLOSED":
       return new OSError(9, undefined, { cause: e });
-    case "HPE_INVALID_CONSTANT":
-    case "HPE_INVALID_VERSION":
-    case "HPE_INVALID_STATUS":
-    case "HPE_CR_EXPECTED":
-    case "HPE_LF_EXPECTED":
-      return afterHead ? new HTTPException(e.message, { cause: e }) : new BadStatusLine(e.message, { cause: e });
     default:
       break;
   }
-  if (e instanceof undiciErrors.HTTPParserError) return new HTTPException(e.message, { cause: e });
+  if (e instanceof undiciErrors.HTTPParserError) {
+    if (afterHead) return new HTTPException(e.message, { cause: e });
+    // Python's BadStatusLine carries the line the server sent.
+    const data = (e as { data?: unknown }).data;
+    const text = typeof data === "string" ? data : "";
+    const nl = text.indexOf("\n");
+    return new BadStatusLine(nl < 0 ? text : text.slice(0, nl + 1), { cause: e });
+  }
   if (e instanceof undiciErrors.UndiciError) return new HTTPException(e.message, { cause: e });
   return isTLS ? sslErrorFromNode(e, host) : fromNodeError(e);
 }
@@ -145,6 +146,27 @@ export class Engine {
     let pending: "pause" | "resume" | null = null;
     let afterHead = false;
     let aborted = false;
+    let ended = false;
+    // undici's own timers are coarse (about half a second); Python's timeout
+    // is per wait on the socket, so a native timer watches each wait, and is
+    // off while the reader has paused the body.
+    const ms = this.#timeoutMs;
+    let timer: NodeJS.Timeout | null = null;
+    const onTimeout = (): void => {
+      timer = null;
+      if (controller !== null && !controller.aborted) controller.abort(timedOut());
+    };
+    const arm = (): void => {
+      if (ms === 0 || ended) return;
+      if (timer === null) timer = setTimeout(onTimeout, ms);
+      else timer.refresh();
+    };
+    const disarm = (): void => {
+      if (timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+      }
+    };
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart: (c) => {
         controller = c;
@@ -153,11 +175,13 @@ export class Engine {
           return;
         }
         if (pending === "pause") c.pause();
+        arm();
         sink.started();
       },
       onResponseStart: (c, status, _headers, statusMessage) => {
         controller = c;
         afterHead = true;
+        arm();
         const raw = (c.rawHeaders ?? []) as (Buffer | string)[];
         const text: string[] = new Array<string>(raw.length);
         for (let i = 0; i < raw.length; i++) {
@@ -167,12 +191,21 @@ export class Engine {
         sink.onHead(status, statusMessage ?? "", text);
       },
       onResponseData: (c, chunk) => {
-        if (!sink.data(chunk)) c.pause();
+        if (sink.data(chunk)) {
+          arm();
+        } else {
+          disarm();
+          c.pause();
+        }
       },
       onResponseEnd: () => {
+        ended = true;
+        disarm();
         sink.end();
       },
       onResponseError: (_c, err) => {
+        ended = true;
+        disarm();
         sink.fail(pythonError(err, this.#isTLS, this.#host, afterHead), afterHead);
       },
     };
@@ -191,15 +224,21 @@ export class Engine {
     }
     return {
       pause: () => {
+        disarm();
         if (controller === null) pending = "pause";
         else controller.pause();
       },
       resume: () => {
-        if (controller === null) pending = "resume";
-        else controller.resume();
+        if (controller === null) {
+          pending = "resume";
+        } else {
+          if (afterHead) arm();
+          controller.resume();
+        }
       },
       abort: () => {
         aborted = true;
+        disarm();
         if (controller !== null && !controller.aborted) controller.abort(new undiciErrors.RequestAbortedError());
       },
     };

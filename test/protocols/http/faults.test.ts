@@ -1,0 +1,200 @@
+/**
+ * What HTTPConnection does with bad input and misbehaving servers: injection
+ * attempts refused before sending, early closes, silence, oversized heads,
+ * garbage status lines, refused connections, and TLS verification.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BadStatusLine,
+  HTTPConnection,
+  HTTPException,
+  HTTPSConnection,
+  IncompleteRead,
+  InvalidURL,
+  LineTooLong,
+  RemoteDisconnected,
+} from "stdnet/http/client";
+import { BadStatusLine as _B } from "stdnet/http/client";
+import { ConnectionRefusedError, ConnectionResetError, TimeoutError, ValueError } from "stdnet/socket";
+import { CERT_NONE, SSLCertVerificationError, create_default_context } from "stdnet/ssl";
+import { makeTestCert, type TestCert } from "../../helpers/certs.js";
+import { startHttpServer, startRawServer, type TestServer } from "../../helpers/httpserver.js";
+
+let server: TestServer;
+let tlsServer: TestServer;
+let cert: TestCert;
+beforeAll(async () => {
+  cert = makeTestCert();
+  server = await startHttpServer();
+  tlsServer = await startHttpServer({ cert: cert.cert, key: cert.key });
+});
+afterAll(async () => {
+  await server.close();
+  await tlsServer.close();
+  cert.cleanup();
+});
+
+function conn(timeout = 5): HTTPConnection {
+  return new HTTPConnection("127.0.0.1", server.port, { timeout });
+}
+
+describe("bad input is refused before anything is sent", () => {
+  it.each([
+    ["/a b", InvalidURL],
+    ["/a\r\nX-Injected: 1", InvalidURL],
+    ["/a\x00", InvalidURL],
+    ["/a\x7f", InvalidURL],
+  ])("request() refuses the URL %j with InvalidURL", async (url, cls) => {
+    const c = conn();
+    const before = server.seen.length;
+    await expect(c.request("GET", url)).rejects.toBeInstanceOf(cls);
+    expect(server.seen.length).toBe(before);
+    c.close();
+  });
+
+  it("request() refuses a method with control characters (ValueError, Python's message)", async () => {
+    const c = conn();
+    await expect(c.request("GET\r\nX: 1", "/")).rejects.toThrow("method can't contain control characters. 'GET\\r\\nX: 1' (found at least '\\r')");
+    await expect(new HTTPConnection("h").request("G\x00T", "/")).rejects.toBeInstanceOf(ValueError);
+  });
+
+  it.each([
+    [{ "X-A": "v\r\nX-Injected: 1" }],
+    [{ "X-A": "v\nX" }],
+    [{ "X-A": "v\rX" }],
+    [{ "Bad Name": "v" }],
+    [{ "Bad:Name": "v" }],
+    [{ "": "v" }],
+  ])("request() refuses the headers %j with ValueError", async (headers) => {
+    const c = conn();
+    const before = server.seen.length;
+    await expect(c.request("GET", "/hello", null, headers)).rejects.toBeInstanceOf(ValueError);
+    expect(server.seen.length).toBe(before);
+  });
+
+  it("a host with control characters is an InvalidURL at construction", () => {
+    expect(() => new HTTPConnection("exa\nmple.org")).toThrow(InvalidURL);
+  });
+});
+
+describe("server faults", () => {
+  it("a server closing mid-body gives IncompleteRead with the partial body and what is missing", async () => {
+    const c = conn();
+    await c.request("GET", "/early-close");
+    const r = await c.getresponse();
+    const e = (await r.read().catch((x: unknown) => x)) as IncompleteRead;
+    expect(e).toBeInstanceOf(IncompleteRead);
+    expect(Buffer.from(e.partial).toString()).toBe("0123456789");
+    expect(e.expected).toBe(90);
+    expect(e.message).toBe("IncompleteRead(10 bytes read, 90 more expected)");
+    c.close();
+  });
+
+  it("a chunked body cut short gives IncompleteRead", async () => {
+    const c = conn();
+    await c.request("GET", "/early-close-chunked");
+    const r = await c.getresponse();
+    const e = (await r.read().catch((x: unknown) => x)) as IncompleteRead;
+    expect(e).toBeInstanceOf(IncompleteRead);
+    expect(Buffer.from(e.partial).toString()).toBe("partial");
+    c.close();
+  });
+
+  it("a server closing without a response gives RemoteDisconnected, a ConnectionResetError and a BadStatusLine", async () => {
+    const c = conn();
+    await c.request("GET", "/no-response");
+    const e = await c.getresponse().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RemoteDisconnected);
+    expect(e).toBeInstanceOf(ConnectionResetError);
+    expect(e).toBeInstanceOf(_B);
+    expect(e).toBeInstanceOf(HTTPException);
+    expect((e as Error).message).toBe("Remote end closed connection without response");
+    // The connection recovers for the next request, as Python's auto_open.
+    await c.request("GET", "/hello");
+    expect((await (await c.getresponse()).read()).toString()).toBe("hello world");
+    c.close();
+  });
+
+  it("a server that never answers gives TimeoutError('timed out') at the timeout", async () => {
+    const c = conn(0.3);
+    const t0 = performance.now();
+    await c.request("GET", "/slow?ms=3000");
+    const e = await c.getresponse().catch((x: unknown) => x);
+    const elapsed = performance.now() - t0;
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect((e as Error).message).toBe("timed out");
+    expect(elapsed).toBeGreaterThan(250);
+    expect(elapsed).toBeLessThan(1200);
+    c.close();
+  });
+
+  it("a body that stalls gives TimeoutError on read", async () => {
+    const c = conn(0.3);
+    await c.request("GET", "/slowbody");
+    const r = await c.getresponse();
+    expect((await r.read(5)).toString()).toBe("01234");
+    await expect(r.read()).rejects.toBeInstanceOf(TimeoutError);
+    c.close();
+  });
+
+  it("an absurd header gives LineTooLong, and the connection's memory is bounded", async () => {
+    const c = conn();
+    await c.request("GET", "/huge-header?n=200000");
+    const e = await c.getresponse().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LineTooLong);
+    expect((e as Error).message).toBe("got more than 65536 bytes when reading header line");
+    c.close();
+  });
+
+  it("a garbage status line gives BadStatusLine", async () => {
+    const raw = await startRawServer("SPAM SPAM SPAM\r\n\r\n");
+    try {
+      const c = new HTTPConnection("127.0.0.1", raw.port, { timeout: 5 });
+      await c.request("GET", "/");
+      await expect(c.getresponse()).rejects.toBeInstanceOf(BadStatusLine);
+      c.close();
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it("a refused connection rejects request() with ConnectionRefusedError [Errno 111]", async () => {
+    const raw = await startRawServer("");
+    const port = raw.port;
+    await raw.close();
+    const c = new HTTPConnection("127.0.0.1", port, { timeout: 5 });
+    const e = await c.request("GET", "/").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConnectionRefusedError);
+    expect((e as Error).message).toBe("[Errno 111] Connection refused");
+    c.close();
+  });
+});
+
+describe("HTTPSConnection", () => {
+  it("verifies certificates by default: a self-signed server fails with SSLCertVerificationError", async () => {
+    const c = new HTTPSConnection("127.0.0.1", tlsServer.port, { timeout: 5 });
+    const e = await c.request("GET", "/hello").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SSLCertVerificationError);
+    expect((e as Error).message).toContain("CERTIFICATE_VERIFY_FAILED");
+    c.close();
+  });
+
+  it("talks to the server with a context that trusts its certificate", async () => {
+    const ctx = create_default_context(undefined, { cafile: cert.certfile });
+    const c = new HTTPSConnection("localhost", tlsServer.port, { context: ctx, timeout: 5 });
+    await c.request("GET", "/hello");
+    const r = await c.getresponse();
+    expect([r.status, (await r.read()).toString()]).toEqual([200, "hello world"]);
+    c.close();
+  });
+
+  it("a context with CERT_NONE skips verification", async () => {
+    const ctx = create_default_context();
+    ctx.check_hostname = false;
+    ctx.verify_mode = CERT_NONE;
+    const c = new HTTPSConnection("127.0.0.1", tlsServer.port, { context: ctx, timeout: 5 });
+    await c.request("GET", "/hello");
+    expect((await c.getresponse()).status).toBe(200);
+    c.close();
+  });
+});
