@@ -1,0 +1,381 @@
+/**
+ * The FTP engine under stdnet's ftplib: basic-ftp, quarantined. This is the
+ * one file that imports basic-ftp, and it holds the one table that turns
+ * basic-ftp's errors into Python's (`translateEngineError`).
+ *
+ * basic-ftp's `FTPContext` keeps the control connection, parses replies and
+ * runs one task at a time; its `downloadTo`/`uploadFrom` run a transfer over
+ * a data connection until both the data stream and the control reply say it
+ * is done. `FtpEngine` drives them with Python's command strings and adds
+ * what Python's ftplib has and basic-ftp leaves out: PASV as Python chooses
+ * it, `source_address` for data connections, clear data under a TLS control
+ * connection (`PROT C`), a data connection whose failure does not take the
+ * control connection down with it, and re-synchronising the control
+ * connection after a failed transfer (waiting for the reply that ends it).
+ * @module
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { Readable, Writable } from "node:stream";
+import { FTPContext, FTPError, type FTPResponse, type ResponseHandler } from "basic-ftp";
+import { downloadTo, uploadFrom } from "basic-ftp/dist/transfer.js";
+import { ProgressTracker } from "basic-ftp/dist/ProgressTracker.js";
+import { EOFError, OSError, ValueError, badFileDescriptor, fromNodeError, timedOut, ConnectionResetError } from "../sockets/errors.js";
+import { sslErrorFromNode } from "../sockets/ssl.js";
+import { error_proto, replyError } from "./_ftperrors.js";
+import type { SessionEncoding } from "./_ftplines.js";
+
+/** How long to wait for the reply that ends a failed transfer when no timeout is set, in milliseconds. */
+const RESYNC_WAIT_MS = 5_000;
+
+/** What the engine reports for debug output: a command sent, or a reply received. */
+export interface EngineObserver {
+  /** A command line is about to be sent (without CRLF). */
+  sent(line: string): void;
+  /** A complete reply arrived (lines joined with "\n"). */
+  received(reply: string): void;
+}
+
+/** How an `FtpEngine` connects. */
+export interface EngineOptions {
+  /** Timeout of every blocking operation in milliseconds, 0 for none. */
+  timeoutMs: number;
+  /** node's name of the control connection's encoding. */
+  encoding: SessionEncoding;
+  /** Python's `source_address`: the local address to bind both connections to. */
+  sourceAddress?: readonly [string, number] | null;
+  observer: EngineObserver;
+}
+
+/** Set by whoever stops a transfer (a callback that threw, an AbortSignal): the error the caller gets. */
+export interface TransferControl {
+  failure?: { error: unknown };
+}
+
+interface TransferState {
+  finalSeen: boolean;
+}
+
+/** basic-ftp's context, with every reply and command shown to the observer and tracked for resync. */
+class ObservedContext extends FTPContext {
+  observer: EngineObserver;
+  transfer: TransferState | undefined;
+  quiet = false;
+
+  constructor(timeoutMs: number, encoding: SessionEncoding, observer: EngineObserver) {
+    super(timeoutMs, encoding);
+    this.observer = observer;
+  }
+
+  override send(command: string): void {
+    if (!this.quiet) this.observer.sent(command);
+    super.send(command);
+  }
+
+  protected override _passToHandler(response: Error | FTPResponse): void {
+    if (response instanceof FTPError) this.observer.received(response.message);
+    else if (!(response instanceof Error)) this.observer.received(response.message);
+    if (this.transfer !== undefined && (response instanceof FTPError || (!(response instanceof Error) && response.code >= 200))) {
+      this.transfer.finalSeen = true;
+    }
+    super._passToHandler(response);
+  }
+
+  override close(): void {
+    this.quiet = true;
+    super.close();
+  }
+}
+
+/** Errors whose message basic-ftp composes; matched by message, as basic-ftp has no codes for them. */
+const ENGINE_MESSAGES: readonly (readonly [RegExp, (e: Error, host: string) => Error])[] = [
+  [/^Timeout/, () => timedOut()],
+  [/^Server sent FIN packet unexpectedly|^Server closed connection unexpectedly/, (e) => new EOFError(e.message, { cause: e })],
+  [/^Socket closed due to transmission error/, (e) => new ConnectionResetError(104, undefined, { cause: e })],
+  [/^User closed client/, (e) => new OSError(9, undefined, { cause: e })],
+  [/^Invalid command: Contains control characters/, (e) => new ValueError("an illegal newline character should not be contained", { cause: e })],
+  [/^Can't parse|^Unexpected FTP response|^FTP control response exceeded/, (e) => new error_proto(e.message, { cause: e })],
+];
+
+/**
+ * The one table from basic-ftp's failures to Python's: a server's 4xx/5xx
+ * reply (`FTPError`) becomes `error_temp`/`error_perm` with the reply as
+ * message; a socket fault the `OSError` Python raises (`ConnectionRefusedError`,
+ * `TimeoutError`, …), a TLS fault `ssl.SSLError`; the control connection
+ * closing under a command `EOFError`; anything else keeps its text as an `OSError`.
+ *
+ * @example
+ * ```ts
+ * translateEngineError(new FTPError({ code: 550, message: "550 No such file" }), "h"); // error_perm
+ * ```
+ */
+export function translateEngineError(e: unknown, host: string): Error {
+  if (e instanceof FTPError) return replyError(e.message, e) ?? new error_proto(e.message, { cause: e });
+  if (!(e instanceof Error)) return new OSError(String(e));
+  const closed = /^Client is closed because (.*)$/s.exec(e.message);
+  if (closed !== null) {
+    const inner = new Error(closed[1]);
+    Object.assign(inner, { code: (e as { code?: unknown }).code });
+    const translated = translateEngineError(inner, host);
+    return Object.assign(translated, { cause: e });
+  }
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && code !== "0") {
+    if (code === "ERR_STREAM_PREMATURE_CLOSE") return new ConnectionResetError(104, undefined, { cause: e });
+    return sslErrorFromNode(e, host);
+  }
+  for (const [pattern, make] of ENGINE_MESSAGES) {
+    if (pattern.test(e.message)) return make(e, host);
+  }
+  return new OSError(e.message, undefined, { cause: e });
+}
+
+/**
+ * One FTP control connection and its data connections, spoken to in Python's
+ * terms. Every method rejects with Python's exceptions.
+ */
+export class FtpEngine {
+  readonly #options: EngineOptions;
+  #ftp: ObservedContext;
+  #host = "";
+  #dataError: unknown;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#ftp = new ObservedContext(options.timeoutMs, options.encoding, options.observer);
+  }
+
+  /** Whether the control connection is up. */
+  get connected(): boolean {
+    return !this.#ftp.closed;
+  }
+
+  /** Whether the control connection is TLS. */
+  get secure(): boolean {
+    return this.#ftp.socket instanceof tls.TLSSocket;
+  }
+
+  /** The control connection's peer, Python's `sock.getpeername()`. */
+  get peer(): readonly [host: string, port: number, family: string] {
+    const s = this.#ftp.socket;
+    return [s.remoteAddress ?? "", s.remotePort ?? 0, s.remoteFamily ?? "IPv4"];
+  }
+
+  #translate(e: unknown): Error {
+    return translateEngineError(e, this.#host);
+  }
+
+  /** Opens the control connection and resolves to the server's welcome reply. */
+  async connect(host: string, port: number): Promise<string> {
+    this.#host = host;
+    const ftp = new ObservedContext(this.#options.timeoutMs, this.#options.encoding, this.#options.observer);
+    this.#ftp.close();
+    this.#ftp = ftp;
+    const source = this.#options.sourceAddress;
+    const connectOptions: net.TcpNetConnectOpts = { host, port };
+    if (source != null) {
+      if (source[0] !== "") connectOptions.localAddress = source[0];
+      if (source[1] !== 0) connectOptions.localPort = source[1];
+    }
+    try {
+      ftp.socket.connect(connectOptions);
+      const res = (await ftp.handle(undefined, (res, task) => {
+        if (res instanceof Error) task.reject(res);
+        else if (res.code >= 200 && res.code < 300) task.resolve(res);
+        else task.reject(new FTPError(res));
+      })) as FTPResponse;
+      return res.message;
+    } catch (e) {
+      ftp.close();
+      throw this.#translate(e);
+    }
+  }
+
+  /** Sends one command and resolves to its reply when that begins with 1, 2 or 3 (Python's `sendcmd`). */
+  async command(line: string): Promise<string> {
+    if (this.#ftp.closed) throw this.#closedError();
+    try {
+      return (await this.#ftp.request(line)).message;
+    } catch (e) {
+      throw this.#translate(e);
+    }
+  }
+
+  /** Waits for one more reply without sending anything (Python's `getresp` alone). */
+  async reply(): Promise<string> {
+    if (this.#ftp.closed) throw this.#closedError();
+    try {
+      const res = (await this.#ftp.handle(undefined, (res, task) => {
+        if (res instanceof Error) task.reject(res);
+        else task.resolve(res);
+      })) as FTPResponse;
+      return res.message;
+    } catch (e) {
+      throw this.#translate(e);
+    }
+  }
+
+  #closedError(): Error {
+    const closing = (this.#ftp as unknown as { _closingError?: Error })._closingError;
+    if (closing === undefined || /^User closed client/.test(closing.message)) return badFileDescriptor();
+    return this.#translate(closing);
+  }
+
+  /** Wraps the control connection in TLS after a successful `AUTH TLS`. */
+  async upgradeToTLS(options: tls.ConnectionOptions): Promise<void> {
+    const ftp = this.#ftp;
+    const tlsOptions: tls.ConnectionOptions = { ...options, host: this.#host };
+    try {
+      const secured = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const s = tls.connect({ ...tlsOptions, socket: ftp.socket }, () => {
+          s.removeListener("error", reject);
+          resolve(s);
+        });
+        s.once("error", reject);
+      });
+      ftp.socket = secured;
+      ftp.tlsOptions = tlsOptions;
+    } catch (e) {
+      ftp.close();
+      throw sslErrorFromNode(e, this.#host);
+    }
+  }
+
+  /**
+   * Connects the data connection to `host:port`, bound to `source_address`,
+   * in TLS under `tlsOptions` when given (reusing the control connection's
+   * TLS session, as servers expect).
+   */
+  async openDataConnection(host: string, port: number, tlsOptions: tls.ConnectionOptions | null): Promise<void> {
+    const ftp = this.#ftp;
+    const timeoutMs = this.#options.timeoutMs;
+    const connectOptions: net.TcpNetConnectOpts = { host, port };
+    const source = this.#options.sourceAddress;
+    if (source != null) {
+      if (source[0] !== "") connectOptions.localAddress = source[0];
+      if (source[1] !== 0) connectOptions.localPort = source[1];
+    }
+    const raw = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(connectOptions);
+      const fail = (e: unknown): void => {
+        s.destroy();
+        reject(e instanceof Error && e.message === "timeout" ? timedOut() : fromNodeError(e));
+      };
+      s.setTimeout(timeoutMs);
+      s.once("error", fail);
+      s.once("timeout", () => fail(new Error("timeout")));
+      s.once("connect", () => {
+        s.removeAllListeners("timeout");
+        s.removeListener("error", fail);
+        s.setTimeout(0);
+        resolve(s);
+      });
+    });
+    let socket: net.Socket = raw;
+    if (tlsOptions !== null) {
+      const control = ftp.socket;
+      const session = control instanceof tls.TLSSocket ? (ftp.tlsSessionStore ?? control.getSession()) : undefined;
+      const tlsSocket = tls.connect({ ...tlsOptions, host: this.#host, socket: raw, session });
+      tlsSocket.on("session", (session: Buffer) => {
+        ftp.tlsSessionStore = session;
+      });
+      socket = tlsSocket;
+    }
+    // basic-ftp closes the whole session when a data connection fails;
+    // Python's ftplib keeps the control connection. Take the engine's
+    // 'error'/'close' listeners off the data socket: the transfer still
+    // learns of a failure through its stream pipeline.
+    const errorBefore = new Set(socket.listeners("error"));
+    const closeBefore = new Set(socket.listeners("close"));
+    ftp.dataSocket = socket;
+    for (const l of socket.listeners("error")) if (!errorBefore.has(l)) socket.removeListener("error", l as (...a: unknown[]) => void);
+    for (const l of socket.listeners("close")) if (!closeBefore.has(l)) socket.removeListener("close", l as (...a: unknown[]) => void);
+    this.#dataError = undefined;
+    socket.on("error", (e) => {
+      this.#dataError = e;
+    });
+  }
+
+  /** Stops the running transfer: closes its data connection without an error. */
+  abortData(): void {
+    this.#ftp.dataSocket?.destroy();
+  }
+
+  /**
+   * Runs `cmd` (`RETR f`, `LIST`, …) over the open data connection, piping what
+   * arrives into `sink`; resolves to the final reply.
+   */
+  async download(cmd: string, sink: Writable, control: TransferControl): Promise<string> {
+    return this.#transfer(control, () =>
+      downloadTo(sink, { ftp: this.#ftp, tracker: new ProgressTracker(), command: cmd, remotePath: "", type: "download" }),
+    );
+  }
+
+  /**
+   * Runs `cmd` (`STOR f`, `APPE f`) over the open data connection, piping
+   * `source` into it; resolves to the final reply.
+   */
+  async upload(cmd: string, source: Readable, control: TransferControl): Promise<string> {
+    const space = cmd.indexOf(" ");
+    const verb = space < 0 ? cmd : cmd.slice(0, space);
+    const rest = space < 0 ? "" : cmd.slice(space + 1);
+    return this.#transfer(control, () =>
+      uploadFrom(source, { ftp: this.#ftp, tracker: new ProgressTracker(), command: verb, remotePath: rest, type: "upload" }),
+    );
+  }
+
+  async #transfer(control: TransferControl, run: () => Promise<FTPResponse>): Promise<string> {
+    const ftp = this.#ftp;
+    if (ftp.closed) throw this.#closedError();
+    const state: TransferState = { finalSeen: false };
+    ftp.transfer = state;
+    try {
+      const res = await run();
+      return res.message;
+    } catch (e) {
+      const error = control.failure !== undefined ? control.failure.error : this.#transferError(e);
+      if (!state.finalSeen) await this.#resync();
+      throw error;
+    } finally {
+      ftp.transfer = undefined;
+    }
+  }
+
+  #transferError(e: unknown): unknown {
+    const code = (e as { code?: unknown }).code;
+    if (code === "ERR_STREAM_PREMATURE_CLOSE" && this.#dataError !== undefined) return sslErrorFromNode(this.#dataError, this.#host);
+    return this.#translate(e);
+  }
+
+  /**
+   * After a transfer failed before the server's closing reply: wait for that
+   * reply so the next command gets its own. If it does not come in time, the
+   * session cannot be trusted and is closed.
+   */
+  async #resync(): Promise<void> {
+    const ftp = this.#ftp;
+    if (ftp.closed) return;
+    const waitMs = this.#options.timeoutMs > 0 ? this.#options.timeoutMs : RESYNC_WAIT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const handler: ResponseHandler = (res, task) => {
+      if (res instanceof FTPError || !(res instanceof Error)) {
+        if (res instanceof FTPError || res.code >= 200) task.resolve(res);
+      } else task.reject(res);
+    };
+    const pending = ftp.handle(undefined, handler).then(
+      () => true,
+      () => false,
+    );
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    const ok = await Promise.race([pending, expired]);
+    clearTimeout(timer);
+    if (!ok) ftp.close();
+  }
+
+  /** Closes both connections at once, as Python's `close()`. Idempotent. */
+  close(): void {
+    this.#ftp.close();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * What `storbinary` and `storlines` accept in place of Python's open file,
+ * and the streams they hand the engine: a node Readable, an (async) iterable
+ * of chunks, a Uint8Array, or a path to a local file (opened before anything
+ * is sent, so a missing file fails cleanly).
+ * @module
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { fromNodeError } from "../sockets/errors.js";
+import type { TransferControl } from "./_ftpengine.js";
+import { LineWriter } from "./_ftplines.js";
+
+/** Data to upload: a stream, chunks, bytes, or the path of a local file. */
+export type StorSource = Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array> | Uint8Array | string;
+
+/** Called with each block after it is handed to the data connection; may return a Promise to hold the upload. */
+export type BlockCallback = (block: Buffer) => unknown;
+
+/** How far ahead a file is read, in bytes: large reads keep the data connection busy. */
+const FILE_READ_BYTES = 1 << 20;
+
+/** An opened source: its chunks, and how to release it. */
+export interface OpenedSource {
+  /** The source as a node stream when it already is one (or a file), else `undefined`. */
+  readable: Readable | undefined;
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+  close(): Promise<void>;
+}
+
+function isIterable(x: unknown): x is Iterable<Uint8Array> {
+  return typeof x === "object" && x !== null && Symbol.iterator in x;
+}
+
+/**
+ * Opens what `storbinary`/`storlines` were given. A path is opened now, so a
+ * missing file rejects with Python's `OSError` before any command is sent.
+ *
+ * @example
+ * ```ts
+ * const src = await openSource("local.bin");
+ * try { for await (const c of src.chunks) void c; } finally { await src.close(); }
+ * ```
+ */
+export async function openSource(fp: StorSource, readBytes = FILE_READ_BYTES): Promise<OpenedSource> {
+  if (typeof fp === "string") {
+    let handle: FileHandle;
+    try {
+      handle = await open(fp, "r");
+    } catch (e) {
+      throw fromNodeError(e);
+    }
+    const stream = handle.createReadStream({ highWaterMark: readBytes, autoClose: false });
+    return {
+      readable: stream,
+      chunks: stream,
+      close: async () => {
+        stream.destroy();
+        await handle.close().catch(() => undefined);
+      },
+    };
+  }
+  if (fp instanceof Uint8Array) return { readable: undefined, chunks: [fp], close: () => Promise.resolve() };
+  if (fp instanceof Readable) return { readable: fp, chunks: fp, close: () => Promise.resolve() };
+  if (isIterable(fp)) return { readable: undefined, chunks: fp, close: () => Promise.resolve() };
+  return { readable: undefined, chunks: fp, close: () => Promise.resolve() };
+}
+
+function toBuffer(chunk: Uint8Array | string, encoding: BufferEncoding): Buffer {
+  if (typeof chunk === "string") return Buffer.from(chunk, encoding);
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function remember(control: TransferControl, e: unknown): unknown {
+  control.failure ??= { error: e };
+  return e;
+}
+
+/**
+ * The stream `storbinary` uploads: the source's bytes, with `callback` called
+ * for each block of at most `blocksize` bytes as Python's calls it after each
+ * `sendall`. Without a callback a stream source passes through untouched.
+ *
+ * @example
+ * ```ts
+ * const s = binaryStream(await openSource(bytes), 8192, (b) => console.log(b.length), {}, "utf8");
+ * ```
+ */
+export function binaryStream(
+  src: OpenedSource,
+  blocksize: number,
+  callback: BlockCallback | null | undefined,
+  control: TransferControl,
+  encoding: BufferEncoding,
+): Readable {
+  if (callback == null && src.readable !== undefined && !src.readable.readableObjectMode) return src.readable;
+  async function* blocks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const raw of src.chunks) {
+        const chunk = toBuffer(raw, encoding);
+        if (callback == null) {
+          if (chunk.length > 0) yield chunk;
+          continue;
+        }
+        for (let off = 0; off < chunk.length; off += blocksize) {
+          const block = chunk.subarray(off, Math.min(off + blocksize, chunk.length));
+          yield block;
+          await callback(block);
+        }
+      }
+    } catch (e) {
+      throw remember(control, e);
+    }
+  }
+  return Readable.from(blocks(), { objectMode: false, highWaterMark: FILE_READ_BYTES });
+}
+
+/**
+ * The stream `storlines` uploads: the source cut into lines, each sent ending
+ * in CRLF, `callback` called with each line as sent.
+ *
+ * @example
+ * ```ts
+ * const s = lineStream(await openSource(Buffer.from("a\nb\n")), 8192, undefined, {}, "utf8");
+ * ```
+ */
+export function lineStream(
+  src: OpenedSource,
+  maxline: number,
+  callback: BlockCallback | null | undefined,
+  control: TransferControl,
+  encoding: BufferEncoding,
+): Readable {
+  const writer = new LineWriter(maxline);
+  async function* lines(): AsyncGenerator<Buffer> {
+    try {
+      for await (const raw of src.chunks) {
+        const batch = writer.push(toBuffer(raw, encoding));
+        if (batch.length === 0) continue;
+        yield batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+        if (callback != null) for (const line of batch) await callback(line);
+      }
+      const last = writer.end();
+      if (last.length > 0) {
+        yield last[0]!;
+        if (callback != null) await callback(last[0]!);
+      }
+    } catch (e) {
+      throw remember(control, e);
+    }
+  }
+  return Readable.from(lines(), { objectMode: false, highWaterMark: FILE_READ_BYTES });
+}

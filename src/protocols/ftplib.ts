@@ -1,0 +1,49 @@
+/**
+ * `stdnet/ftplib` — Python's `ftplib` (FTP and explicit FTPS clients) over the
+ * basic-ftp engine. Commands, replies, errors and debug output are Python's.
+ *
+ * @example
+ * ```ts
+ * import { FTP } from "stdnet/ftplib";
+ * await using ftp = await FTP.open("127.0.0.1", "user", "secret");
+ * await ftp.retrlines("LIST");                                  // prints the listing
+ * await ftp.retrbinary("RETR data.bin", (block) => chunks.push(block));
+ * await ftp.storbinary("STOR copy.bin", "local.bin");           // upload a local file
+ * ```
+ *
+ * Differences from Python:
+ * - Methods that talk to the server return Promises. `new FTP(host, …)` starts
+ *   connecting (and logging in) as Python's constructor does and every method
+ *   waits for it; `await FTP.open(host, …)` also reports a failure at once.
+ *   One call at a time: a second call while one runs rejects (`RuntimeError`).
+ * - `storbinary`/`storlines` take a node Readable, an (async) iterable of
+ *   chunks, a Uint8Array, or the path of a local file, in place of a file
+ *   object. Callbacks may return a Promise to hold the transfer (back-pressure).
+ * - Every transfer method takes `{ signal }` (an AbortSignal) last: the data
+ *   connection is closed, the control connection re-synchronised, and the
+ *   method rejects with `signal.reason`.
+ * - A transfer that fails leaves the session usable: the client waits for the
+ *   server's closing reply before the next command (Python's gets out of step).
+ *   A timeout during a transfer closes the session, as basic-ftp does.
+ * - Passive mode only (PASV, EPSV over IPv6): `set_pasv(false)` throws
+ *   `ValueError`; there is no `abort()`/`ntransfercmd()`/`makeport()`.
+ * - `FTP_TLS` verifies the server's certificate by default
+ *   (`create_default_context()`; Python's ftplib does not). `ccc()` cannot
+ *   return node's socket to clear text: on success it closes the session.
+ * - Commands containing NUL are refused as well as CR and LF (`ValueError`).
+ * - The default timeout is `null` (Python's `socket.getdefaulttimeout()`,
+ *   which is `None` unless set); after a failed transfer the client waits at
+ *   most the timeout (5 s without one) for the server's closing reply.
+ * @module
+ */
+export { FTP, FTP_PORT, MAXLINE, type FTPOptions, type TransferOptions, type LineCallback, type MlsdFacts, type StorSource, type BlockCallback } from "./_ftpclient.js";
+export { FTP_TLS, type FTP_TLSOptions } from "./_ftptls.js";
+export {
+  FtplibError as Error,
+  error_reply,
+  error_temp,
+  error_perm,
+  error_proto,
+  all_errors,
+} from "./_ftperrors.js";
+export { parse150, parse227, parse229, parse257 } from "./_ftpreplies.js";
