@@ -15,6 +15,7 @@
  */
 import { error } from "./_struct_error.js";
 import type { Field, Layout } from "./_struct_format.js";
+import { copyBytes } from "./_struct_slab.js";
 import { bytesArgument, charByte, checkedInteger, float32Value, halfBits, halfValue, intSpec, smallInteger, toDouble, truth, type IntSpec } from "./_struct_values.js";
 
 /** Writes the values `a` as one record at byte `d` of the buffer that `dv` and `b` view; throws `struct.error` on a bad value. */
@@ -33,10 +34,10 @@ function pascalBytes(b: Uint8Array, p: number, size: number): Uint8Array {
   if (size === 0) throw new error("cannot unpack a '0p' field: it has no length byte (CPython raises SystemError)");
   let n = b[p]!;
   if (n >= size) n = size - 1;
-  return b.slice(p + 1, p + 1 + n);
+  return copyBytes(b, p + 1, n);
 }
 
-const HELPERS = { bytesArgument, charByte, checkedInteger, float32Value, halfBits, halfValue, smallInteger, toDouble, truth, pascalBytes };
+const HELPERS = { bytesArgument, charByte, checkedInteger, float32Value, halfBits, halfValue, smallInteger, toDouble, truth, pascalBytes, copyBytes };
 type Helpers = typeof HELPERS;
 
 const SMALL_FAST_TEST: Readonly<Record<string, string>> = {
@@ -132,8 +133,8 @@ function unpackItem(src: Source, f: Field, pos: string): string {
     case "b": return `dv.getInt8(${pos})`;
     case "B": return `b[${pos}]`;
     case "?": return `b[${pos}] !== 0`;
-    case "c": return `b.slice(${pos}, ${pos} + 1)`;
-    case "s": return `b.slice(${pos}, ${pos} + ${f.size})`;
+    case "c": return `H.copyBytes(b, ${pos}, 1)`;
+    case "s": return `H.copyBytes(b, ${pos}, ${f.size})`;
     case "p": return `H.pascalBytes(b, ${pos}, ${f.size})`;
     case "h": return `dv.getInt16(${pos}, ${le})`;
     case "H": return `dv.getUint16(${pos}, ${le})`;
@@ -150,8 +151,6 @@ function unpackItem(src: Source, f: Field, pos: string): string {
   }
 }
 
-// `b` is always a plain Uint8Array over the whole buffer (never a Buffer, whose
-// slice() is a view), so `b.slice` copies, as Python's bytes are copies.
 function build(src: Source, body: string, params: string): Packer | Unpacker {
   const text = `"use strict";\nreturn function (${params}) {\n${body}\n};`;
   // The source is generated from a parsed layout: codes, integer offsets and

@@ -257,8 +257,9 @@ export function halfValue(h: number): number {
 
 /**
  * Python's truth of a JavaScript value, for `?`: false for false, 0, -0, 0n,
- * "", null, undefined and empty arrays, byte sequences, maps and sets; true
- * for everything else (NaN included, as Python's `bool(float("nan"))`).
+ * "", null, undefined and empty arrays, byte sequences, maps, sets and plain
+ * objects; true for everything else (NaN included, as Python's
+ * `bool(float("nan"))`).
  *
  * @example
  * ```ts
@@ -275,6 +276,11 @@ export function truth(v: unknown): boolean {
   if (v instanceof ArrayBuffer) return v.byteLength !== 0;
   if (Array.isArray(v)) return v.length !== 0;
   if (v instanceof Map || v instanceof Set) return v.size !== 0;
+  if (typeof v === "object") {
+    // A plain object is a dict (as pickle maps them): empty is false.
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) return Object.keys(v).length !== 0;
+  }
   return true;
 }
 

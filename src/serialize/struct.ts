@@ -42,6 +42,7 @@
 import { error } from "./_struct_error.js";
 import { compilePacker, compileUnpacker, type Packer, type Unpacker } from "./_struct_compile.js";
 import { parseFormat, type Layout } from "./_struct_format.js";
+import { newSlab, slab, SLAB_ITEM_MAX, SLAB_SIZE } from "./_struct_slab.js";
 
 export { error };
 
@@ -106,13 +107,16 @@ function formatText(format: unknown): string {
   throw new error(`Struct() argument 1 must be a str or bytes object, not ${typeName(format)}`);
 }
 
-function allocate(size: number): Uint8Array {
-  if (size < 0x40000000) return Buffer.allocUnsafe(size);
+// A record too big for a slab gets its own buffer (and views).
+function packLarge(packer: Packer, size: number, values: readonly unknown[]): Uint8Array {
+  let buffer: ArrayBuffer;
   try {
-    return Buffer.allocUnsafe(size);
+    buffer = new ArrayBuffer(size);
   } catch (cause) {
     throw new error(`cannot allocate a record of ${size} bytes`, { cause });
   }
+  packer(new DataView(buffer), new Uint8Array(buffer), 0, values);
+  return new Uint8Array(buffer);
 }
 
 /**
@@ -238,10 +242,16 @@ export class Struct {
     const layout = this.#layout;
     if (values.length !== layout.nargs) throw new error(`pack expected ${layout.nargs} items for packing (got ${values.length})`);
     const packer = this.#packer ?? this.#compiledPacker();
-    const out = allocate(layout.size);
-    if (out.buffer !== viewedBuffer) setViews(out.buffer);
-    packer(view, bytes, out.byteOffset, values);
-    return out;
+    const size = layout.size;
+    if (size > SLAB_ITEM_MAX) return packLarge(packer, size, values);
+    let d = slab.offset;
+    if (d + size > SLAB_SIZE) {
+      newSlab();
+      d = 0;
+    }
+    packer(slab.view, slab.bytes, d, values);
+    slab.offset = (d + size + 7) & ~7;
+    return new Uint8Array(slab.buffer, d, size);
   }
 
   /**
@@ -343,7 +353,12 @@ export class Struct {
 const MAXCACHE = 100;
 const cache = new Map<string, Struct>();
 
+// The last format used: a program that packs one format in a loop skips the map.
+let lastFormat = "";
+let lastStruct: Struct | undefined;
+
 function compiled(format: string | Uint8Array): Struct {
+  if (format === lastFormat && lastStruct !== undefined) return lastStruct;
   if (typeof format === "string") {
     let s = cache.get(format);
     if (s === undefined) {
@@ -351,6 +366,8 @@ function compiled(format: string | Uint8Array): Struct {
       if (cache.size >= MAXCACHE) cache.clear();
       cache.set(format, s);
     }
+    lastFormat = format;
+    lastStruct = s;
     return s;
   }
   return new Struct(format);
@@ -447,4 +464,5 @@ export function calcsize(format: string | Uint8Array): number {
  */
 export function _clearcache(): void {
   cache.clear();
+  lastStruct = undefined;
 }

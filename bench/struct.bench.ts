@@ -1,0 +1,136 @@
+/**
+ * struct: pack and unpack of one record '<iIqd8s?', unpack('>1000i'), and
+ * iter_unpack('<hhl') over 1,000,000 records — stdnet beside CPython's struct
+ * (python3 with timeit, in the same run), the npm package python-struct, and
+ * hand-written DataView code for the same records (the practical limit).
+ */
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { iter_unpack, pack, unpack } from "stdnet/struct";
+import { opsPerSecond, type BenchTable } from "./_harness.js";
+
+interface PythonStruct {
+  pack(format: string, values: unknown[]): Buffer;
+  unpack(format: string, data: Buffer): unknown[];
+  unpackFrom(format: string, data: Buffer, checkBounds: boolean, position: number): unknown[];
+}
+const pyStruct = createRequire(import.meta.url)("python-struct") as PythonStruct;
+
+const RECORD = "<iIqd8s?";
+const NAME = new TextEncoder().encode("abcdefgh");
+const INTS = ">1000i";
+const TRIPLE = "<hhl";
+const RECORDS = 1_000_000;
+
+const CPYTHON = String.raw`
+import json, struct, timeit
+fmt = "<iIqd8s?"
+name = b"abcdefgh"
+record = struct.pack(fmt, -123456, 3000000000, 2**40, 3.14159, name, True)
+ints = struct.pack(">1000i", *range(-500000, 500000, 1000))
+triples = b"".join(struct.pack("<hhl", i % 30000, -(i % 20000), i * 3) for i in range(1000000))
+g = {"pack": struct.pack, "unpack": struct.unpack, "iter_unpack": struct.iter_unpack, "fmt": fmt, "name": name, "record": record, "ints": ints, "triples": triples}
+def rate(stmt, per_call, number):
+    best = min(timeit.repeat(stmt, globals=g, number=number, repeat=5))
+    return per_call * number / best
+print(json.dumps({
+    "pack": rate("pack(fmt, -123456, 3000000000, 1099511627776, 3.14159, name, True)", 1, 200000),
+    "unpack": rate("unpack(fmt, record)", 1, 200000),
+    "ints": rate("unpack('>1000i', ints)", 1000, 2000),
+    "iter": rate("for r in iter_unpack('<hhl', triples): pass", 1000000, 1),
+}))
+`;
+
+function cpython(): Record<"pack" | "unpack" | "ints" | "iter", number> {
+  const r = spawnSync("python3", ["-c", CPYTHON], { encoding: "utf8", timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<"pack" | "unpack" | "ints" | "iter", number>;
+}
+
+// Hand-written DataView code for the same records: what a careful JavaScript
+// programmer writes for one known layout, with no checks.
+function handPackRecord(i: number, u: number, q: bigint, d: number, s: Uint8Array, b: boolean): Uint8Array {
+  const out = new Uint8Array(33);
+  const dv = new DataView(out.buffer);
+  dv.setInt32(0, i, true);
+  dv.setUint32(4, u, true);
+  dv.setBigInt64(8, q, true);
+  dv.setFloat64(16, d, true);
+  out.set(s.length > 8 ? s.subarray(0, 8) : s, 24);
+  out[32] = b ? 1 : 0;
+  return out;
+}
+
+function handUnpackRecord(buf: Uint8Array): unknown[] {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  return [dv.getInt32(0, true), dv.getUint32(4, true), dv.getBigInt64(8, true), dv.getFloat64(16, true), buf.slice(24, 32), buf[32] !== 0];
+}
+
+function handUnpackInts(buf: Uint8Array): number[] {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out = new Array<number>(1000);
+  for (let k = 0; k < 1000; k++) out[k] = dv.getInt32(k * 4, false);
+  return out;
+}
+
+let sink = 0;
+
+/** Runs the struct workloads. */
+export async function run(): Promise<BenchTable[]> {
+  await Promise.resolve();
+  const py = cpython();
+  const q = 2n ** 40n;
+
+  const record = pack(RECORD, -123456, 3000000000, q, 3.14159, NAME, true);
+  const recordBuffer = Buffer.from(record);
+  const ints = new Uint8Array(4000);
+  for (let k = 0; k < 1000; k++) new DataView(ints.buffer).setInt32(k * 4, -500000 + k * 1000, false);
+  const intsBuffer = Buffer.from(ints);
+  const triples = new Uint8Array(8 * RECORDS);
+  {
+    const dv = new DataView(triples.buffer);
+    for (let i = 0; i < RECORDS; i++) {
+      dv.setInt16(i * 8, i % 30000, true);
+      dv.setInt16(i * 8 + 2, -(i % 20000), true);
+      dv.setInt32(i * 8 + 4, i * 3, true);
+    }
+  }
+  const triplesBuffer = Buffer.from(triples);
+
+  const packOurs = opsPerSecond(() => pack(RECORD, -123456, 3000000000, q, 3.14159, NAME, true));
+  const packPy = opsPerSecond(() => pyStruct.pack(RECORD, [-123456, 3000000000, 2 ** 40, 3.14159, "abcdefgh", true]));
+  const packHand = opsPerSecond(() => handPackRecord(-123456, 3000000000, q, 3.14159, NAME, true));
+
+  const unpackOurs = opsPerSecond(() => unpack(RECORD, record));
+  const unpackPy = opsPerSecond(() => pyStruct.unpack(RECORD, recordBuffer));
+  const unpackHand = opsPerSecond(() => handUnpackRecord(record));
+
+  const intsOurs = opsPerSecond(() => unpack(INTS, ints), 1000);
+  const intsPy = opsPerSecond(() => pyStruct.unpack(INTS, intsBuffer), 1000);
+  const intsHand = opsPerSecond(() => handUnpackInts(ints), 1000);
+
+  const iterOurs = opsPerSecond(() => {
+    for (const r of iter_unpack(TRIPLE, triples)) sink += r.length;
+  }, RECORDS, 1000);
+  const iterPy = opsPerSecond(() => {
+    for (let p = 0; p < triplesBuffer.length; p += 8) sink += pyStruct.unpackFrom(TRIPLE, triplesBuffer, false, p).length;
+  }, RECORDS, 1000);
+  const iterHand = opsPerSecond(() => {
+    const dv = new DataView(triples.buffer, triples.byteOffset, triples.byteLength);
+    for (let p = 0; p < triples.length; p += 8) sink += [dv.getInt16(p, true), dv.getInt16(p + 2, true), dv.getInt32(p + 4, true)].length;
+  }, RECORDS, 1000);
+  if (sink === -1) console.log(sink);
+
+  const rows = (ours: number, cpy: number, npm: number, hand: number) => [
+    { subject: "stdnet", value: ours },
+    { subject: "CPython 3.11 struct (python3, timeit)", value: cpy },
+    { subject: "python-struct (npm)", value: npm },
+    { subject: "hand-written DataView", value: hand },
+  ];
+  return [
+    { workload: `pack('${RECORD}', …) one record`, unit: "ops/s", rows: rows(packOurs, py.pack, packPy, packHand) },
+    { workload: `unpack('${RECORD}', …) one record`, unit: "ops/s", rows: rows(unpackOurs, py.unpack, unpackPy, unpackHand) },
+    { workload: `unpack('${INTS}', …)`, unit: "values/s", rows: rows(intsOurs, py.ints, intsPy, intsHand) },
+    { workload: `iter_unpack('${TRIPLE}', …) over 1,000,000 records`, unit: "records/s", rows: rows(iterOurs, py.iter, iterPy, iterHand) },
+  ];
+}

@@ -1,0 +1,60 @@
+/**
+ * Small byte arrays for struct results, cut from 8 KiB slabs as Node cuts
+ * small Buffers from its pool: making a view on an existing ArrayBuffer costs
+ * a fraction of allocating a new one, and the slab's DataView is made once
+ * for all the records packed into it. Like a pooled Buffer, a result's
+ * `.buffer` is the whole slab; `byteOffset` and `length` delimit the result.
+ */
+
+/** Size of one slab; results up to half of it are cut from slabs. */
+export const SLAB_SIZE = 8192;
+/** The largest result cut from a slab; bigger ones get their own ArrayBuffer. */
+export const SLAB_ITEM_MAX = SLAB_SIZE >>> 1;
+
+/** The current slab, its views and the first free byte. */
+export interface Slab {
+  buffer: ArrayBuffer;
+  view: DataView;
+  bytes: Uint8Array;
+  offset: number;
+}
+
+/** The slab in use. */
+export const slab: Slab = { buffer: new ArrayBuffer(0), view: new DataView(new ArrayBuffer(0)), bytes: new Uint8Array(0), offset: SLAB_SIZE };
+
+/**
+ * Replaces the current slab with a fresh one.
+ *
+ * @example
+ * ```ts
+ * if (slab.offset + size > SLAB_SIZE) newSlab();
+ * ```
+ */
+export function newSlab(): void {
+  const buffer = new ArrayBuffer(SLAB_SIZE);
+  slab.buffer = buffer;
+  slab.view = new DataView(buffer);
+  slab.bytes = new Uint8Array(buffer);
+  slab.offset = 0;
+}
+
+/**
+ * A copy of `n` bytes of `source` from `from`, as a new small Uint8Array.
+ *
+ * @example
+ * ```ts
+ * copyBytes(Uint8Array.of(1, 2, 3), 1, 2); // Uint8Array [2, 3]
+ * ```
+ */
+export function copyBytes(source: Uint8Array, from: number, n: number): Uint8Array {
+  if (n > SLAB_ITEM_MAX) return source.slice(from, from + n);
+  let d = slab.offset;
+  if (d + n > SLAB_SIZE) {
+    newSlab();
+    d = 0;
+  }
+  const target = slab.bytes;
+  for (let k = 0; k < n; k++) target[d + k] = source[from + k]!;
+  slab.offset = (d + n + 7) & ~7;
+  return new Uint8Array(slab.buffer, d, n);
+}
