@@ -8,6 +8,8 @@ import { join } from "node:path";
 import * as tls from "node:tls";
 import { ValueError, fromNodeError } from "./errors.js";
 import { SSLError } from "./_sslerrors.js";
+import { SSLSocket, type WrapSocketOptions } from "./_sslsocket.js";
+import type { socket } from "./socket.js";
 
 /** Python's `ssl.PROTOCOL_TLS` (deprecated there; a client or server context). */
 export const PROTOCOL_TLS = 2;
@@ -199,6 +201,22 @@ export class SSLContext {
    */
   set_alpn_protocols(protocols: readonly string[]): void {
     this.#alpn = [...protocols];
+  }
+
+  /**
+   * Wraps a socket in TLS, as Python's `wrap_socket`: a connected socket
+   * does the handshake now (so this awaits, and rejects with
+   * `SSLCertVerificationError` for a certificate that fails); a listening
+   * one gives TLS connections from `accept`; a fresh one handshakes in `connect`.
+   *
+   * @example
+   * ```ts
+   * const tcp = await create_connection(["localhost", 8443]);
+   * const s = await ctx.wrap_socket(tcp, { server_hostname: "localhost" });
+   * ```
+   */
+  wrap_socket(sock: socket, options: WrapSocketOptions = {}): Promise<SSLSocket> {
+    return SSLSocket._wrap(this, sock, options);
   }
 
   #caOption(): (string | Buffer)[] | undefined {

@@ -37,30 +37,57 @@ export class StreamConnection {
   constructor(sock: NetSocket, mapError: ErrorMapper = fromNodeError) {
     this.sock = sock;
     this.#mapError = mapError;
-    sock.on("data", (chunk: Buffer) => {
-      if (this.#readShut) return;
-      this.#chunks.push(chunk);
-      this.#size += chunk.length;
-      if (this.#size >= RECV_HIGH_WATER_MARK && !this.#paused) {
-        this.#paused = true;
-        sock.pause();
-      }
-      this.#wake();
-    });
-    sock.on("end", () => {
-      this.#eof = true;
-      this.#wake();
-    });
-    sock.on("error", (e: Error) => {
-      this.#error ??= this.#mapError(e);
-      this.#wake();
-    });
-    sock.on("close", () => {
-      this.#eof = true;
-      this.#destroyed = true;
-      this.#wake();
-    });
+    sock.on("data", this.#onData);
+    sock.on("end", this.#onEnd);
+    sock.on("error", this.#onError);
+    sock.on("close", this.#onClose);
     if (sock.isPaused()) sock.resume();
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#readShut) return;
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    if (this.#size >= RECV_HIGH_WATER_MARK && !this.#paused) {
+      this.#paused = true;
+      this.sock.pause();
+    }
+    this.#wake();
+  };
+
+  readonly #onEnd = (): void => {
+    this.#eof = true;
+    this.#wake();
+  };
+
+  readonly #onError = (e: Error): void => {
+    this.#error ??= this.#mapError(e);
+    this.#wake();
+  };
+
+  readonly #onClose = (): void => {
+    this.#eof = true;
+    this.#destroyed = true;
+    this.#wake();
+  };
+
+  /**
+   * Hands the node socket back (for a TLS upgrade): stops listening to it and
+   * puts any bytes not yet taken back into it, so nothing is lost.
+   */
+  detach(): NetSocket {
+    this.sock.removeListener("data", this.#onData);
+    this.sock.removeListener("end", this.#onEnd);
+    this.sock.removeListener("error", this.#onError);
+    this.sock.removeListener("close", this.#onClose);
+    this.sock.pause();
+    for (let i = this.#chunks.length - 1; i >= this.#head; i--) this.sock.unshift(this.#chunks[i]!);
+    this.#chunks = [];
+    this.#head = 0;
+    this.#size = 0;
+    this.#destroyed = true;
+    this.#wake();
+    return this.sock;
   }
 
   /** Bytes received and not yet taken. */

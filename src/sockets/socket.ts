@@ -146,12 +146,25 @@ export class socket {
     return s;
   }
 
-  /** @internal The connection of a connected stream socket, for ssl's wrapping. */
+  /** @internal Whether the socket listens (ssl wraps accepted connections then). */
+  get _listening(): boolean {
+    return this.#listener !== null;
+  }
+
+  /**
+   * @internal Takes the connection out of a connected stream socket (for
+   * ssl's wrapping); the socket is closed, as Python's `detach` leaves it.
+   */
   _detachConnection(): StreamConnection {
     const conn = this.#requireConn();
     this.#conn = null;
     this.#closed = true;
     return conn;
+  }
+
+  /** @internal Replaces the connection (ssl's handshake on `connect`). */
+  protected _replaceConnection(conn: StreamConnection): void {
+    this.#conn = conn;
   }
 
   #check(): void {

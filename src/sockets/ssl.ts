@@ -31,6 +31,7 @@ export {
   type TLSVersionValue,
   type DefaultContextOptions,
 } from "./_sslcontext.js";
+export { SSLSocket, type WrapSocketOptions, type PeerCertificate } from "./_sslsocket.js";
 export {
   SSLError,
   SSLCertVerificationError,
