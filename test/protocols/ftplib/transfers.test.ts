@@ -1,0 +1,220 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FTP, error_perm } from "stdnet/ftplib";
+import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
+
+let srv: TestFtpServer;
+let ftp: FTP;
+const BIG = randomBytes(10 * 1024 * 1024);
+
+beforeAll(async () => {
+  srv = await startFtpServer();
+  ftp = await FTP.open(srv.host, srv.user, srv.password, "", { timeout: 10, port: srv.port });
+});
+
+afterAll(async () => {
+  ftp.close();
+  await srv.close();
+});
+
+async function download(name: string, blocksize?: number): Promise<{ data: Buffer; blocks: number[] }> {
+  const parts: Buffer[] = [];
+  const blocks: number[] = [];
+  const resp = await ftp.retrbinary(`RETR ${name}`, (b) => {
+    parts.push(Buffer.from(b));
+    blocks.push(b.length);
+  }, blocksize);
+  expect(resp).toMatch(/^226/);
+  return { data: Buffer.concat(parts), blocks };
+}
+
+describe("binary transfers", () => {
+  const sizes: [string, number][] = [
+    ["empty", 0],
+    ["one byte", 1],
+    ["exactly one block", 8192],
+    ["one block and a byte", 8193],
+    ["10 MiB", BIG.length],
+  ];
+
+  for (const [label, size] of sizes) {
+    it(`retrbinary() downloads a ${label} file byte for byte`, async () => {
+      const content = BIG.subarray(0, size);
+      writeFileSync(join(srv.root, `down-${size}.bin`), content);
+      const { data, blocks } = await download(`down-${size}.bin`);
+      expect(data.equals(content)).toBe(true);
+      expect(blocks.every((n) => n > 0 && n <= 8192)).toBe(true);
+    });
+
+    it(`storbinary() uploads a ${label} file byte for byte`, async () => {
+      const content = BIG.subarray(0, size);
+      const sent: number[] = [];
+      const resp = await ftp.storbinary(`STOR up-${size}.bin`, content, 8192, (b) => sent.push(b.length));
+      expect(resp).toMatch(/^226/);
+      expect(readFileSync(join(srv.root, `up-${size}.bin`)).equals(content)).toBe(true);
+      expect(sent.reduce((a, b) => a + b, 0)).toBe(size);
+      expect(sent.every((n) => n > 0 && n <= 8192)).toBe(true);
+    });
+  }
+
+  it("retrbinary() hands out blocks of at most blocksize bytes", async () => {
+    writeFileSync(join(srv.root, "blocks.bin"), BIG.subarray(0, 100_000));
+    const { data, blocks } = await download("blocks.bin", 1000);
+    expect(data.equals(BIG.subarray(0, 100_000))).toBe(true);
+    expect(Math.max(...blocks)).toBeLessThanOrEqual(1000);
+  });
+
+  it("retrbinary() with rest resumes at an offset (REST)", async () => {
+    writeFileSync(join(srv.root, "rest.bin"), BIG.subarray(0, 50_000));
+    const parts: Buffer[] = [];
+    await ftp.retrbinary("RETR rest.bin", (b) => parts.push(Buffer.from(b)), 8192, 12_345);
+    expect(Buffer.concat(parts).equals(BIG.subarray(12_345, 50_000))).toBe(true);
+  });
+
+  it("retrbinary() waits for a callback's Promise before the next block", async () => {
+    writeFileSync(join(srv.root, "slow.bin"), BIG.subarray(0, 40_000));
+    let inside = 0;
+    let overlap = false;
+    const parts: Buffer[] = [];
+    await ftp.retrbinary("RETR slow.bin", async (b) => {
+      inside++;
+      if (inside > 1) overlap = true;
+      parts.push(Buffer.from(b));
+      await new Promise((r) => setTimeout(r, 2));
+      inside--;
+    });
+    expect(overlap).toBe(false);
+    expect(Buffer.concat(parts).equals(BIG.subarray(0, 40_000))).toBe(true);
+  });
+
+  it("storbinary() takes a local path, a Readable and an async iterable", async () => {
+    const local = join(srv.root, "local-source.bin");
+    writeFileSync(local, BIG.subarray(0, 300_000));
+    await ftp.storbinary("STOR from-path.bin", local);
+    expect(readFileSync(join(srv.root, "from-path.bin")).equals(BIG.subarray(0, 300_000))).toBe(true);
+
+    await ftp.storbinary("STOR from-readable.bin", Readable.from([BIG.subarray(0, 1000), BIG.subarray(1000, 5000)]));
+    expect(readFileSync(join(srv.root, "from-readable.bin")).equals(BIG.subarray(0, 5000))).toBe(true);
+
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(BIG.subarray(0, 10));
+      await new Promise((r) => setImmediate(r));
+      yield new Uint8Array(BIG.subarray(10, 20_000));
+    }
+    const sizes: number[] = [];
+    await ftp.storbinary("STOR from-iterable.bin", chunks(), 4096, (b) => sizes.push(b.length));
+    expect(readFileSync(join(srv.root, "from-iterable.bin")).equals(BIG.subarray(0, 20_000))).toBe(true);
+    expect(sizes[0]).toBe(10);
+    expect(Math.max(...sizes)).toBe(4096);
+  });
+
+  it("storbinary() of a missing local file rejects with OSError before sending anything", async () => {
+    const err = await ftp.storbinary("STOR never.bin", join(srv.root, "no-such-local-file")).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("OSError");
+    expect((err as Error).message).toMatch(/^\[Errno 2\] No such file or directory/);
+    await expect(ftp.size("never.bin")).rejects.toBeInstanceOf(error_perm);
+  });
+
+  it("storbinary() with APPE appends to a file", async () => {
+    await ftp.storbinary("STOR appended.bin", BIG.subarray(0, 100));
+    await ftp.storbinary("APPE appended.bin", BIG.subarray(100, 300));
+    expect(readFileSync(join(srv.root, "appended.bin")).equals(BIG.subarray(0, 300))).toBe(true);
+  });
+});
+
+describe("text transfers", () => {
+  it("retrlines() gives lines without their ends, whatever the ends", async () => {
+    writeFileSync(join(srv.root, "mixed.txt"), "one\r\ntwo\nthree\rfour\r\n\r\nlast");
+    const lines: string[] = [];
+    expect(await ftp.retrlines("RETR mixed.txt", (l) => lines.push(l))).toMatch(/^226/);
+    expect(lines).toEqual(["one", "two", "three", "four", "", "last"]);
+  });
+
+  it("retrlines() decodes UTF-8 split across packets", async () => {
+    const text = "é€😀\n".repeat(20_000);
+    writeFileSync(join(srv.root, "utf8.txt"), text);
+    const lines: string[] = [];
+    await ftp.retrlines("RETR utf8.txt", (l) => lines.push(l));
+    expect(lines).toHaveLength(20_000);
+    expect(new Set(lines)).toEqual(new Set(["é€😀"]));
+  });
+
+  it("retrlines() refuses a line longer than maxline, and the session stays usable", async () => {
+    writeFileSync(join(srv.root, "long.txt"), "x".repeat(9000) + "\nshort\n");
+    const err = await ftp.retrlines("RETR long.txt", () => undefined).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("Error");
+    expect((err as Error).message).toBe("got more than 8192 bytes");
+    expect(await ftp.pwd()).toBe("/");
+  });
+
+  it("storlines() sends each line ending in CRLF", async () => {
+    const seen: string[] = [];
+    await ftp.storlines("STOR lines.txt", Buffer.from("a\nb\r\nc\rd\n\nlast"), (l) => seen.push(l.toString("latin1")));
+    expect(readFileSync(join(srv.root, "lines.txt"), "latin1")).toBe("a\r\nb\r\nc\rd\r\n\r\nlast\r\n");
+    expect(seen).toEqual(["a\r\n", "b\r\n", "c\rd\r\n", "\r\n", "last\r\n"]);
+  });
+
+  it("storlines() and retrlines() carry a large text file both ways", async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${"ü".repeat(i % 50)}`);
+    await ftp.storlines("STOR big.txt", Readable.from([Buffer.from(lines.join("\n") + "\n")]));
+    const back: string[] = [];
+    await ftp.retrlines("RETR big.txt", (l) => back.push(l));
+    expect(back).toEqual(lines);
+  });
+});
+
+describe("aborting a transfer", () => {
+  it("an AbortSignal stops a download, rejects with its reason and leaves the session usable", async () => {
+    writeFileSync(join(srv.root, "abort.bin"), BIG);
+    const controller = new AbortController();
+    let received = 0;
+    const err = await ftp
+      .retrbinary("RETR abort.bin", (b) => {
+        received += b.length;
+        if (received > 100_000) controller.abort(new Error("enough"));
+      }, 8192, null, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toBe("enough");
+    expect(received).toBeLessThan(BIG.length);
+    expect(await ftp.pwd()).toBe("/");
+    const { data } = await download("down-1.bin");
+    expect(data.length).toBe(1);
+  });
+
+  it("an AbortSignal stops an upload", async () => {
+    const controller = new AbortController();
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; ; i++) {
+        if (i === 20) controller.abort();
+        yield BIG.subarray(0, 65536);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const err = await ftp.storbinary("STOR aborted.bin", endless(), 8192, null, null, { signal: controller.signal }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("AbortError");
+    expect(await ftp.pwd()).toBe("/");
+  });
+
+  it("an already aborted signal sends nothing", async () => {
+    const err = await ftp.retrlines("LIST", () => undefined, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("AbortError");
+    expect(await ftp.nlst()).toContain("abort.bin");
+  });
+
+  it("a callback that throws fails the transfer with its error; the session stays usable", async () => {
+    const boom = new Error("callback failed");
+    const err = await ftp.retrbinary("RETR abort.bin", () => {
+      throw boom;
+    }).catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    expect(await ftp.size("abort.bin")).toBe(BIG.length);
+    const up = await ftp.storbinary("STOR cb.bin", BIG.subarray(0, 100_000), 8192, () => {
+      throw boom;
+    }).catch((e: unknown) => e);
+    expect(up).toBe(boom);
+    expect(await ftp.pwd()).toBe("/");
+  });
+});
