@@ -19,8 +19,10 @@ export interface Slab {
   offset: number;
 }
 
+const first = new ArrayBuffer(SLAB_SIZE);
+
 /** The slab in use. */
-export const slab: Slab = { buffer: new ArrayBuffer(0), view: new DataView(new ArrayBuffer(0)), bytes: new Uint8Array(0), offset: SLAB_SIZE };
+export const slab: Slab = { buffer: first, view: new DataView(first), bytes: new Uint8Array(first), offset: 0 };
 
 /**
  * Replaces the current slab with a fresh one.
