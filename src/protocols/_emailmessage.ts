@@ -123,8 +123,7 @@ export class MIMEPart {
     checkHeaderValue(value);
     const lower = name.toLowerCase();
     if (UNIQUE_HEADERS.has(lower) && this.#headers.some(([k]) => k.toLowerCase() === lower)) {
-      const shown = name.charAt(0).toUpperCase() + name.slice(1);
-      throw new ValueError(`There may be at most 1 ${shown} headers in a message`);
+      throw new ValueError(`There may be at most 1 ${name} headers in a message`);
     }
     this.#headers.push([name, value]);
   }
