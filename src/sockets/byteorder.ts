@@ -32,8 +32,11 @@ function toBigInt(x: number | bigint, message: string): bigint {
 
 function short(name: string, x: number | bigint): number {
   const v = toBigInt(x, "'%s' object cannot be interpreted as an integer");
+  // Python parses the argument as a C int first, then checks 16 bits.
+  if (v > 0x7fffffffffffffffn || v < -0x8000000000000000n) throw new OverflowError("Python int too large to convert to C long");
+  if (v > 0x7fffffffn) throw new OverflowError("signed integer is greater than maximum");
+  if (v < -0x80000000n) throw new OverflowError("signed integer is less than minimum");
   if (v < 0n) throw new OverflowError(`${name}: can't convert negative Python int to C 16-bit unsigned integer`);
-  if (v > 0x7fffffffffffffffn) throw new OverflowError("Python int too large to convert to C long");
   if (v > 0xffffn) throw new OverflowError(`${name}: Python int too large to convert to C 16-bit unsigned integer`);
   const n = Number(v);
   return LITTLE_ENDIAN ? ((n & 0xff) << 8) | (n >>> 8) : n;
