@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { socket, create_connection, SocketFile, SocketTextFile, UnicodeDecodeError, ValueError, OSError, TimeoutError, type AddressV4 } from "stdnet/socket";
+import { pythonJson } from "../helpers/python.js";
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0)) f();
+});
+
+async function pair(): Promise<[client: socket, server: socket]> {
+  const l = new socket();
+  await l.bind(["127.0.0.1", 0]);
+  await l.listen();
+  const c = await create_connection(l.getsockname() as AddressV4, 5);
+  const [conn] = await l.accept();
+  l.close();
+  cleanup.push(() => c.close(), () => conn.close());
+  return [c, conn];
+}
+
+/** Sends `chunks` one by one with a pause between, so they arrive as separate packets. */
+async function trickle(s: socket, chunks: Uint8Array[]): Promise<void> {
+  for (const c of chunks) {
+    await s.sendall(c);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("makefile, binary", () => {
+  it("read(n) waits for n bytes, readline splits lines, read() takes the rest", async () => {
+    const [c, s] = await pair();
+    const f = s.makefile("rb");
+    expect(f).toBeInstanceOf(SocketFile);
+    const sending = trickle(c, [Buffer.from("he"), Buffer.from("llo\nwor"), Buffer.from("ld\nlast")]).then(() => c.close());
+    expect((await f.read(3)).toString()).toBe("hel");
+    expect((await f.readline()).toString()).toBe("lo\n");
+    expect((await f.readline(2)).toString()).toBe("wo");
+    expect((await f.readline()).toString()).toBe("rld\n");
+    expect((await f.read()).toString()).toBe("last");
+    expect((await f.read()).length).toBe(0);
+    await sending;
+    await f.close();
+  });
+
+  it("write buffers until flush, and async iteration yields lines", async () => {
+    const [c, s] = await pair();
+    const w = c.makefile("wb");
+    await w.write(Buffer.from("one\ntwo\n"));
+    await w.write(Buffer.from("three\n"));
+    await w.flush();
+    await w.close();
+    c.close();
+    const r = s.makefile("rb");
+    const lines: string[] = [];
+    for await (const line of r) lines.push(line.toString());
+    expect(lines).toEqual(["one\n", "two\n", "three\n"]);
+  });
+
+  it("readinto fills a buffer; readlines reads to the end", async () => {
+    const [c, s] = await pair();
+    await c.sendall(Buffer.from("abcdefgh\nij\n"));
+    c.close();
+    const f = s.makefile("rb");
+    const buf = new Uint8Array(4);
+    expect(await f.readinto(buf)).toBe(4);
+    expect(Buffer.from(buf).toString()).toBe("abcd");
+    expect((await f.readlines()).map(String)).toEqual(["efgh\n", "ij\n"]);
+  });
+
+  it("the socket stays open until the socket and every file are closed", async () => {
+    const [c, s] = await pair();
+    const f = s.makefile("rwb");
+    s.close();
+    await f.write(Buffer.from("still here\n"));
+    await f.flush();
+    const r = c.makefile("rb");
+    expect((await r.readline()).toString()).toBe("still here\n");
+    await f.close();
+    expect((await r.read()).length).toBe(0);
+  });
+
+  it("a read that timed out makes the file refuse further reads, as Python", async () => {
+    const [, s] = await pair();
+    s.settimeout(0.05);
+    const f = s.makefile("rb");
+    await expect(f.read(1)).rejects.toBeInstanceOf(TimeoutError);
+    await expect(f.read(1)).rejects.toThrow("cannot read from timed out object");
+  });
+
+  it("mode checks: a read-only file refuses writes, a closed file refuses all", async () => {
+    const [, s] = await pair();
+    const f = s.makefile("rb");
+    await expect(f.write(Buffer.from("x"))).rejects.toBeInstanceOf(OSError);
+    await f.close();
+    await expect(f.read(1)).rejects.toThrow("I/O operation on closed file.");
+    expect(() => s.makefile("rx")).toThrow(ValueError);
+  });
+});
+
+describe("makefile, text", () => {
+  const payload = Buffer.from("first\r\nsecond\rthird\nhé日本€\r\n😀end", "utf8");
+  // Split inside the multi-byte characters and between \r and \n.
+  const cuts = [7, 13, 19, payload.indexOf(0xe6) + 1, payload.indexOf(0xf0) + 2, payload.length - 4];
+  const chunks: Buffer[] = [];
+  let prev = 0;
+  for (const cut of [...cuts, payload.length]) {
+    chunks.push(payload.subarray(prev, cut));
+    prev = cut;
+  }
+  const expected = pythonJson<Record<string, string[]>>(`
+import io, json, sys
+data = bytes.fromhex("${payload.toString("hex")}")
+out = {}
+for key, nl in [("universal", None), ("untranslated", ""), ("lf", "\\n"), ("crlf", "\\r\\n")]:
+    out[key] = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=nl).readlines()
+print(json.dumps(out))`);
+
+  for (const [key, newline] of [["universal", null], ["untranslated", ""], ["lf", "\n"], ["crlf", "\r\n"]] as const) {
+    it(`decodes characters split across packets and splits lines as Python's newline=${JSON.stringify(newline)}`, async () => {
+      const [c, s] = await pair();
+      const f = s.makefile("r", { encoding: "utf-8", newline });
+      expect(f).toBeInstanceOf(SocketTextFile);
+      const sending = trickle(c, chunks).then(() => c.close());
+      expect(await f.readlines()).toEqual(expected[key]);
+      await sending;
+    });
+  }
+
+  it("writes text encoded, with \\n as the platform's line end", async () => {
+    const [c, s] = await pair();
+    const w = c.makefile("w", { encoding: "utf-8" });
+    expect(await w.write("héllo\n")).toBe(6);
+    await w.close();
+    c.close();
+    expect((await s.makefile("rb").read()).toString("utf8")).toBe("héllo\n");
+  });
+
+  it("bad bytes are UnicodeDecodeError (a ValueError) under errors='strict', U+FFFD under 'replace'", async () => {
+    const [c, s] = await pair();
+    await c.sendall(Buffer.from([0x61, 0xff, 0x62]));
+    c.close();
+    const strict = s.makefile("r");
+    const err = await strict.read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnicodeDecodeError);
+    expect(err).toBeInstanceOf(ValueError);
+    const [c2, s2] = await pair();
+    await c2.sendall(Buffer.from([0x61, 0xff, 0x62]));
+    c2.close();
+    expect(await s2.makefile("r", { errors: "replace" }).read()).toBe("a\ufffdb");
+  });
+});
