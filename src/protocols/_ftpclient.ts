@@ -96,6 +96,7 @@ function sink(
 ): Writable {
   const fail = (e: unknown, done: (e?: Error | null) => void): void => {
     control.failure ??= { error: e };
+    control.abort?.();
     done(e instanceof Error ? e : new Error(String(e)));
   };
   const run = (step: () => Promise<void> | undefined, done: (e?: Error | null) => void): void => {
@@ -443,10 +444,9 @@ export class FTP {
 
   async #withAbort(signal: AbortSignal | undefined, control: TransferControl, run: () => Promise<string>): Promise<string> {
     if (signal === undefined) return run();
-    const engine = this._engine;
     const onAbort = (): void => {
       control.failure ??= { error: signal.reason };
-      engine.abortData();
+      control.abort?.();
     };
     signal.addEventListener("abort", onAbort, { once: true });
     try {

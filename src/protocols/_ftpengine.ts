@@ -47,9 +47,12 @@ export interface EngineOptions {
   observer: EngineObserver;
 }
 
-/** Set by whoever stops a transfer (a callback that threw, an AbortSignal): the error the caller gets. */
+/** Shared by a transfer and whoever may stop it (a callback that threw, an AbortSignal). */
 export interface TransferControl {
+  /** The error the caller gets, set by whoever stopped the transfer. */
   failure?: { error: unknown };
+  /** Set by the engine while the transfer runs: stops it (see `abortData`). */
+  abort?: () => void;
 }
 
 interface TransferState {
@@ -81,9 +84,9 @@ class ObservedContext extends FTPContext {
     super._passToHandler(response);
   }
 
-  override close(): void {
+  override closeWithError(err: Error): void {
     this.quiet = true;
-    super.close();
+    super.closeWithError(err);
   }
 }
 
@@ -139,6 +142,7 @@ export class FtpEngine {
   #ftp: ObservedContext;
   #host = "";
   #dataError: unknown;
+  #dataRaw: net.Socket | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -291,14 +295,28 @@ export class FtpEngine {
     for (const l of socket.listeners("error")) if (!errorBefore.has(l)) socket.removeListener("error", l as (...a: unknown[]) => void);
     for (const l of socket.listeners("close")) if (!closeBefore.has(l)) socket.removeListener("close", l as (...a: unknown[]) => void);
     this.#dataError = undefined;
+    this.#dataRaw = raw;
     socket.on("error", (e) => {
       this.#dataError = e;
     });
   }
 
-  /** Stops the running transfer: closes its data connection without an error. */
+  /**
+   * Stops the running transfer: resets its data connection (TCP RST, so the
+   * server sees a failed transfer rather than a complete one) without
+   * failing the control connection.
+   */
   abortData(): void {
-    this.#ftp.dataSocket?.destroy();
+    const raw = this.#dataRaw;
+    const socket = this.#ftp.dataSocket;
+    if (raw !== undefined && !raw.destroyed) {
+      try {
+        raw.resetAndDestroy();
+      } catch {
+        raw.destroy();
+      }
+    }
+    socket?.destroy();
   }
 
   /**
@@ -329,6 +347,9 @@ export class FtpEngine {
     if (ftp.closed) throw this.#closedError();
     const state: TransferState = { finalSeen: false };
     ftp.transfer = state;
+    control.abort = () => {
+      this.abortData();
+    };
     try {
       const res = await run();
       return res.message;
@@ -338,6 +359,7 @@ export class FtpEngine {
       throw error;
     } finally {
       ftp.transfer = undefined;
+      control.abort = undefined;
     }
   }
 

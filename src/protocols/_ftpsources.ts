@@ -71,9 +71,15 @@ function toBuffer(chunk: Uint8Array | string, encoding: BufferEncoding): Buffer 
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-function remember(control: TransferControl, e: unknown): unknown {
-  control.failure ??= { error: e };
-  return e;
+/** Calls the user's callback; what it throws is what the transfer rejects with. */
+async function report(callback: BlockCallback, block: Buffer, control: TransferControl): Promise<void> {
+  try {
+    await callback(block);
+  } catch (e) {
+    control.failure ??= { error: e };
+    control.abort?.();
+    throw e;
+  }
 }
 
 /**
@@ -95,21 +101,17 @@ export function binaryStream(
 ): Readable {
   if (callback == null && src.readable !== undefined && !src.readable.readableObjectMode) return src.readable;
   async function* blocks(): AsyncGenerator<Buffer> {
-    try {
-      for await (const raw of src.chunks) {
-        const chunk = toBuffer(raw, encoding);
-        if (callback == null) {
-          if (chunk.length > 0) yield chunk;
-          continue;
-        }
-        for (let off = 0; off < chunk.length; off += blocksize) {
-          const block = chunk.subarray(off, Math.min(off + blocksize, chunk.length));
-          yield block;
-          await callback(block);
-        }
+    for await (const raw of src.chunks) {
+      const chunk = toBuffer(raw, encoding);
+      if (callback == null) {
+        if (chunk.length > 0) yield chunk;
+        continue;
       }
-    } catch (e) {
-      throw remember(control, e);
+      for (let off = 0; off < chunk.length; off += blocksize) {
+        const block = chunk.subarray(off, Math.min(off + blocksize, chunk.length));
+        yield block;
+        await report(callback, block, control);
+      }
     }
   }
   return Readable.from(blocks(), { objectMode: false, highWaterMark: FILE_READ_BYTES });
@@ -133,20 +135,16 @@ export function lineStream(
 ): Readable {
   const writer = new LineWriter(maxline);
   async function* lines(): AsyncGenerator<Buffer> {
-    try {
-      for await (const raw of src.chunks) {
-        const batch = writer.push(toBuffer(raw, encoding));
-        if (batch.length === 0) continue;
-        yield batch.length === 1 ? batch[0]! : Buffer.concat(batch);
-        if (callback != null) for (const line of batch) await callback(line);
-      }
-      const last = writer.end();
-      if (last.length > 0) {
-        yield last[0]!;
-        if (callback != null) await callback(last[0]!);
-      }
-    } catch (e) {
-      throw remember(control, e);
+    for await (const raw of src.chunks) {
+      const batch = writer.push(toBuffer(raw, encoding));
+      if (batch.length === 0) continue;
+      yield batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+      if (callback != null) for (const line of batch) await report(callback, line, control);
+    }
+    const last = writer.end();
+    if (last.length > 0) {
+      yield last[0]!;
+      if (callback != null) await report(callback, last[0]!, control);
     }
   }
   return Readable.from(lines(), { objectMode: false, highWaterMark: FILE_READ_BYTES });

@@ -1,0 +1,164 @@
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FTP, all_errors, error_perm } from "stdnet/ftplib";
+import { TimeoutError } from "stdnet/socket";
+import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
+
+const TIMEOUT = 1.5;
+const BIG = randomBytes(8 * 1024 * 1024);
+let srv: TestFtpServer;
+
+beforeAll(async () => {
+  srv = await startFtpServer();
+  writeFileSync(join(srv.root, "big.bin"), BIG);
+});
+
+afterAll(async () => {
+  await srv.close();
+});
+
+function isFtpFailure(e: unknown): boolean {
+  return all_errors.some((cls) => e instanceof cls);
+}
+
+async function session(): Promise<FTP> {
+  return FTP.open(srv.host, srv.user, srv.password, "", { timeout: TIMEOUT, port: srv.port });
+}
+
+/** A TCP peer that greets (or not) and then never answers: a server that hangs. */
+async function silentServer(greet: boolean): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => undefined);
+    if (greet) s.write("220 hello\r\n");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("server faults", () => {
+  it("RETR of a missing file rejects with error_perm carrying the server's 55x line; the session stays usable", async () => {
+    const ftp = await session();
+    const err = await ftp.retrbinary("RETR missing.bin", () => undefined).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(error_perm);
+    expect((err as Error).message).toMatch(/^55\d .*missing\.bin/);
+    expect(await ftp.pwd()).toBe("/");
+    await ftp.quit();
+  });
+
+  it("the server dropping the control connection mid-download gives an error within the timeout", async () => {
+    const ftp = await session();
+    const started = performance.now();
+    let dropped = false;
+    const err = await ftp
+      .retrbinary("RETR big.bin", () => {
+        if (!dropped) {
+          dropped = true;
+          srv.dropControl();
+        }
+      })
+      .catch((e: unknown) => e);
+    expect(isFtpFailure(err)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT * 1000 + 1000);
+    ftp.close();
+  });
+
+  it("the server dropping the data connection mid-download gives an error within the timeout, never a hang", async () => {
+    const ftp = await session();
+    const started = performance.now();
+    let received = 0;
+    let dropped = false;
+    const err = await ftp
+      .retrbinary("RETR big.bin", (b) => {
+        received += b.length;
+        if (!dropped) {
+          dropped = true;
+          srv.dropData();
+        }
+      })
+      .catch((e: unknown) => e);
+    expect(isFtpFailure(err)).toBe(true);
+    expect(received).toBeLessThan(BIG.length);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT * 2000 + 1000);
+    // ftp-srv never sends the reply that would end this transfer, so the
+    // session cannot be re-synchronised; the next call fails fast instead of hanging
+    const next = await ftp.pwd().then(
+      (dir) => dir,
+      (e: unknown) => e,
+    );
+    expect(next === "/" || isFtpFailure(next)).toBe(true);
+    ftp.close();
+  });
+
+  it("the server dropping the data connection mid-upload gives an error within the timeout", async () => {
+    const ftp = await session();
+    const started = performance.now();
+    let dropped = false;
+    const err = await ftp
+      .storbinary("STOR dropped.bin", BIG, 8192, () => {
+        if (!dropped) {
+          dropped = true;
+          srv.dropData();
+        }
+      })
+      .catch((e: unknown) => e);
+    expect(isFtpFailure(err)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT * 2000 + 1000);
+    ftp.close();
+  });
+
+  it("the server dropping the control connection mid-upload gives an error within the timeout", async () => {
+    const ftp = await session();
+    const started = performance.now();
+    let dropped = false;
+    const err = await ftp
+      .storbinary("STOR dropped2.bin", BIG, 8192, () => {
+        if (!dropped) {
+          dropped = true;
+          srv.dropControl();
+        }
+      })
+      .catch((e: unknown) => e);
+    expect(isFtpFailure(err)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT * 1000 + 1000);
+    ftp.close();
+  });
+
+  it("a server that never answers a command gives TimeoutError after the timeout", async () => {
+    const peer = await silentServer(true);
+    try {
+      const ftp = new FTP();
+      expect(await ftp.connect("127.0.0.1", peer.port, 0.3)).toBe("220 hello");
+      const started = performance.now();
+      const err = await ftp.pwd().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect((err as Error).message).toBe("timed out");
+      expect(performance.now() - started).toBeLessThan(1500);
+      ftp.close();
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("a server that never greets gives TimeoutError from connect()", async () => {
+    const peer = await silentServer(false);
+    try {
+      const ftp = new FTP();
+      const err = await ftp.connect("127.0.0.1", peer.port, 0.3).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+    } finally {
+      await peer.close();
+    }
+  });
+});
