@@ -43,8 +43,11 @@ import { error } from "./_struct_error.js";
 import { compilePacker, compileUnpacker, type Packer, type Unpacker } from "./_struct_compile.js";
 import { parseFormat, type Layout } from "./_struct_format.js";
 import { newSlab, slab, SLAB_ITEM_MAX, SLAB_SIZE } from "./_struct_slab.js";
+import { asBytes, asOffset, formatText, view, viewed, type BytesLike } from "./_struct_buffers.js";
+import { StructIterator, type StructValue } from "./_struct_iterator.js";
 
-export { error };
+export { error, StructIterator };
+export type { BytesLike, StructValue };
 
 /**
  * Another name for `error` (Python's `struct.error`), for code that reads better with it.
@@ -57,56 +60,6 @@ export { error };
  */
 export const StructError = error;
 
-/** A value that `unpack` gives: `number`, `bigint` (8-byte integers), `boolean` (`?`) or bytes (`c s p`). */
-export type StructValue = number | bigint | boolean | Uint8Array;
-
-/** Anything that holds bytes: a `Uint8Array` (Buffer included), another typed array or DataView, or an ArrayBuffer. */
-export type BytesLike = ArrayBufferView | ArrayBufferLike;
-
-// One DataView and one Uint8Array over the last ArrayBuffer seen: Node's small
-// Buffers share 8 KiB pools, so consecutive calls usually hit.
-let viewedBuffer: ArrayBufferLike | undefined;
-let view: DataView = new DataView(new ArrayBuffer(0));
-let bytes: Uint8Array = new Uint8Array(0);
-
-function setViews(buffer: ArrayBufferLike): void {
-  view = new DataView(buffer);
-  bytes = new Uint8Array(buffer);
-  viewedBuffer = buffer;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return "NoneType";
-  if (typeof v === "object" || typeof v === "function") return (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
-  return typeof v;
-}
-
-function asBytes(buffer: unknown): Uint8Array {
-  if (buffer instanceof Uint8Array) return buffer;
-  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer)) return new Uint8Array(buffer);
-  throw new error(`a bytes-like object is required, not '${typeName(buffer)}'`);
-}
-
-function asOffset(offset: unknown): number {
-  if (typeof offset === "number" && Number.isInteger(offset)) return offset;
-  if (typeof offset === "bigint") return Number(offset);
-  throw new error(`'${typeName(offset)}' object cannot be interpreted as an integer`);
-}
-
-function formatText(format: unknown): string {
-  if (typeof format === "string") {
-    if (!/^[\x00-\x7f]*$/.test(format)) throw new error("bad char in struct format");
-    return format;
-  }
-  if (format instanceof Uint8Array) {
-    let text = "";
-    for (const c of format) text += String.fromCharCode(c);
-    return text;
-  }
-  throw new error(`Struct() argument 1 must be a str or bytes object, not ${typeName(format)}`);
-}
-
 // A record too big for a slab gets its own buffer (and views).
 function packLarge(packer: Packer, size: number, values: readonly unknown[]): Uint8Array {
   let buffer: ArrayBuffer;
@@ -117,68 +70,6 @@ function packLarge(packer: Packer, size: number, values: readonly unknown[]): Ui
   }
   packer(new DataView(buffer), new Uint8Array(buffer), 0, values);
   return new Uint8Array(buffer);
-}
-
-/**
- * Python's `iter_unpack` iterator: unpacks one record after another from a
- * buffer whose size is a multiple of the record size.
- */
-export class StructIterator implements IterableIterator<StructValue[]> {
-  private readonly unpacker: Unpacker;
-  private readonly dv: DataView;
-  private readonly b: Uint8Array;
-  private readonly step: number;
-  private readonly end: number;
-  private pos: number;
-
-  /** @internal Made by `iter_unpack`. */
-  constructor(unpacker: Unpacker, source: Uint8Array, step: number) {
-    this.unpacker = unpacker;
-    this.dv = new DataView(source.buffer);
-    this.b = new Uint8Array(source.buffer);
-    this.step = step;
-    this.pos = source.byteOffset;
-    this.end = source.byteOffset + source.byteLength;
-  }
-
-  /**
-   * The next record, or done at the end of the buffer.
-   *
-   * @example
-   * ```ts
-   * iter_unpack("<h", Uint8Array.of(1, 0)).next(); // { done: false, value: [1] }
-   * ```
-   */
-  next(): IteratorResult<StructValue[], undefined> {
-    const pos = this.pos;
-    if (pos >= this.end) return { done: true, value: undefined };
-    this.pos = pos + this.step;
-    return { done: false, value: this.unpacker(this.dv, this.b, pos) as StructValue[] };
-  }
-
-  /**
-   * The iterator itself, so that it works in `for … of`.
-   *
-   * @example
-   * ```ts
-   * for (const [n] of iter_unpack("<h", Uint8Array.of(1, 0, 2, 0))) console.log(n);
-   * ```
-   */
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  /**
-   * How many records remain (Python's `__length_hint__`).
-   *
-   * @example
-   * ```ts
-   * iter_unpack("<h", new Uint8Array(6)).__length_hint__(); // 3
-   * ```
-   */
-  __length_hint__(): number {
-    return Math.max(0, (this.end - this.pos) / this.step);
-  }
 }
 
 /**
@@ -300,8 +191,8 @@ export class Struct {
     const layout = this.#layout;
     if (source.length !== layout.size) throw new error(`unpack requires a buffer of ${layout.size} bytes`);
     const unpacker = this.#unpacker ?? this.#compiledUnpacker();
-    if (source.buffer !== viewedBuffer) setViews(source.buffer);
-    return unpacker(view, bytes, source.byteOffset) as StructValue[];
+    if (source.buffer !== viewed.buffer) view(source.buffer);
+    return unpacker(viewed.view, viewed.bytes, source.byteOffset) as StructValue[];
   }
 
   /**
@@ -328,8 +219,8 @@ export class Struct {
       );
     }
     const unpacker = this.#unpacker ?? this.#compiledUnpacker();
-    if (source.buffer !== viewedBuffer) setViews(source.buffer);
-    return unpacker(view, bytes, source.byteOffset + at) as StructValue[];
+    if (source.buffer !== viewed.buffer) view(source.buffer);
+    return unpacker(viewed.view, viewed.bytes, source.byteOffset + at) as StructValue[];
   }
 
   /**

@@ -1,0 +1,73 @@
+/**
+ * The iterator that `iter_unpack` returns: one record after another from a
+ * buffer whose size is a multiple of the record size.
+ */
+import type { Unpacker } from "./_struct_compile.js";
+
+/** A value that `unpack` gives: `number`, `bigint` (8-byte integers), `boolean` (`?`) or bytes (`c s p`). */
+export type StructValue = number | bigint | boolean | Uint8Array;
+
+/**
+ * Python's `iter_unpack` iterator: unpacks one record after another from a
+ * buffer whose size is a multiple of the record size.
+ */
+export class StructIterator implements IterableIterator<StructValue[]> {
+  private readonly unpacker: Unpacker;
+  private readonly dv: DataView;
+  private readonly b: Uint8Array;
+  private readonly step: number;
+  private readonly end: number;
+  private pos: number;
+
+  /** Made by `iter_unpack`, which has checked the buffer's size. */
+  constructor(unpacker: Unpacker, source: Uint8Array, step: number) {
+    this.unpacker = unpacker;
+    this.dv = new DataView(source.buffer);
+    this.b = new Uint8Array(source.buffer);
+    this.step = step;
+    this.pos = source.byteOffset;
+    this.end = source.byteOffset + source.byteLength;
+  }
+
+  /**
+   * The next record, or done at the end of the buffer.
+   *
+   * @example
+   * ```ts
+   * import { iter_unpack } from "stdnet/struct";
+   * iter_unpack("<h", Uint8Array.of(1, 0)).next(); // { done: false, value: [1] }
+   * ```
+   */
+  next(): IteratorResult<StructValue[], undefined> {
+    const pos = this.pos;
+    if (pos >= this.end) return { done: true, value: undefined };
+    this.pos = pos + this.step;
+    return { done: false, value: this.unpacker(this.dv, this.b, pos) as StructValue[] };
+  }
+
+  /**
+   * The iterator itself, so that it works in `for … of`.
+   *
+   * @example
+   * ```ts
+   * import { iter_unpack } from "stdnet/struct";
+   * for (const [n] of iter_unpack("<h", Uint8Array.of(1, 0, 2, 0))) console.log(n);
+   * ```
+   */
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /**
+   * How many records remain (Python's `__length_hint__`).
+   *
+   * @example
+   * ```ts
+   * import { iter_unpack } from "stdnet/struct";
+   * iter_unpack("<h", new Uint8Array(6)).__length_hint__(); // 3
+   * ```
+   */
+  __length_hint__(): number {
+    return Math.max(0, (this.end - this.pos) / this.step);
+  }
+}
