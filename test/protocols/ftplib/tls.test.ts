@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FTP_TLS, error_perm } from "stdnet/ftplib";
+import { SSLCertVerificationError, create_default_context, type SSLContext } from "stdnet/ssl";
+import { ValueError } from "stdnet/socket";
+import { makeTestCert, type TestCert } from "../../helpers/certs.js";
+import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
+
+let cert: TestCert;
+let srv: TestFtpServer;
+const DATA = randomBytes(300_000);
+
+beforeAll(async () => {
+  cert = makeTestCert();
+  srv = await startFtpServer({ tls: { cert: cert.cert, key: cert.key } });
+  writeFileSync(join(srv.root, "secret.bin"), DATA);
+  writeFileSync(join(srv.root, "notes.txt"), "one\ntwo\n");
+});
+
+afterAll(async () => {
+  await srv.close();
+  cert.cleanup();
+});
+
+function trusting(): SSLContext {
+  const ctx = create_default_context();
+  ctx.load_verify_locations(cert.certfile);
+  return ctx;
+}
+
+describe("FTP_TLS", () => {
+  it("refuses the server's self-signed certificate with the default context", async () => {
+    const err = await FTP_TLS.open(srv.host, srv.user, srv.password, "", { timeout: 5, port: srv.port }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SSLCertVerificationError);
+    expect((err as Error).message).toMatch(/certificate verify failed: self-signed certificate/);
+  });
+
+  it("logs in over TLS and transfers over protected data connections with the certificate trusted", async () => {
+    const ftps = await FTP_TLS.open(srv.host, srv.user, srv.password, "", { timeout: 5, port: srv.port, context: trusting() });
+    expect(await ftps.prot_p()).toMatch(/^200/);
+    const parts: Buffer[] = [];
+    expect(await ftps.retrbinary("RETR secret.bin", (b) => parts.push(b))).toMatch(/^226/);
+    expect(Buffer.concat(parts).equals(DATA)).toBe(true);
+    expect(await ftps.storbinary("STOR up.bin", DATA.subarray(0, 100_000))).toMatch(/^226/);
+    expect(readFileSync(join(srv.root, "up.bin")).equals(DATA.subarray(0, 100_000))).toBe(true);
+    const lines: string[] = [];
+    await ftps.retrlines("RETR notes.txt", (l) => lines.push(l));
+    expect(lines).toEqual(["one", "two"]);
+    expect((await ftps.nlst()).sort()).toEqual(["notes.txt", "secret.bin", "up.bin"]);
+    expect(await ftps.quit()).toMatch(/^221/);
+  });
+
+  it("auth() secures an anonymous session; a second auth() is a ValueError", async () => {
+    const ftps = new FTP_TLS("", "", "", "", { context: trusting() });
+    await ftps.connect(srv.host, srv.port, 5);
+    expect(await ftps.auth()).toMatch(/^234/);
+    await expect(ftps.auth()).rejects.toBeInstanceOf(ValueError);
+    expect(await ftps.login()).toMatch(/^230/);
+    await ftps.prot_p();
+    expect(await ftps.size("secret.bin")).toBe(DATA.length);
+    await ftps.quit();
+  });
+
+  it("prot_c() and ccc() pass the server's refusal on as error_perm", async () => {
+    const ftps = await FTP_TLS.open(srv.host, srv.user, srv.password, "", { timeout: 5, port: srv.port, context: trusting() });
+    await ftps.prot_p();
+    const protc = await ftps.prot_c().catch((e: unknown) => e);
+    expect(protc).toBeInstanceOf(error_perm);
+    expect((protc as Error).message).toMatch(/^536/);
+    const ccc = await ftps.ccc().catch((e: unknown) => e);
+    expect(ccc).toBeInstanceOf(error_perm);
+    expect(await ftps.pwd()).toBe("/");
+    await ftps.quit();
+  });
+
+  it("ccc() on a clear session is a ValueError", async () => {
+    const ftps = new FTP_TLS("", "", "", "", { context: trusting() });
+    await ftps.connect(srv.host, srv.port, 5);
+    await ftps.login("anonymous", "", "", false);
+    await expect(ftps.ccc()).rejects.toBeInstanceOf(ValueError);
+    await ftps.quit();
+  });
+});
