@@ -232,6 +232,23 @@ export class HTTPConnection {
     response?.close();
   }
 
+  /**
+   * urllib's `h.sock.close(); h.sock = None`: lets go of the connection
+   * without closing the response being read through it (it ends the connection when done).
+   *
+   * @example
+   * ```ts
+   * const r = await h.getresponse(); h._close_socket(); await r.read();
+   * ```
+   */
+  _close_socket(): void {
+    const engine = this.#engine;
+    this.#engine = null;
+    this.#response = null;
+    this.#state = _CS_IDLE;
+    engine?.close();
+  }
+
   /** `await using conn = new HTTPConnection(…)` closes it, as Python's `with`. */
   [Symbol.asyncDispose](): Promise<void> {
     this.close();

@@ -1,0 +1,76 @@
+/**
+ * Python's `FTPHandler.ftp_open` for `urlopen("ftp://…")`, over `stdnet/ftplib`:
+ * log in (anonymous by default), change to the directories of the path,
+ * retrieve the file (binary) or list the directory.
+ * @module
+ */
+import { lookup } from "node:dns/promises";
+import { fromNodeError } from "../../sockets/errors.js";
+import { FTP, FTP_PORT } from "../_ftpclient.js";
+import { all_errors } from "../_ftperrors.js";
+import { HTTPMessage } from "../http/_message.js";
+import { addinfourl, bufferSource } from "./_addinfourl.js";
+import { guess_type } from "./_mimetypes.js";
+import { unquote } from "./_quoting.js";
+import type { Request } from "./_requestobj.js";
+import { _splitpasswd, _splitport, _splituser } from "./_splitters.js";
+import { URLError } from "./error.js";
+
+function pyRepr(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return `${e.name}('${e.message.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}')`;
+}
+
+/** Opens an ftp: Request as Python's FTPHandler does. */
+export async function ftpOpen(req: Request): Promise<addinfourl> {
+  let host = req.host;
+  if (!host) throw new URLError("ftp error: no host given");
+  const [hostOnly, portText] = _splitport(host);
+  host = hostOnly;
+  const port = portText === null ? FTP_PORT : Number.parseInt(portText, 10);
+  let user: string | null;
+  [user, host] = _splituser(host);
+  let passwd: string | null = null;
+  if (user) [user, passwd] = _splitpasswd(user);
+  host = unquote(host);
+  let address: string;
+  try {
+    address = (await lookup(host, { family: 4 })).address;
+  } catch (e) {
+    throw new URLError(fromNodeError(e));
+  }
+  const semi = req.selector.indexOf(";");
+  const path = semi < 0 ? req.selector : req.selector.slice(0, semi);
+  const attrs = semi < 0 ? [] : req.selector.slice(semi + 1).split(";");
+  const dirs = path.split("/").map((d) => unquote(d));
+  const file = dirs.pop() ?? "";
+  if (dirs.length > 0 && dirs[0] === "") dirs.shift();
+  let type = file ? "I" : "D";
+  for (const attr of attrs) {
+    const eq = attr.indexOf("=");
+    if (eq >= 0 && attr.slice(0, eq).toLowerCase() === "type" && /^[aAiIdD]$/.test(attr.slice(eq + 1))) type = attr.slice(eq + 1).toUpperCase();
+  }
+  const ftp = new FTP("", "", "", "", { timeout: req.timeout });
+  const chunks: Buffer[] = [];
+  try {
+    await ftp.connect(address, port, req.timeout);
+    await ftp.login(user ?? "", passwd ?? "");
+    for (const d of dirs) await ftp.cwd(d);
+    const collect = (block: Uint8Array): void => {
+      chunks.push(Buffer.from(block));
+    };
+    if (file && type !== "D") await ftp.retrbinary(`RETR ${file}`, collect);
+    else await ftp.retrbinary(file ? `LIST ${file}` : "LIST", collect);
+    await ftp.quit().catch(() => undefined);
+  } catch (e) {
+    ftp.close();
+    if (all_errors.some((cls) => e instanceof cls)) throw new URLError(`ftp error: ${pyRepr(e)}`);
+    throw e;
+  }
+  const body = Buffer.concat(chunks);
+  const pairs: [string, string][] = [];
+  const mtype = guess_type(req.full_url);
+  if (mtype !== null) pairs.push(["Content-type", mtype]);
+  pairs.push(["Content-length", String(body.length)]);
+  return new addinfourl(bufferSource(body), new HTTPMessage(pairs), req.full_url);
+}
