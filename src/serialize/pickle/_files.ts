@@ -1,0 +1,288 @@
+/**
+ * Pickles over files: reading exactly one pickle from a stream-like file
+ * (never a byte past its STOP, so pickles can follow each other on one
+ * socket), and writing one. A file is Python's (an object with `read(n)` and
+ * optionally `readline()`, `write(b)`), each call synchronous or returning a
+ * Promise, or a Node Readable / Writable.
+ */
+import { Readable, Writable } from "node:stream";
+
+/** A file `load` reads from: Python's `read(n)` (short only at EOF) and optional `readline()`, sync or async. */
+export interface PickleReadable {
+  read(n: number): Uint8Array | Promise<Uint8Array>;
+  readline?(): Uint8Array | Promise<Uint8Array>;
+}
+
+/** A file `load` reads synchronously. */
+export interface SyncReadable {
+  read(n: number): Uint8Array;
+  readline?(): Uint8Array;
+}
+
+/** A file `load` reads asynchronously (e.g. `socket.makefile("rb")`). */
+export interface AsyncReadable {
+  read(n: number): Promise<Uint8Array>;
+  readline?(): Promise<Uint8Array>;
+}
+
+/** A file `dump` writes to: `write(b)`, sync or returning a Promise. */
+export interface PickleWritable {
+  write(data: Uint8Array): unknown;
+}
+
+/** Reads are split into pieces of this size, so a huge length field allocates only what arrives. */
+const MAX_READ = 1 << 20;
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+type Request = number | "line";
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === "function";
+}
+
+/** Byte lengths of the fixed arguments of each opcode (the rest: 0, or handled below). */
+const FIXED = new Uint8Array(256);
+for (const [op, n] of [[0x80, 1], [0x4b, 1], [0x4d, 2], [0x4a, 4], [0x47, 8], [0x68, 1], [0x6a, 4], [0x71, 1], [0x72, 4], [0x82, 1], [0x83, 2], [0x84, 4]] as const) FIXED[op] = n;
+/** Opcodes followed by a length of 1, 4 or 8 bytes and that many bytes. */
+const SIZED = new Uint8Array(256);
+for (const op of [0x8c, 0x43, 0x55, 0x8a]) SIZED[op] = 1;
+for (const op of [0x58, 0x42, 0x54, 0x8b]) SIZED[op] = 4;
+for (const op of [0x8d, 0x8e, 0x96]) SIZED[op] = 8;
+/** Opcodes followed by 1 or 2 newline-terminated lines. */
+const LINES = new Uint8Array(256);
+for (const op of [0x49, 0x4c, 0x46, 0x53, 0x56, 0x67, 0x70, 0x50]) LINES[op] = 1;
+for (const op of [0x63, 0x69]) LINES[op] = 2;
+const KNOWN_NO_ARG = new Set([0x28, 0x2e, 0x30, 0x31, 0x32, 0x4e, 0x51, 0x52, 0x61, 0x62, 0x64, 0x7d, 0x65, 0x6c, 0x5d, 0x6f, 0x73, 0x74, 0x29, 0x75, 0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x97, 0x98]);
+
+/**
+ * Walks the opcodes of one pickle, asking for bytes as it goes (a count, or
+ * "line"), and returns every byte it consumed, up to and including STOP (or
+ * up to where the data ends or stops making sense: the machine then reports
+ * the error). A FRAME is asked for whole, then walked in memory.
+ */
+function* scanOnePickle(): Generator<Request, Uint8Array[], Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let frame: Uint8Array = EMPTY;
+  let fpos = 0;
+  // takes n bytes: from the current frame when it holds them, else from the file
+  function* take(n: number): Generator<Request, Uint8Array | undefined, Uint8Array> {
+    if (fpos + n <= frame.length) {
+      const b = frame.subarray(fpos, fpos + n);
+      fpos += n;
+      return b;
+    }
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    if (fpos < frame.length) {
+      parts.push(frame.subarray(fpos));
+      got = frame.length - fpos;
+      fpos = frame.length;
+    }
+    while (got < n) {
+      const b = yield Math.min(n - got, MAX_READ);
+      if (b.length === 0) {
+        for (const p of parts) chunks.push(p);
+        return undefined;
+      }
+      parts.push(b);
+      got += b.length;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+  function* line(): Generator<Request, boolean, Uint8Array> {
+    if (fpos < frame.length) {
+      const nl = frame.indexOf(0x0a, fpos);
+      if (nl >= 0) {
+        chunks.push(frame.subarray(fpos, nl + 1));
+        fpos = nl + 1;
+        return true;
+      }
+      chunks.push(frame.subarray(fpos));
+      fpos = frame.length;
+    }
+    const b = yield "line";
+    chunks.push(b);
+    return b.length > 0 && b[b.length - 1] === 0x0a;
+  }
+  for (;;) {
+    const opb = yield* take(1);
+    if (opb === undefined) return chunks;
+    chunks.push(opb);
+    const op = opb[0]!;
+    if (op === 0x2e) return chunks;
+    if (op === 0x95) {
+      const h = yield* take(8);
+      if (h === undefined) return chunks;
+      chunks.push(h);
+      const dv = new DataView(h.buffer, h.byteOffset, 8);
+      const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 4294967296;
+      // the rest of the current frame (normally nothing) comes first, then the new frame
+      const body = yield* take(n);
+      if (body === undefined) return chunks;
+      frame = body;
+      fpos = 0;
+      continue;
+    }
+    const fixed = FIXED[op]!;
+    if (fixed > 0) {
+      const b = yield* take(fixed);
+      if (b === undefined) return chunks;
+      chunks.push(b);
+      continue;
+    }
+    const sized = SIZED[op]!;
+    if (sized > 0) {
+      const h = yield* take(sized);
+      if (h === undefined) return chunks;
+      chunks.push(h);
+      const dv = new DataView(h.buffer, h.byteOffset, sized);
+      const n = sized === 1 ? h[0]! : sized === 4 ? (op === 0x54 || op === 0x8b ? dv.getInt32(0, true) : dv.getUint32(0, true)) : dv.getUint32(0, true) + dv.getUint32(4, true) * 4294967296;
+      if (n < 0) return chunks;
+      const body = yield* take(n);
+      if (body === undefined) return chunks;
+      chunks.push(body);
+      continue;
+    }
+    const lines = LINES[op]!;
+    if (lines > 0) {
+      for (let i = 0; i < lines; i++) if (!(yield* line())) return chunks;
+      continue;
+    }
+    if (!KNOWN_NO_ARG.has(op)) return chunks;
+  }
+}
+
+/** Reads n bytes from a Python-like file, looping over short reads until EOF. */
+function readN(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array> {
+  const first = file.read(n);
+  if (isPromise(first)) return first.then((b) => (b.length === 0 || b.length >= n ? b : finishAsync(file, n, [b])));
+  if (first.length === 0 || first.length >= n) return first;
+  const parts = [first];
+  let got = first.length;
+  while (got < n) {
+    const b = file.read(n - got);
+    if (isPromise(b)) return b.then((x) => finishAsync(file, n, [...parts, x]));
+    if (b.length === 0) break;
+    parts.push(b);
+    got += b.length;
+  }
+  return Buffer.concat(parts);
+}
+
+async function finishAsync(file: PickleReadable, n: number, parts: Uint8Array[]): Promise<Uint8Array> {
+  let got = parts.reduce((s, p) => s + p.length, 0);
+  while (got < n && parts[parts.length - 1]!.length > 0) {
+    const b = await file.read(n - got);
+    if (b.length === 0) break;
+    parts.push(b);
+    got += b.length;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Reads one line (through '\n') from a Python-like file: its readline(), or byte by byte. */
+function readLine(file: PickleReadable): Uint8Array | Promise<Uint8Array> {
+  if (typeof file.readline === "function") return file.readline();
+  const parts: number[] = [];
+  for (;;) {
+    const b = file.read(1);
+    if (isPromise(b)) return b.then((x) => readLineAsync(file, parts, x));
+    if (b.length === 0) return Uint8Array.from(parts);
+    parts.push(b[0]!);
+    if (b[0] === 0x0a) return Uint8Array.from(parts);
+  }
+}
+
+async function readLineAsync(file: PickleReadable, parts: number[], first: Uint8Array): Promise<Uint8Array> {
+  let b = first;
+  for (;;) {
+    if (b.length === 0) return Uint8Array.from(parts);
+    parts.push(b[0]!);
+    if (b[0] === 0x0a) return Uint8Array.from(parts);
+    b = await file.read(1);
+  }
+}
+
+/** A Node Readable as a Python-like file: read(n) resolves with n bytes, fewer only at the end. */
+function streamFile(s: Readable): AsyncReadable {
+  return {
+    read: (n) =>
+      new Promise<Uint8Array>((resolve, reject) => {
+        const done = (): void => {
+          s.off("readable", attempt);
+          s.off("end", attempt);
+          s.off("error", fail);
+          s.off("close", attempt);
+        };
+        const fail = (e: Error): void => {
+          done();
+          reject(e);
+        };
+        function attempt(): void {
+          const chunk = s.read(n) as Buffer | string | null;
+          if (chunk !== null) {
+            done();
+            resolve(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+          } else if (s.readableEnded || s.destroyed) {
+            done();
+            resolve(EMPTY);
+          }
+        }
+        s.on("readable", attempt);
+        s.on("end", attempt);
+        s.on("close", attempt);
+        s.on("error", fail);
+        attempt();
+      }),
+  };
+}
+
+/** Reads exactly one pickle's bytes from `file`; synchronous when the file is. */
+export function readOnePickle(file: PickleReadable | Readable): Uint8Array | Promise<Uint8Array> {
+  const f: PickleReadable = file instanceof Readable ? streamFile(file) : file;
+  const gen = scanOnePickle();
+  let r = gen.next();
+  while (r.done !== true) {
+    const req = r.value;
+    const got = req === "line" ? readLine(f) : readN(f, req);
+    if (isPromise(got)) return continueAsync(gen, got, f);
+    r = gen.next(got);
+  }
+  return concat(r.value);
+}
+
+async function continueAsync(gen: Generator<Request, Uint8Array[], Uint8Array>, pending: Promise<Uint8Array>, f: PickleReadable): Promise<Uint8Array> {
+  let r = gen.next(await pending);
+  while (r.done !== true) {
+    const req = r.value;
+    r = gen.next(await (req === "line" ? readLine(f) : readN(f, req)));
+  }
+  return concat(r.value);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const n = chunks.reduce((s, c) => s + c.length, 0);
+  const out = new Uint8Array(n);
+  let p = 0;
+  for (const c of chunks) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
+
+/** Writes `data` to a file; resolves when a Writable has taken it, or returns what a Python-like write returns. */
+export function writeAll(file: PickleWritable | Writable, data: Uint8Array): void | Promise<void> {
+  if (file instanceof Writable) {
+    return new Promise<void>((resolve, reject) => {
+      file.write(data, (err) => {
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+  const r = file.write(data);
+  if (isPromise(r)) return r.then(() => undefined);
+  return undefined;
+}

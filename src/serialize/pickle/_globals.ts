@@ -1,0 +1,192 @@
+/**
+ * What the globals of a pickle may resolve to, and how REDUCE, NEWOBJ,
+ * NEWOBJ_EX and BUILD apply them. The safe table holds only the callables
+ * that CPython itself writes for the value types (`_codecs.encode`,
+ * `builtins.set`, …), implemented here as plain JS functions that check
+ * their arguments; everything else goes through the user's `find_class`.
+ */
+import { UnpicklingError } from "./_errors.js";
+import { Utf8Error, encodeUtf8Into } from "./_text.js";
+import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
+
+/** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
+export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
+
+function encodeText(s: unknown, encoding: unknown): Uint8Array {
+  if (typeof s !== "string") throw new UnpicklingError("encode() argument 'obj' must be str");
+  const enc = typeof encoding === "string" ? encoding.toLowerCase().replace(/_/g, "-") : "utf-8";
+  if (enc === "latin1" || enc === "latin-1" || enc === "iso-8859-1" || enc === "l1" || enc === "ascii") {
+    const limit = enc === "ascii" ? 0x80 : 0x100;
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= limit) throw new UnpicklingError(`'${enc}' codec can't encode character in position ${i}: ordinal not in range(${limit})`);
+      out[i] = c;
+    }
+    return out;
+  }
+  if (enc === "utf-8" || enc === "utf8") {
+    const out = new Uint8Array(s.length * 3);
+    return out.slice(0, encodeUtf8Into(s, out, 0));
+  }
+  throw new UnpicklingError(`unknown encoding: ${String(encoding)}`);
+}
+
+function bytesFrom(args: readonly unknown[], what: string): Uint8Array {
+  if (args.length === 0) return new Uint8Array(0);
+  const [src, encoding] = args;
+  if (args.length <= 2 && typeof src === "string" && args.length === 2) return encodeText(src, encoding);
+  if (args.length === 1) {
+    if (src instanceof Uint8Array) return new Uint8Array(src);
+    if (src instanceof PickleBuffer) return new Uint8Array(src.buffer);
+    if (Array.isArray(src) && src.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < 256)) return Uint8Array.from(src as number[]);
+  }
+  throw new UnpicklingError(`${what}() arguments not supported in a pickle`);
+}
+
+function itemsOf(args: readonly unknown[], what: string): Iterable<unknown> {
+  if (args.length === 0) return [];
+  const src = args[0];
+  if (args.length === 1 && (Array.isArray(src) || src instanceof Set)) return src as Iterable<unknown>;
+  throw new UnpicklingError(`${what}() argument must be a list or set`);
+}
+
+/** The globals any pickle may name (module.name → callable). */
+const SAFE: ReadonlyMap<string, unknown> = new Map<string, unknown>([
+  ["_codecs.encode", (...a: unknown[]) => encodeText(a[0], a.length > 1 ? a[1] : "utf-8")],
+  ["builtins.bytes", (...a: unknown[]) => bytesFrom(a, "bytes")],
+  ["builtins.bytearray", (...a: unknown[]) => {
+    const b = bytesFrom(a, "bytearray");
+    const out = new bytearray(b.length);
+    out.set(b);
+    return out;
+  }],
+  ["builtins.set", (...a: unknown[]) => new Set(itemsOf(a, "set"))],
+  ["builtins.frozenset", (...a: unknown[]) => new frozenset(itemsOf(a, "frozenset"))],
+]);
+
+/** Globals that only make sense when the user maps classes: refused without a find_class. */
+const WITH_FIND_CLASS: ReadonlyMap<string, unknown> = new Map<string, unknown>([
+  ["builtins.object", PY_OBJECT],
+  ["copyreg._reconstructor", (cls: unknown, base: unknown, state: unknown) => newObject(cls, base === PY_OBJECT || state === null || state === undefined ? [] : [state], undefined)],
+]);
+
+/** Module renames that Python 2 pickles need (`fix_imports`, as _compat_pickle). */
+const PY2_MODULES: Readonly<Record<string, string>> = { __builtin__: "builtins", copy_reg: "copyreg" };
+
+/** Maps a Python 2 module name to Python 3's, for protocols below 3. */
+export function fixImport(module: string): string {
+  return PY2_MODULES[module] ?? module;
+}
+
+/** The safe table's entry for module.name; `undefined` when not there. */
+export function safeGlobal(module: string, name: string, hasFindClass: boolean): unknown {
+  const key = `${module}.${name}`;
+  const v = SAFE.get(key);
+  if (v !== undefined) return v;
+  if (key === "collections.OrderedDict") return ORDERED_DICT;
+  return hasFindClass ? WITH_FIND_CLASS.get(key) : undefined;
+}
+
+/** collections.OrderedDict(): the machine makes an empty dict for it. */
+export const ORDERED_DICT: object = Object.freeze({ __name__: "OrderedDict" });
+
+const classes = new WeakMap<object, boolean>();
+
+function isClass(f: (...args: unknown[]) => unknown): boolean {
+  let known = classes.get(f);
+  if (known === undefined) {
+    known = /^class[\s{]/.test(Function.prototype.toString.call(f));
+    classes.set(f, known);
+  }
+  return known;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "NoneType";
+  if (typeof v === "object") return (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
+  return typeof v;
+}
+
+/** REDUCE, INST and OBJ: calls the global with the arguments (`new` for a JS class). */
+export function callGlobal(f: unknown, args: unknown): unknown {
+  if (!Array.isArray(args)) throw new UnpicklingError(`REDUCE arguments must be a tuple, not ${describe(args)}`);
+  if (typeof f !== "function") throw new UnpicklingError(`'${describe(f)}' object is not callable`);
+  const fn = f as (...a: unknown[]) => unknown;
+  return isClass(fn) ? Reflect.construct(fn, args) : Reflect.apply(fn, undefined, args);
+}
+
+interface WithNew {
+  __new__?: unknown;
+  prototype?: unknown;
+}
+
+/**
+ * NEWOBJ / NEWOBJ_EX (`cls.__new__(cls, *args, **kwargs)`): the class's own
+ * static `__new__` when it has one; else, without arguments, a new object of
+ * the class whose constructor is not run (as Python's __new__, BUILD then sets
+ * its state); else `new cls(...args, kwargs?)`.
+ */
+export function newObject(cls: unknown, args: unknown, kwargs: unknown): unknown {
+  if (!Array.isArray(args)) throw new UnpicklingError(`NEWOBJ expected an arg tuple, not ${describe(args)}`);
+  const hasKw = kwargs !== undefined && !(kwargs instanceof Map ? kwargs.size === 0 : typeof kwargs === "object" && kwargs !== null && Object.keys(kwargs).length === 0);
+  const all = hasKw ? [...(args as unknown[]), kwargs] : (args as unknown[]);
+  if (cls === PY_OBJECT) return {};
+  if (typeof cls !== "function" && (typeof cls !== "object" || cls === null)) throw new UnpicklingError(`NEWOBJ class argument isn't a type object`);
+  const c = cls as WithNew;
+  if (typeof c.__new__ === "function") return Reflect.apply(c.__new__ as (...a: unknown[]) => unknown, cls, all);
+  if (typeof cls !== "function") throw new UnpicklingError(`NEWOBJ class argument has no __new__`);
+  if (all.length === 0 && typeof c.prototype === "object" && c.prototype !== null) return Object.create(c.prototype) as unknown;
+  return Reflect.construct(cls as new (...a: unknown[]) => unknown, all);
+}
+
+/** Sets one attribute as an own data property (`__proto__` included). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}
+
+function assignState(inst: Record<string, unknown>, state: unknown, what: string): void {
+  if (state === null || state === undefined) return;
+  if (state instanceof Map) {
+    for (const [k, v] of state) {
+      if (typeof k !== "string") throw new UnpicklingError(`${what} keys must be str`);
+      setOwn(inst, k, v);
+    }
+    return;
+  }
+  if (typeof state === "object" && !Array.isArray(state) && !(state instanceof Set) && !(state instanceof Uint8Array)) {
+    for (const k of Object.keys(state)) setOwn(inst, k, (state as Record<string, unknown>)[k]);
+    return;
+  }
+  throw new UnpicklingError(`${what} is not a dictionary`);
+}
+
+interface WithSetState {
+  __setstate__?: unknown;
+}
+
+/** BUILD: `inst.__setstate__(state)` when defined, else the state dict (and slot state) become own properties. */
+export function buildState(inst: unknown, state: unknown): void {
+  if (typeof inst !== "object" && typeof inst !== "function") throw new UnpicklingError(`BUILD target is a ${describe(inst)}, not an object`);
+  if (inst === null) throw new UnpicklingError("BUILD target is None");
+  const setstate = (inst as WithSetState).__setstate__;
+  if (typeof setstate === "function") {
+    Reflect.apply(setstate as (s: unknown) => unknown, inst, [state]);
+    return;
+  }
+  if (Object.isFrozen(inst) || inst instanceof Set || inst instanceof Map || Array.isArray(inst) || inst instanceof Uint8Array) throw new UnpicklingError(`BUILD cannot set state on a ${describe(inst)}`);
+  if (state instanceof Tuple && state.length === 2) {
+    assignState(inst as Record<string, unknown>, state[0], "state");
+    assignState(inst as Record<string, unknown>, state[1], "slot state");
+    return;
+  }
+  assignState(inst as Record<string, unknown>, state, "state");
+}
+
+/** Turns a text codec error into UnpicklingError. */
+export function codecError(e: unknown): UnpicklingError {
+  if (e instanceof UnpicklingError) return e;
+  const msg = e instanceof Utf8Error ? `'utf-8' codec can't decode bytes: ${e.message}` : String(e);
+  return new UnpicklingError(msg, { cause: e });
+}

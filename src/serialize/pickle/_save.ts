@@ -1,0 +1,680 @@
+/**
+ * The pickling engine: writes a value's opcodes into a growing byte buffer,
+ * with CPython's choices (the C `_pickle` module's): the same opcodes, memo
+ * and batching (1000 items per APPENDS/SETITEMS/ADDITEMS), and at protocols
+ * 4–5 the same framing (a frame is closed once it holds 64 KiB; payloads of
+ * 64 KiB or more are written outside frames).
+ */
+import { PicklingError } from "./_errors.js";
+import { encodeLong } from "./_ints.js";
+import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
+import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, toTuple } from "./_values.js";
+import { saveObject, type ReduceValue } from "./_reduce.js";
+
+const FRAME_SIZE_TARGET = 64 * 1024;
+const FRAME_SIZE_MIN = 4;
+const FRAME_HEADER_SIZE = 9;
+const BATCHSIZE = 1000;
+/** Nesting deeper than this is refused (CPython's default recursion limit is 1000). */
+export const MAX_DEPTH = 1000;
+
+const ascii = new TextEncoder();
+
+/** Settings of one Pickler (and its memo, kept across dumps as in Python). */
+export interface SaveConfig {
+  protocol: number;
+  fixImports: boolean;
+  bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
+  persistentId: ((obj: unknown) => unknown) | undefined;
+  reducerOverride: ((obj: unknown) => ReduceValue | undefined) | undefined;
+  dispatchTable: ReadonlyMap<unknown, (obj: never) => ReduceValue> | undefined;
+}
+
+/** Python 3 module names that protocols 0–2 write as Python 2's (fix_imports). */
+const PY2_MODULES: Readonly<Record<string, string>> = { builtins: "__builtin__", copyreg: "copy_reg" };
+
+/** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object). */
+export class Memo {
+  objects = new Map<unknown, number>();
+  strings = new Map<string, number>();
+  globals = new Map<string, number>();
+  size = 0;
+  clear(): void {
+    this.objects.clear();
+    this.strings.clear();
+    this.globals.clear();
+    this.size = 0;
+  }
+}
+
+export class Saver {
+  buf: Uint8Array;
+  dv: DataView;
+  pos = 0;
+  readonly proto: number;
+  readonly bin: boolean;
+  framing = false;
+  frameStart = -1;
+  depth = 0;
+
+  constructor(
+    readonly cfg: SaveConfig,
+    readonly memo: Memo,
+    initial: Uint8Array,
+  ) {
+    this.buf = initial;
+    this.dv = new DataView(initial.buffer, initial.byteOffset, initial.byteLength);
+    this.proto = cfg.protocol;
+    this.bin = cfg.protocol >= 1;
+  }
+
+  /** Makes room for `n` more bytes (and opens a frame when one is due). */
+  ensure(n: number): void {
+    if (this.framing && this.frameStart < 0) {
+      this.frameStart = this.pos;
+      n += FRAME_HEADER_SIZE;
+      this.grow(n);
+      this.pos += FRAME_HEADER_SIZE;
+      return;
+    }
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.dv = new DataView(next.buffer);
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  text(s: string): void {
+    const b = ascii.encode(s);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Closes the open frame: writes its FRAME header, or drops the header room when under 4 bytes. */
+  commitFrame(): void {
+    if (!this.framing || this.frameStart < 0) return;
+    const start = this.frameStart;
+    const len = this.pos - start - FRAME_HEADER_SIZE;
+    if (len >= FRAME_SIZE_MIN) {
+      this.buf[start] = 0x95;
+      this.dv.setUint32(start + 1, len % 4294967296, true);
+      this.dv.setUint32(start + 5, Math.floor(len / 4294967296), true);
+    } else {
+      this.buf.copyWithin(start, start + FRAME_HEADER_SIZE, this.pos);
+      this.pos -= FRAME_HEADER_SIZE;
+    }
+    this.frameStart = -1;
+  }
+
+  /** Before each value is saved: a frame that reached 64 KiB is closed. */
+  boundary(): void {
+    if (this.frameStart >= 0 && this.pos - this.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) this.commitFrame();
+  }
+
+  /** Writes an opcode header and a payload; a payload of 64 KiB or more goes outside any frame. */
+  headerAndPayload(header: Uint8Array, headerLen: number, payload: Uint8Array): void {
+    const big = payload.length >= FRAME_SIZE_TARGET;
+    const framing = this.framing;
+    if (big) {
+      this.commitFrame();
+      this.framing = false;
+    }
+    this.ensure(headerLen + payload.length);
+    this.buf.set(header.subarray(0, headerLen), this.pos);
+    this.pos += headerLen;
+    this.buf.set(payload, this.pos);
+    this.pos += payload.length;
+    this.framing = framing;
+  }
+
+  memoize(): number {
+    const idx = this.memo.size++;
+    if (this.proto >= 4) this.byte(0x94);
+    else if (this.bin) {
+      if (idx < 256) {
+        this.ensure(2);
+        this.buf[this.pos++] = 0x71;
+        this.buf[this.pos++] = idx;
+      } else {
+        this.ensure(5);
+        this.buf[this.pos] = 0x72;
+        this.dv.setUint32(this.pos + 1, idx, true);
+        this.pos += 5;
+      }
+    } else this.text(`p${idx}\n`);
+    return idx;
+  }
+
+  get(idx: number): void {
+    if (this.bin) {
+      if (idx < 256) {
+        this.ensure(2);
+        this.buf[this.pos++] = 0x68;
+        this.buf[this.pos++] = idx;
+      } else {
+        this.ensure(5);
+        this.buf[this.pos] = 0x6a;
+        this.dv.setUint32(this.pos + 1, idx, true);
+        this.pos += 5;
+      }
+    } else this.text(`g${idx}\n`);
+  }
+
+  save(obj: unknown): void {
+    if (this.frameStart >= 0) this.boundary();
+    const pid = this.cfg.persistentId;
+    if (pid !== undefined) {
+      const id = pid(obj);
+      if (id !== undefined && id !== null) {
+        this.savePersistent(id);
+        return;
+      }
+    }
+    switch (typeof obj) {
+      case "string": {
+        const idx = this.memo.strings.get(obj);
+        if (idx !== undefined) this.get(idx);
+        else this.memo.strings.set(obj, this.saveStr(obj));
+        break;
+      }
+      case "number":
+        if (Number.isSafeInteger(obj) && !Object.is(obj, -0)) this.saveInt(obj);
+        else this.saveFloat(obj);
+        break;
+      case "boolean":
+        if (this.proto >= 2) this.byte(obj ? 0x88 : 0x89);
+        else this.text(obj ? "I01\n" : "I00\n");
+        break;
+      case "bigint":
+        this.saveBigInt(obj);
+        break;
+      case "undefined":
+        this.byte(0x4e);
+        break;
+      case "object":
+        if (obj === null) this.byte(0x4e);
+        else {
+          const idx = this.memo.objects.get(obj);
+          if (idx !== undefined) this.get(idx);
+          else {
+            if (++this.depth > MAX_DEPTH) throw new PicklingError("maximum recursion depth exceeded while pickling an object");
+            this.saveObj(obj);
+            this.depth--;
+          }
+        }
+        break;
+      default:
+        throw new PicklingError(`cannot pickle '${typeof obj}' object`);
+    }
+  }
+
+  private saveObj(obj: object): void {
+    if (this.cfg.reducerOverride !== undefined) {
+      const rv = this.cfg.reducerOverride(obj);
+      if (rv !== undefined) {
+        this.saveReduce(rv, obj);
+        return;
+      }
+    }
+    if (Array.isArray(obj)) {
+      if (obj instanceof Tuple) this.saveTuple(obj);
+      else this.saveList(obj);
+    } else if (obj instanceof Uint8Array) {
+      if (obj instanceof bytearray) this.saveBytearray(obj, obj);
+      else this.saveBytes(obj, obj);
+    } else if (obj instanceof PyFloat) this.saveFloat(obj.valueOf());
+    else if (obj instanceof Map) this.saveDict(obj, obj);
+    else if (obj instanceof Set) {
+      if (obj instanceof frozenset) this.saveFrozenset(obj);
+      else this.saveSet(obj);
+    } else if (obj instanceof Global) this.saveGlobal(obj.module, obj.name, obj);
+    else if (obj instanceof PickleBuffer) this.savePickleBuffer(obj);
+    else saveObject(this, obj);
+  }
+
+  saveInt(x: number): void {
+    if (this.bin && x >= -2147483648 && x <= 2147483647) {
+      if (x >= 0 && x <= 0xff) {
+        this.ensure(2);
+        this.buf[this.pos++] = 0x4b;
+        this.buf[this.pos++] = x;
+      } else if (x >= 0 && x <= 0xffff) {
+        this.ensure(3);
+        this.buf[this.pos++] = 0x4d;
+        this.buf[this.pos++] = x & 0xff;
+        this.buf[this.pos++] = x >> 8;
+      } else {
+        this.ensure(5);
+        this.buf[this.pos] = 0x4a;
+        this.dv.setInt32(this.pos + 1, x, true);
+        this.pos += 5;
+      }
+      return;
+    }
+    this.saveBigInt(BigInt(x));
+  }
+
+  saveBigInt(x: bigint): void {
+    if (x >= -2147483648n && x <= 2147483647n) {
+      if (this.bin) this.saveInt(Number(x));
+      else this.text(`I${x}\n`);
+      return;
+    }
+    if (this.proto >= 2) {
+      const enc = encodeLong(x);
+      const n = enc.length;
+      if (n < 256) {
+        this.ensure(2 + n);
+        this.buf[this.pos++] = 0x8a;
+        this.buf[this.pos++] = n;
+      } else {
+        this.ensure(5 + n);
+        this.buf[this.pos] = 0x8b;
+        this.dv.setInt32(this.pos + 1, n, true);
+        this.pos += 5;
+      }
+      this.buf.set(enc, this.pos);
+      this.pos += n;
+      return;
+    }
+    this.text(`L${x}L\n`);
+  }
+
+  saveFloat(x: number): void {
+    if (this.bin) {
+      this.ensure(9);
+      this.buf[this.pos] = 0x47;
+      this.dv.setFloat64(this.pos + 1, x, false);
+      this.pos += 9;
+    } else this.text(`F${floatRepr(x)}\n`);
+  }
+
+  /** Writes a str (not memo-checked) and memoizes it; returns its memo index. */
+  saveStr(s: string): number {
+    if (!this.bin) {
+      const line = encodeRawUnicodeEscape(s);
+      this.ensure(line.length + 2);
+      this.buf[this.pos++] = 0x56;
+      for (let i = 0; i < line.length; i++) this.buf[this.pos++] = line.charCodeAt(i);
+      this.buf[this.pos++] = 0x0a;
+      return this.memoize();
+    }
+    const len = s.length;
+    if (this.proto >= 4 && len <= 85) {
+      this.ensure(2 + 3 * len);
+      const start = this.pos;
+      const n = encodeUtf8Into(s, this.buf, start + 2);
+      this.buf[start] = 0x8c;
+      this.buf[start + 1] = n;
+      this.pos = start + 2 + n;
+    } else if (3 * len < FRAME_SIZE_TARGET) {
+      this.ensure(5 + 3 * len);
+      const start = this.pos;
+      const n = encodeUtf8Into(s, this.buf, start + 5);
+      if (this.proto >= 4 && n <= 0xff) {
+        this.buf.copyWithin(start + 2, start + 5, start + 5 + n);
+        this.buf[start] = 0x8c;
+        this.buf[start + 1] = n;
+        this.pos = start + 2 + n;
+      } else {
+        this.buf[start] = 0x58;
+        this.dv.setUint32(start + 1, n, true);
+        this.pos = start + 5 + n;
+      }
+    } else {
+      const tmp = new Uint8Array(3 * len);
+      const enc = tmp.subarray(0, encodeUtf8Into(s, tmp, 0));
+      const header = new Uint8Array(9);
+      if (this.proto >= 4 && enc.length <= 0xff) {
+        header[0] = 0x8c;
+        header[1] = enc.length;
+        this.headerAndPayload(header, 2, enc);
+      } else {
+        header[0] = 0x58;
+        new DataView(header.buffer).setUint32(1, enc.length, true);
+        this.headerAndPayload(header, 5, enc);
+      }
+    }
+    return this.memoize();
+  }
+
+  /** Saves a str that is a fresh object in CPython (memoized, but never shared by value). */
+  saveFreshStr(s: string): void {
+    this.saveStr(s);
+  }
+
+  saveBytes(b: Uint8Array, obj: object): void {
+    if (this.proto < 3) {
+      if (b.length === 0) this.saveReduce([new Global("builtins", "bytes"), toTuple([])], obj);
+      else {
+        let latin = "";
+        for (let i = 0; i < b.length; i += 4096) latin += String.fromCharCode(...b.subarray(i, i + 4096));
+        this.saveReduce([CODECS_ENCODE, toTuple([new FreshStr(latin), "latin1"])], obj);
+      }
+      return;
+    }
+    const header = new Uint8Array(9);
+    const n = b.length;
+    if (n <= 0xff) {
+      header[0] = 0x43;
+      header[1] = n;
+      this.headerAndPayload(header, 2, b);
+    } else if (n > 0xffffffff && this.proto >= 4) {
+      header[0] = 0x8e;
+      new DataView(header.buffer).setUint32(1, n % 4294967296, true);
+      new DataView(header.buffer).setUint32(5, Math.floor(n / 4294967296), true);
+      this.headerAndPayload(header, 9, b);
+    } else {
+      header[0] = 0x42;
+      new DataView(header.buffer).setUint32(1, n, true);
+      this.headerAndPayload(header, 5, b);
+    }
+    this.memo.objects.set(obj, this.memoize());
+  }
+
+  saveBytearray(b: Uint8Array, obj: object): void {
+    if (this.proto < 5) {
+      const args = b.length === 0 ? [] : [new Uint8Array(b)];
+      this.saveReduce([new Global("builtins", "bytearray"), toTuple(args)], obj);
+      return;
+    }
+    const header = new Uint8Array(9);
+    header[0] = 0x96;
+    new DataView(header.buffer).setUint32(1, b.length, true);
+    this.headerAndPayload(header, 9, b);
+    this.memo.objects.set(obj, this.memoize());
+  }
+
+  private savePickleBuffer(pb: PickleBuffer): void {
+    if (this.proto < 5) throw new PicklingError("PickleBuffer can only pickled with protocol >= 5");
+    const cb = this.cfg.bufferCallback;
+    const inBand = cb === undefined || Boolean(cb(pb));
+    if (inBand) {
+      if (pb.readonly) this.saveBytes(pb.buffer, pb);
+      else this.saveBytearray(pb.buffer, pb);
+      return;
+    }
+    this.byte(0x97);
+    if (pb.readonly) this.byte(0x98);
+  }
+
+  saveGlobal(module: string, name: string, obj: object | undefined): void {
+    const key = `${module}\n${name}`;
+    const known = this.memo.globals.get(key);
+    if (known !== undefined) {
+      this.get(known);
+      return;
+    }
+    if (this.proto >= 4) {
+      this.save(module);
+      this.save(name);
+      this.byte(0x93);
+    } else {
+      const m = this.proto < 3 && this.cfg.fixImports ? (PY2_MODULES[module] ?? module) : module;
+      const line = Buffer.from(`c${m}\n${name}\n`, "utf8");
+      this.ensure(line.length);
+      this.buf.set(line, this.pos);
+      this.pos += line.length;
+    }
+    const idx = this.memoize();
+    this.memo.globals.set(key, idx);
+    if (obj !== undefined) this.memo.objects.set(obj, idx);
+  }
+
+  private saveTuple(t: readonly unknown[]): void {
+    const n = t.length;
+    if (n === 0) {
+      if (this.bin) this.byte(0x29);
+      else this.text("(t");
+      return;
+    }
+    if (n <= 3 && this.proto >= 2) {
+      for (let i = 0; i < n; i++) this.save(t[i]);
+      const idx = this.memo.objects.get(t);
+      if (idx !== undefined) {
+        for (let i = 0; i < n; i++) this.byte(0x30);
+        this.get(idx);
+      } else {
+        this.byte(0x84 + n);
+        this.memo.objects.set(t, this.memoize());
+      }
+      return;
+    }
+    this.byte(0x28);
+    for (let i = 0; i < n; i++) this.save(t[i]);
+    const idx = this.memo.objects.get(t);
+    if (idx !== undefined) {
+      if (this.bin) this.byte(0x31);
+      else for (let i = 0; i <= n; i++) this.byte(0x30);
+      this.get(idx);
+      return;
+    }
+    this.byte(0x74);
+    this.memo.objects.set(t, this.memoize());
+  }
+
+  private saveList(list: readonly unknown[]): void {
+    if (this.bin) this.byte(0x5d);
+    else this.text("(l");
+    this.memo.objects.set(list, this.memoize());
+    this.appends(list);
+  }
+
+  /** APPEND(S) of the items, batched as CPython's batch_list_exact. */
+  appends(items: readonly unknown[]): void {
+    const n = items.length;
+    if (n === 0) return;
+    if (!this.bin) {
+      for (let i = 0; i < n; i++) {
+        this.save(items[i]);
+        this.byte(0x61);
+      }
+      return;
+    }
+    if (n === 1) {
+      this.save(items[0]);
+      this.byte(0x61);
+      return;
+    }
+    let total = 0;
+    do {
+      this.byte(0x28);
+      const stop = Math.min(total + BATCHSIZE, n);
+      for (; total < stop; total++) this.save(items[total]);
+      this.byte(0x65);
+    } while (total < n);
+  }
+
+  saveDict(d: object, obj: object): void {
+    if (this.bin) this.byte(0x7d);
+    else this.text("(d");
+    this.memo.objects.set(obj, this.memoize());
+    if (d instanceof Map) this.setitemsMap(d);
+    else this.setitemsObject(d as Record<string, unknown>);
+  }
+
+  private setitemsObject(d: Record<string, unknown>): void {
+    const keys = Object.keys(d);
+    const n = keys.length;
+    if (n === 0) return;
+    if (!this.bin || n === 1) {
+      for (const k of keys) {
+        this.save(k);
+        this.save(d[k]);
+        this.byte(0x73);
+      }
+      return;
+    }
+    let i = 0;
+    let batch: number;
+    do {
+      this.byte(0x28);
+      batch = 0;
+      for (; i < n && batch < BATCHSIZE; i++, batch++) {
+        const k = keys[i]!;
+        this.save(k);
+        this.save(d[k]);
+      }
+      this.byte(0x75);
+    } while (batch === BATCHSIZE);
+  }
+
+  private setitemsMap(d: ReadonlyMap<unknown, unknown>): void {
+    const n = d.size;
+    if (n === 0) return;
+    if (!this.bin || n === 1) {
+      for (const [k, v] of d) {
+        this.save(k);
+        this.save(v);
+        this.byte(0x73);
+      }
+      return;
+    }
+    const it = d.entries();
+    let batch: number;
+    do {
+      this.byte(0x28);
+      batch = 0;
+      for (let r = it.next(); !r.done; r = it.next()) {
+        this.save(r.value[0]);
+        this.save(r.value[1]);
+        if (++batch === BATCHSIZE) break;
+      }
+      this.byte(0x75);
+    } while (batch === BATCHSIZE);
+  }
+
+  /** SETITEMS of [key, value] pairs from a reducer (Python's _batch_setitems). */
+  setitemsPairs(pairs: Iterable<unknown>): void {
+    const items = [...pairs];
+    for (const p of items) if (!Array.isArray(p) || p.length !== 2) throw new PicklingError("dictitems must yield [key, value] pairs");
+    this.setitemsMap(new Map(items as [unknown, unknown][]));
+  }
+
+  private saveSet(s: ReadonlySet<unknown>): void {
+    if (this.proto < 4) {
+      this.saveReduce([new Global("builtins", "set"), toTuple([[...s]])], s);
+      return;
+    }
+    this.byte(0x8f);
+    this.memo.objects.set(s, this.memoize());
+    const n = s.size;
+    if (n === 0) return;
+    const it = s.values();
+    let batch: number;
+    do {
+      this.byte(0x28);
+      batch = 0;
+      for (let r = it.next(); !r.done; r = it.next()) {
+        this.save(r.value);
+        if (++batch === BATCHSIZE) break;
+      }
+      this.byte(0x90);
+    } while (batch === BATCHSIZE);
+  }
+
+  private saveFrozenset(s: ReadonlySet<unknown>): void {
+    if (this.proto < 4) {
+      this.saveReduce([new Global("builtins", "frozenset"), toTuple([[...s]])], s);
+      return;
+    }
+    this.byte(0x28);
+    for (const x of s) this.save(x);
+    const idx = this.memo.objects.get(s);
+    if (idx !== undefined) {
+      this.byte(0x31);
+      this.get(idx);
+      return;
+    }
+    this.byte(0x91);
+    this.memo.objects.set(s, this.memoize());
+  }
+
+  private savePersistent(pid: unknown): void {
+    if (this.bin) {
+      this.save(pid);
+      this.byte(0x51);
+      return;
+    }
+    if (typeof pid !== "string" || !/^[\x00-\x09\x0b-\x7f]*$/.test(pid)) throw new PicklingError("persistent IDs in protocol 0 must be ASCII strings");
+    this.text(`P${pid}\n`);
+  }
+
+  /** Python's save_reduce: func(args), or NEWOBJ / NEWOBJ_EX for copyreg.__newobj__(_ex__); then memo, items and state. */
+  saveReduce(rv: ReduceValue, obj: object | undefined): void {
+    if (!Array.isArray(rv) || rv.length < 2 || rv.length > 5) throw new PicklingError("tuple returned by __reduce__ must contain 2 through 5 elements");
+    const [func, args, state, listitems, dictitems] = rv;
+    if (!Array.isArray(args)) throw new PicklingError("args from save_reduce() must be a tuple");
+    if (func instanceof FreshStr) throw new PicklingError("func from save_reduce() must be callable");
+    const name = func instanceof Global ? func.name : "";
+    if (this.proto >= 2 && name === "__newobj_ex__" && args.length === 3 && this.proto >= 4) {
+      this.save(args[0]);
+      this.save(toTuple(args[1] as unknown[]));
+      this.save(args[2]);
+      this.byte(0x92);
+    } else if (this.proto >= 2 && name === "__newobj__" && args.length >= 1) {
+      this.save(args[0]);
+      this.save(toTuple(args.slice(1)));
+      this.byte(0x81);
+    } else {
+      this.save(func);
+      this.saveArgs(args);
+      this.byte(0x52);
+    }
+    if (obj !== undefined) {
+      const idx = this.memo.objects.get(obj);
+      if (idx !== undefined) {
+        this.byte(0x30);
+        this.get(idx);
+      } else this.memo.objects.set(obj, this.memoize());
+    }
+    if (listitems !== undefined && listitems !== null) this.appends([...(listitems as Iterable<unknown>)]);
+    if (dictitems !== undefined && dictitems !== null) this.setitemsPairs(dictitems as Iterable<unknown>);
+    if (state !== undefined && state !== null) {
+      this.save(state);
+      this.byte(0x62);
+    }
+  }
+
+  /** Saves reduce arguments as a tuple; FreshStr items are strs CPython creates anew. */
+  private saveArgs(args: readonly unknown[]): void {
+    if (!args.some((a) => a instanceof FreshStr)) {
+      this.save(args instanceof Tuple ? args : toTuple(args));
+      return;
+    }
+    const t = toTuple(args);
+    const n = t.length;
+    const one = (a: unknown): void => {
+      if (a instanceof FreshStr) this.saveStr(a.value);
+      else this.save(a);
+    };
+    if (n <= 3 && this.proto >= 2) {
+      for (const a of t) one(a);
+      this.byte(0x84 + n);
+    } else {
+      this.byte(0x28);
+      for (const a of t) one(a);
+      this.byte(0x74);
+    }
+    this.memoize();
+  }
+}
+
+/** A str that CPython builds afresh for each use (so never shared through the memo). */
+export class FreshStr {
+  constructor(readonly value: string) {}
+}
+
+const CODECS_ENCODE = new Global("_codecs", "encode");

@@ -1,0 +1,249 @@
+/**
+ * Text codecs pickle needs, written for speed and for Python's exact
+ * behaviour: UTF-8 with 'surrogatepass' both ways, Python's `repr(float)`,
+ * 'raw-unicode-escape' (protocol 0 str), and the escapes of protocol 0's
+ * quoted Python 2 strings.
+ */
+
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/** Thrown by `decodeUtf8` for bytes that are not UTF-8 (with surrogates allowed). */
+export class Utf8Error extends Error {}
+
+/**
+ * Decodes UTF-8 as Python does with 'surrogatepass': a fast hand loop for
+ * short ASCII, TextDecoder for the rest, a careful loop when lone
+ * surrogates are encoded.
+ */
+export function decodeUtf8(data: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n <= 32) {
+    let s = "";
+    let i = start;
+    for (; i < end; i++) {
+      const c = data[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) return s;
+  }
+  try {
+    return fatalDecoder.decode(data.subarray(start, end));
+  } catch {
+    return decodeSurrogatePass(data, start, end);
+  }
+}
+
+function decodeSurrogatePass(data: Uint8Array, start: number, end: number): string {
+  const units: number[] = [];
+  let i = start;
+  while (i < end) {
+    const c = data[i]!;
+    if (c < 0x80) {
+      units.push(c);
+      i += 1;
+      continue;
+    }
+    let need: number;
+    let cp: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) [need, cp, min] = [1, c & 0x1f, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [need, cp, min] = [2, c & 0x0f, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [need, cp, min] = [3, c & 0x07, 0x10000];
+    else throw new Utf8Error(`invalid start byte 0x${c.toString(16)} in position ${i - start}`);
+    if (i + need >= end) throw new Utf8Error(`unexpected end of data in position ${i - start}`);
+    for (let k = 1; k <= need; k++) {
+      const b = data[i + k]!;
+      if ((b & 0xc0) !== 0x80) throw new Utf8Error(`invalid continuation byte in position ${i - start}`);
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff) throw new Utf8Error(`invalid encoding in position ${i - start}`);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else units.push(cp);
+    i += need + 1;
+  }
+  let s = "";
+  for (let k = 0; k < units.length; k += 4096) s += String.fromCharCode(...units.slice(k, k + 4096));
+  return s;
+}
+
+/** Decodes with replacement characters, for errors='replace'. */
+export function decodeUtf8Lenient(data: Uint8Array): string {
+  return lenientDecoder.decode(data);
+}
+
+interface WellFormed {
+  isWellFormed?: () => boolean;
+}
+
+/**
+ * Writes `s` as UTF-8 ('surrogatepass': a lone surrogate becomes its 3-byte
+ * form, as Python writes it) into `out` at `pos`; `out` must have room for
+ * 3 × s.length bytes. Returns the number of bytes written.
+ */
+export function encodeUtf8Into(s: string, out: Uint8Array, pos: number): number {
+  const n = s.length;
+  if (n > 48) {
+    const wf = (s as unknown as WellFormed).isWellFormed;
+    if (wf === undefined || wf.call(s)) return encoder.encodeInto(s, out.subarray(pos)).written;
+  }
+  let p = pos;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[p++] = c;
+    } else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(i + 1) - 0xdc00);
+      i++;
+      out[p++] = 0xf0 | (c >> 18);
+      out[p++] = 0x80 | ((c >> 12) & 0x3f);
+      out[p++] = 0x80 | ((c >> 6) & 0x3f);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else {
+      out[p++] = 0xe0 | (c >> 12);
+      out[p++] = 0x80 | ((c >> 6) & 0x3f);
+      out[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return p - pos;
+}
+
+/** Python's `repr(float)`: shortest round-trip digits, '1e+16', '1e-05', 'inf', 'nan', '-0.0'. */
+export function floatRepr(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const sign = x < 0 ? "-" : "";
+  const e = Math.abs(x).toExponential(); // shortest digits: "d.ddde+N"
+  const at = e.indexOf("e");
+  const digits = e.slice(0, at).replace(".", "");
+  const exp = Number(e.slice(at + 1));
+  const decpt = exp + 1;
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) return `${sign}0.${"0".repeat(-decpt)}${digits}`;
+    if (decpt >= digits.length) return `${sign}${digits}${"0".repeat(decpt - digits.length)}.0`;
+    return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
+  }
+  const mant = digits.length === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
+  const ae = Math.abs(exp);
+  return `${sign}${mant}e${exp < 0 ? "-" : "+"}${ae < 10 ? "0" : ""}${ae}`;
+}
+
+/** Python's `float(text)` for the text of a protocol 0 FLOAT line; NaN-safe `undefined` when invalid. */
+export function parseFloatText(text: string): number | undefined {
+  const t = text.trim().replace(/_/g, "");
+  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
+  if (/^[+-]?nan$/i.test(t)) return NaN;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
+  return Number(t);
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** Decodes 'raw-unicode-escape' (protocol 0 UNICODE): latin-1 bytes with \uXXXX and \UXXXXXXXX escapes. */
+export function decodeRawUnicodeEscape(data: Uint8Array): string {
+  let s = "";
+  let i = 0;
+  const n = data.length;
+  while (i < n) {
+    const c = data[i]!;
+    if (c !== 0x5c) {
+      s += String.fromCharCode(c);
+      i++;
+      continue;
+    }
+    // count the backslashes: \u is an escape only after an odd number
+    let j = i;
+    while (j < n && data[j] === 0x5c) j++;
+    const run = j - i;
+    s += "\\".repeat(run - 1);
+    i = j - 1;
+    const kind = data[i + 1];
+    if (kind !== 0x75 && kind !== 0x55) {
+      s += "\\";
+      i++;
+      continue;
+    }
+    const digits = kind === 0x75 ? 4 : 8;
+    if (i + 2 + digits > n) throw new Utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
+    let cp = 0;
+    for (let k = 0; k < digits; k++) {
+      const h = hexValue(data[i + 2 + k]!);
+      if (h < 0) throw new Utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
+      cp = cp * 16 + h;
+    }
+    if (cp > 0x10ffff) throw new Utf8Error("\\Uxxxxxxxx out of range");
+    s += String.fromCodePoint(cp);
+    i += 2 + digits;
+  }
+  return s;
+}
+
+/** Encodes `s` as protocol 0's UNICODE argument: raw-unicode-escape with \\, NUL, \n, \r, \x1a escaped. */
+export function encodeRawUnicodeEscape(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x10000) out += `\\U${cp.toString(16).padStart(8, "0")}`;
+    else if (cp >= 256 || cp === 0x5c || cp === 0 || cp === 0x0a || cp === 0x0d || cp === 0x1a) out += `\\u${cp.toString(16).padStart(4, "0")}`;
+    else out += ch;
+  }
+  return out;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<number, number>> = { 0x5c: 0x5c, 0x27: 0x27, 0x22: 0x22, 0x61: 7, 0x62: 8, 0x66: 12, 0x6e: 10, 0x72: 13, 0x74: 9, 0x76: 11 };
+
+/** Python's `codecs.escape_decode` (protocol 0 STRING's quoted argument) → bytes. */
+export function escapeDecode(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  let p = 0;
+  let i = 0;
+  const n = data.length;
+  while (i < n) {
+    const c = data[i]!;
+    if (c !== 0x5c) {
+      out[p++] = c;
+      i++;
+      continue;
+    }
+    i++;
+    if (i >= n) throw new Utf8Error("Trailing \\ in string");
+    const e = data[i]!;
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) {
+      out[p++] = simple;
+      i++;
+    } else if (e === 0x0a) {
+      i++;
+    } else if (e >= 0x30 && e <= 0x37) {
+      let v = e - 0x30;
+      i++;
+      for (let k = 0; k < 2 && i < n && data[i]! >= 0x30 && data[i]! <= 0x37; k++, i++) v = v * 8 + (data[i]! - 0x30);
+      out[p++] = v & 0xff;
+    } else if (e === 0x78) {
+      const h1 = i + 1 < n ? hexValue(data[i + 1]!) : -1;
+      const h2 = i + 2 < n ? hexValue(data[i + 2]!) : -1;
+      if (h1 < 0 || h2 < 0) throw new Utf8Error(`invalid \\x escape at position ${i - 1}`);
+      out[p++] = h1 * 16 + h2;
+      i += 3;
+    } else {
+      out[p++] = 0x5c;
+      out[p++] = e;
+      i++;
+    }
+  }
+  return out.slice(0, p);
+}

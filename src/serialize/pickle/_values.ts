@@ -1,0 +1,161 @@
+/**
+ * The JS forms of the Python values that JS lacks: a tuple, a float that is
+ * integral, a bytearray, a frozenset, a reference to a Python global, and
+ * PickleBuffer (protocol 5's out-of-band buffers).
+ */
+
+/**
+ * A Python tuple: an array tagged so that `dumps` writes a tuple. `loads`
+ * gives one for every tuple; treat it as read-only (it is not frozen, so
+ * that shared references and cycles can be built in place).
+ *
+ * @example
+ * ```ts
+ * const t = tuple(1, "a");
+ * t instanceof Tuple; // true
+ * ```
+ */
+export class Tuple<T = unknown> extends Array<T> {
+  /** Derived arrays (`map`, `slice`, …) are plain arrays, not tuples. */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
+/**
+ * Makes a Python tuple of the items.
+ *
+ * @example
+ * ```ts
+ * dumps(tuple(1, 2), 2); // pickles (1, 2)
+ * ```
+ */
+export function tuple<T extends unknown[]>(...items: T): Readonly<T> {
+  return toTuple(items) as unknown as Readonly<T>;
+}
+
+/** Makes a Tuple holding the items (internal: no copy when avoidable). */
+export function toTuple(items: readonly unknown[]): Tuple {
+  const n = items.length;
+  const t = new Tuple<unknown>(n);
+  for (let i = 0; i < n; i++) t[i] = items[i];
+  return t;
+}
+
+/**
+ * Tells whether a value is a Python tuple made by `tuple()` or by `loads`.
+ *
+ * @example
+ * ```ts
+ * isTuple(tuple(1)); // true
+ * isTuple([1]); // false
+ * ```
+ */
+export function isTuple(value: unknown): value is readonly unknown[] {
+  return value instanceof Tuple;
+}
+
+/**
+ * A JS number that pickles as a Python float even when it is integral
+ * (a plain integral number pickles as an int). It is a `Number` object:
+ * `+x` or `x.valueOf()` gives the number.
+ *
+ * @example
+ * ```ts
+ * new PyFloat(3).valueOf(); // 3
+ * ```
+ */
+export class PyFloat extends Number {}
+
+/**
+ * Wraps a number so that it pickles as a Python float: `float(3)` is `3.0`.
+ *
+ * @example
+ * ```ts
+ * dumps(float(3), 0); // "F3.0\n."
+ * ```
+ */
+export function float(x: number): PyFloat {
+  return new PyFloat(x);
+}
+
+/**
+ * A Python bytearray: a `Uint8Array` that pickles as `bytearray` (a plain
+ * `Uint8Array` pickles as `bytes`). `loads` gives one for every bytearray.
+ *
+ * @example
+ * ```ts
+ * const b = new bytearray([1, 2, 3]);
+ * b instanceof Uint8Array; // true
+ * ```
+ */
+export class bytearray extends Uint8Array {}
+
+/**
+ * A Python frozenset: a `Set` that refuses changes once built. A plain `Set`
+ * pickles as `set`. `loads` gives one for every frozenset.
+ *
+ * @example
+ * ```ts
+ * const f = new frozenset([1, 2]);
+ * f.has(2); // true
+ * ```
+ */
+export class frozenset<T = unknown> extends Set<T> {
+  /** Set once the constructor has added the initial items. */
+  readonly frozen: boolean = true;
+
+  override add(value: T): this {
+    if (this.frozen) throw new TypeError("'frozenset' object has no attribute 'add'");
+    return super.add(value);
+  }
+
+  override delete(_value: T): boolean {
+    throw new TypeError("'frozenset' object has no attribute 'discard'");
+  }
+
+  override clear(): void {
+    throw new TypeError("'frozenset' object has no attribute 'clear'");
+  }
+}
+
+/**
+ * A reference to a Python global (a class or function by module and name),
+ * as `dumps` writes it (GLOBAL / STACK_GLOBAL). Reducers return one as the
+ * callable to call at load time.
+ *
+ * @example
+ * ```ts
+ * const dt = new Global("datetime", "date");
+ * dumps({ __reduce__: () => [dt, tuple(2024, 1, 31)] }, 2); // python3 loads datetime.date(2024, 1, 31)
+ * ```
+ */
+export class Global {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+}
+
+/**
+ * Python's `pickle.PickleBuffer`: a buffer that protocol 5 may send out of
+ * band (through `buffer_callback`). A read-only one loads as bytes, a
+ * writable one as bytearray.
+ *
+ * @example
+ * ```ts
+ * const buffers: PickleBuffer[] = [];
+ * dumps(new PickleBuffer(new Uint8Array(8)), 5, { buffer_callback: (b) => { buffers.push(b); } });
+ * ```
+ */
+export class PickleBuffer {
+  constructor(
+    readonly buffer: Uint8Array,
+    readonly readonly: boolean = !(buffer instanceof bytearray),
+  ) {}
+
+  /** The bytes, as Python's `PickleBuffer.raw()`. */
+  raw(): Uint8Array {
+    return this.buffer;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `stdnet/pickle` — Python's `pickle` module: read and write the pickles
+ * CPython writes, protocols 0 to 5, byte for byte where CPython's choices
+ * are knowable, and never run code a pickle asks for.
+ *
+ * ```ts
+ * import { dumps, loads, tuple, float } from "stdnet/pickle";
+ * const data = dumps({ id: 1, pos: tuple(1.5, float(2)), tags: new Set(["a"]) }, 4);
+ * loads(data); // { id: 1, pos: [1.5, 2] (a Tuple), tags: Set { "a" } }
+ * loads(Buffer.from("cos\nsystem\n(S'ls'\ntR.")); // UnpicklingError: global 'os.system' is forbidden
+ * const obj = await load(sock.makefile("rb")); // one pickle from a socket
+ * ```
+ *
+ * Values (Python → JS → Python): None ↔ null (undefined dumps as None);
+ * bool ↔ boolean; int ↔ number when |n| <= 2^53-1, else bigint (a bigint
+ * always dumps as int); float → number, and a number dumps as float unless it
+ * is a safe integer (wrap it with `float(x)` to force a float; -0 is a float);
+ * str ↔ string; bytes ↔ Uint8Array; bytearray ↔ `bytearray`; list ↔ Array;
+ * tuple ↔ `Tuple` (`tuple(...)`); dict → plain object when every key is a str
+ * (keys such as `__proto__` are own data properties), else Map (option
+ * `dict: "map"` for always); set ↔ Set; frozenset ↔ `frozenset`.
+ *
+ * Differences from Python:
+ * - Globals resolve only through a built-in table (`_codecs.encode`,
+ *   `builtins.set/frozenset/bytearray/bytes`, `collections.OrderedDict`) and
+ *   then the user's `find_class`; with one, `copyreg._reconstructor` and
+ *   `builtins.object` work too. REDUCE calls a function or constructs a class;
+ *   NEWOBJ uses a static `__new__`, else makes an object of the class without
+ *   running its constructor; BUILD calls `__setstate__` or assigns the state.
+ * - `dumps` writes other objects through a reducer (`__reduce_ex__`,
+ *   `__reduce__`, `Pickler.dispatch_table`, `reducer_override`) returning
+ *   `[Global, args, state?, listitems?, dictitems?]`; else PicklingError.
+ * - A plain object's keys dump in JS order (integer-like keys first); strs are
+ *   memoized by value (CPython: by identity, the same when equal strs are one
+ *   object, as literals and dict keys usually are).
+ * - Errors from `loads` are all UnpicklingError (Python raises some
+ *   ValueError/EOFError); nesting deeper than 1000 (CPython's recursion limit) is PicklingError in dumps.
+ * - `load` returns a Promise when the file is async; `dump` when its write is.
+ * @module
+ */
+export { PickleError, PicklingError, UnpicklingError } from "./_errors.js";
+export { Global, PickleBuffer, PyFloat, Tuple, bytearray, float, frozenset, isTuple, tuple } from "./_values.js";
+export type { ReduceValue } from "./_reduce.js";
+export type { AsyncReadable, PickleReadable, PickleWritable, SyncReadable } from "./_files.js";
+export { DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, Pickler, dump, dumps, type DumpOptions } from "./pickler.js";
+export { Unpickler, load, loads, type LoadOptions } from "./unpickler.js";
+export { opcodes, type OpcodeName } from "./opcodes.js";

@@ -1,0 +1,152 @@
+/**
+ * Pickling: `dumps`, `dump` and the `Pickler` class, as Python's.
+ */
+import type { Writable } from "node:stream";
+import { PicklingError } from "./_errors.js";
+import { writeAll, type PickleWritable } from "./_files.js";
+import type { ReduceValue } from "./_reduce.js";
+import { Memo, Saver, type SaveConfig } from "./_save.js";
+import type { PickleBuffer } from "./_values.js";
+
+/** The highest protocol this module writes and reads (5, Python 3.8+). */
+export const HIGHEST_PROTOCOL = 5;
+/** The protocol `dumps` uses when none is given (4, as CPython 3.8–3.13). */
+export const DEFAULT_PROTOCOL = 4;
+
+/** Python's keyword arguments of `pickle.dumps` / `Pickler`. */
+export interface DumpOptions {
+  /** Write Python 3 module names as Python 2's at protocols 0–2. @default true */
+  fix_imports?: boolean;
+  /** Protocol 5: called with each PickleBuffer; a falsy return sends it out of band. */
+  buffer_callback?: ((buffer: PickleBuffer) => unknown) | null;
+}
+
+function protocolOf(protocol: number | null | undefined): number {
+  if (protocol === undefined || protocol === null) return DEFAULT_PROTOCOL;
+  if (!Number.isInteger(protocol)) throw new TypeError("pickle protocol must be an integer");
+  if (protocol < 0) return HIGHEST_PROTOCOL;
+  if (protocol > HIGHEST_PROTOCOL) throw new RangeError(`pickle protocol must be <= ${HIGHEST_PROTOCOL}`);
+  return protocol;
+}
+
+// one scratch buffer reused by dumps (a reducer may call dumps inside dumps: it then gets its own)
+let scratch: Uint8Array = new Uint8Array(1 << 16);
+let scratchInUse = false;
+
+function run(obj: unknown, cfg: SaveConfig, memo: Memo): Uint8Array {
+  const own = !scratchInUse;
+  const saver = new Saver(cfg, memo, own ? scratch : new Uint8Array(256));
+  if (own) scratchInUse = true;
+  try {
+    if (cfg.protocol >= 2) {
+      saver.ensure(2);
+      saver.buf[saver.pos++] = 0x80;
+      saver.buf[saver.pos++] = cfg.protocol;
+    }
+    if (cfg.protocol >= 4) saver.framing = true;
+    saver.save(obj);
+    saver.byte(0x2e);
+    saver.commitFrame();
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw new PicklingError("maximum recursion depth exceeded while pickling an object", { cause: e });
+    throw e;
+  } finally {
+    if (own) scratchInUse = false;
+  }
+  if (saver.buf === scratch || !own) return Buffer.from(saver.buf.subarray(0, saver.pos));
+  // the scratch grew: keep the bigger one when reasonable, and return a copy
+  const out = Buffer.from(saver.buf.subarray(0, saver.pos));
+  if (saver.buf.length <= 1 << 24) scratch = saver.buf;
+  return out;
+}
+
+function configOf(protocol: number | null | undefined, options: DumpOptions | undefined): SaveConfig {
+  const p = protocolOf(protocol);
+  const cb = options?.buffer_callback ?? undefined;
+  if (cb !== undefined && p < 5) throw new RangeError("buffer_callback needs protocol >= 5");
+  return { protocol: p, fixImports: options?.fix_imports ?? true, bufferCallback: cb, persistentId: undefined, reducerOverride: undefined, dispatchTable: undefined };
+}
+
+/**
+ * Python's `pickle.dumps`: the pickle of `obj` as bytes (a Buffer).
+ * See the module doc for how JS values map to Python's.
+ *
+ * @example
+ * ```ts
+ * dumps({ a: [1, 2] }, 2); // <Buffer 80 02 7d 71 00 58 01 00 00 00 61 ...>
+ * ```
+ */
+export function dumps(obj: unknown, protocol?: number | null, options?: DumpOptions): Uint8Array {
+  return run(obj, configOf(protocol, options), new Memo());
+}
+
+/**
+ * Python's `pickle.dump`: writes the pickle of `obj` to a file (an object
+ * with `write`, or a Node Writable); returns a Promise when writing is async.
+ *
+ * @example
+ * ```ts
+ * await dump({ a: 1 }, sockfile, 4);
+ * ```
+ */
+export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions): void | Promise<void> {
+  return new Pickler(file, protocol, options).dump(obj);
+}
+
+/**
+ * Python's `pickle.Pickler`: writes pickles to a file, keeping its memo
+ * across `dump` calls (until `clear_memo()`). Override `persistent_id` or
+ * `reducer_override`, or set `dispatch_table`, as in Python.
+ *
+ * @example
+ * ```ts
+ * const chunks: Uint8Array[] = [];
+ * new Pickler({ write: (b) => chunks.push(b) }, 2).dump([1, 2, 3]);
+ * ```
+ */
+export class Pickler {
+  /** Reducers by constructor, as Python's `copyreg`-style dispatch_table. */
+  dispatch_table: Map<unknown, (obj: never) => ReduceValue> | undefined = undefined;
+  readonly #file: PickleWritable | Writable;
+  readonly #cfg: SaveConfig;
+  readonly #memo = new Memo();
+
+  constructor(file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions) {
+    this.#file = file;
+    this.#cfg = configOf(protocol, options);
+  }
+
+  /** The protocol this Pickler writes. */
+  get protocol(): number {
+    return this.#cfg.protocol;
+  }
+
+  /**
+   * Python's `persistent_id`: return a non-null id to pickle `obj` by
+   * reference (PERSID/BINPERSID); `undefined`/`null` pickles it as usual.
+   */
+  persistent_id(_obj: unknown): unknown {
+    return undefined;
+  }
+
+  /** Python's `reducer_override`: a reduce value for `obj`, or `undefined` to pickle it as usual. */
+  reducer_override(_obj: unknown): ReduceValue | undefined {
+    return undefined;
+  }
+
+  /** Forgets what has been pickled, so later dumps do not refer back to it. */
+  clear_memo(): void {
+    this.#memo.clear();
+  }
+
+  /** Writes the pickle of `obj` to the file; a Promise when the file's write is async. */
+  dump(obj: unknown): void | Promise<void> {
+    const cfg: SaveConfig = {
+      ...this.#cfg,
+      persistentId: this.persistent_id === Pickler.prototype.persistent_id ? undefined : (o) => this.persistent_id(o),
+      reducerOverride: this.reducer_override === Pickler.prototype.reducer_override ? undefined : (o) => this.reducer_override(o),
+      dispatchTable: this.dispatch_table,
+    };
+    return writeAll(this.#file, run(obj, cfg, this.#memo));
+  }
+}

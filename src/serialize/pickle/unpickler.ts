@@ -1,0 +1,159 @@
+/**
+ * Unpickling: `loads`, `load` and the `Unpickler` class, as Python's, safe
+ * by default: globals resolve only through a fixed table of what CPython
+ * writes for the value types, then through the user's `find_class`.
+ */
+import type { Readable } from "node:stream";
+import { UnpicklingError } from "./_errors.js";
+import { readOnePickle, type AsyncReadable, type PickleReadable } from "./_files.js";
+import { safeGlobal } from "./_globals.js";
+import { runMachine, type MachineConfig } from "./_machine.js";
+
+/** Python's keyword arguments of `pickle.loads` / `Unpickler`, and the JS-side choices. */
+export interface LoadOptions {
+  /** Map Python 2 module names at protocols 0–2. @default true */
+  fix_imports?: boolean;
+  /** How Python 2 str decode: "ASCII", "latin1", "utf-8", or "bytes" to keep them as bytes. @default "ASCII" */
+  encoding?: string;
+  /** "strict", "replace", "ignore" or "surrogateescape" (ASCII). @default "strict" */
+  errors?: string;
+  /** Protocol 5 out-of-band buffers, consumed in order by NEXT_BUFFER. */
+  buffers?: Iterable<unknown> | null;
+  /**
+   * Python's `Unpickler.find_class`: returns what a global `module.name`
+   * stands for (a function is called by REDUCE, a class constructed; see
+   * the module doc). Consulted for every global outside the built-in table;
+   * without it, such globals are refused.
+   */
+  find_class?: ((module: string, name: string) => unknown) | null;
+  /** Python's `persistent_load` for PERSID/BINPERSID. */
+  persistent_load?: ((pid: unknown) => unknown) | null;
+  /** "object": a dict is a plain object when every key is a str, else a Map; "map": always a Map. @default "object" */
+  dict?: "object" | "map";
+}
+
+function toBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
+  if (data instanceof Uint8Array) return data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new TypeError("a bytes-like object is required");
+}
+
+function forbidden(module: string, name: string): never {
+  throw new UnpicklingError(`global '${module}.${name}' is forbidden`);
+}
+
+function noPersistentLoad(): never {
+  throw new UnpicklingError("A load persistent id instruction was encountered, but no persistent_load function was specified.");
+}
+
+function configOf(options: LoadOptions | undefined, findClass: (m: string, n: string) => unknown, persistentLoad: (pid: unknown) => unknown, memo: unknown[]): MachineConfig {
+  const buffers = options?.buffers ?? undefined;
+  return {
+    findClass,
+    persistentLoad,
+    encoding: options?.encoding ?? "ASCII",
+    errors: options?.errors ?? "strict",
+    buffers: buffers === undefined ? undefined : buffers[Symbol.iterator](),
+    dictAsMap: options?.dict === "map",
+    fixImports: options?.fix_imports ?? true,
+    memo,
+  };
+}
+
+function resolverOf(user: ((m: string, n: string) => unknown) | null | undefined): (m: string, n: string) => unknown {
+  const has = typeof user === "function";
+  return (module, name) => {
+    const v = safeGlobal(module, name, has);
+    if (v !== undefined) return v;
+    return has ? user(module, name) : forbidden(module, name);
+  };
+}
+
+/**
+ * Python's `pickle.loads`: the value of a pickle. Throws `UnpicklingError`
+ * for anything that is not a valid pickle of allowed values.
+ *
+ * @example
+ * ```ts
+ * loads(Buffer.from("80035d7100284b014b02652e", "hex")); // [1, 2]
+ * ```
+ */
+export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
+  const pl = options?.persistent_load ?? undefined;
+  return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl ?? noPersistentLoad, []));
+}
+
+/**
+ * Python's `pickle.load`: reads exactly one pickle from a file (never a byte
+ * past its STOP) and returns its value; a Promise when the file is async
+ * (a Node Readable, or `read` returning a Promise, as `socket.makefile("rb")`).
+ *
+ * @example
+ * ```ts
+ * const obj = await load(sock.makefile("rb"));
+ * ```
+ */
+export function load(file: Readable | AsyncReadable, options?: LoadOptions): Promise<unknown>;
+export function load(file: PickleReadable | Readable, options?: LoadOptions): unknown;
+export function load(file: PickleReadable | Readable, options?: LoadOptions): unknown {
+  return new Unpickler(file, options).load();
+}
+
+/**
+ * Python's `pickle.Unpickler`: reads pickles from a file. Subclass it and
+ * override `find_class` to allow chosen globals (Python's documented way to
+ * restrict unpickling; `super.find_class` refuses), or `persistent_load`.
+ *
+ * @example
+ * ```ts
+ * class Points extends Unpickler {
+ *   override find_class(module: string, name: string): unknown {
+ *     if (module === "__main__" && name === "Point") return Point;
+ *     return super.find_class(module, name);
+ *   }
+ * }
+ * const p = new Points(file).load();
+ * ```
+ */
+export class Unpickler {
+  /** The memo, kept across `load` calls as in Python. */
+  memo: unknown[] = [];
+  readonly #file: PickleReadable | Readable;
+  readonly #options: LoadOptions | undefined;
+
+  constructor(file: PickleReadable | Readable, options?: LoadOptions) {
+    this.#file = file;
+    this.#options = options;
+  }
+
+  /** Returns what global `module.name` stands for; by default the `find_class` option, else UnpicklingError. */
+  find_class(module: string, name: string): unknown {
+    const user = this.#options?.find_class;
+    if (typeof user === "function") return user(module, name);
+    return forbidden(module, name);
+  }
+
+  /** Returns the object for a persistent id; by default the `persistent_load` option, else UnpicklingError. */
+  persistent_load(pid: unknown): unknown {
+    const user = this.#options?.persistent_load;
+    if (typeof user === "function") return user(pid);
+    return noPersistentLoad();
+  }
+
+  /** Reads one pickle from the file and returns its value (a Promise when the file is async). */
+  load(): unknown {
+    const data = readOnePickle(this.#file);
+    if (data instanceof Promise) return data.then((d) => this.#run(d));
+    return this.#run(data);
+  }
+
+  /** Unpickles bytes with this Unpickler's find_class, memo and options. */
+  #run(data: Uint8Array): unknown {
+    const overridden = this.find_class !== Unpickler.prototype.find_class || typeof this.#options?.find_class === "function";
+    const findClass = (module: string, name: string): unknown => {
+      const v = safeGlobal(module, name, overridden);
+      return v !== undefined ? v : this.find_class(module, name);
+    };
+    return runMachine(toBytes(data), configOf(this.#options, findClass, (pid) => this.persistent_load(pid), this.memo));
+  }
+}

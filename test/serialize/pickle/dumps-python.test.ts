@@ -1,0 +1,120 @@
+/**
+ * dumps() against python3: every value type at every protocol is loaded by
+ * CPython's pickle and compared there, and where CPython's own dumps of the
+ * same value is knowable (no set of more than one element, whose order is
+ * Python's hash order) our bytes must equal CPython's.
+ */
+import { describe, expect, it } from "vitest";
+import { dumps, float, tuple, bytearray, frozenset, Global, PicklingError } from "stdnet/pickle";
+import { pythonJson } from "../../helpers/python.js";
+import { PY_TAGGED, toTagged } from "./_oracle.js";
+
+const a = [1, 2];
+const shared = new Uint8Array([1, 2, 3]);
+const selfList: unknown[] = [];
+selfList.push(selfList);
+const selfDict: Record<string, unknown> = {};
+selfDict.self = selfDict;
+const selfMap = new Map<unknown, unknown>();
+selfMap.set(1, selfMap);
+let deep: unknown[] = [];
+for (let i = 0; i < 900; i++) deep = [i, deep];
+const protoKeys: Record<string, unknown> = {};
+Object.defineProperty(protoKeys, "__proto__", { value: 1, enumerable: true, writable: true, configurable: true });
+Object.assign(protoKeys, { constructor: 2 });
+protoKeys["1"] = "one";
+
+const cases: [name: string, value: unknown, exact: boolean][] = [
+  ["None, bools and small ints", [null, undefined, true, false, 0, 1, -1, 255, 256, 65535, 65536, 2 ** 31 - 1, -(2 ** 31)], true],
+  ["ints past 32 bits", [2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2n ** 63n, -(2n ** 64n), 10n ** 100n, 5n, -(2n ** 2400n)], true],
+  ["floats", [float(2), 1.5, -0, NaN, Infinity, -Infinity, 1e16, 1e-5, 0.1, 1e300, 5e-324, 2 ** 53, 123456789.125], true],
+  ["strs", ["", "a", "é", "日本語", "😀", "x".repeat(300), "\\u\n\r\0\x1a", "a\\u1234", "\x80\xff", "ascii only but longer than forty-eight characters!!"], true],
+  ["long strs", ["y".repeat(70000), "é".repeat(40000), "😀".repeat(20000)], true],
+  ["a lone surrogate", ["\ud800", "a\udc00b"], true],
+  ["bytes", [new Uint8Array(0), new Uint8Array([0, 255]), Uint8Array.from({ length: 256 }, (_, i) => i), new Uint8Array(70000).fill(7)], true],
+  ["bytearrays", [new bytearray(0), new bytearray([97, 98]), new bytearray(70000)], true],
+  ["tuples", [tuple(), tuple(1), tuple(1, 2), tuple(1, 2, 3), tuple(1, 2, 3, 4), tuple(tuple()), tuple(tuple("a"))], true],
+  ["lists", [[], [1], Array.from({ length: 1001 }, (_, i) => i), [[[]]]], true],
+  ["objects", { a: 1, b: [2], "": null, nested: { x: { y: "z" } } }, true],
+  ["__proto__ and constructor keys", protoKeys, true],
+  ["Maps", [new Map([[1, "a"], [2, "b"]]), new Map<unknown, unknown>([["a", 1], [2, "b"], [tuple(1, 2), "t"], [null, 0], [1.5, 2]])], true],
+  ["a dict of exactly 1000 items", new Map(Array.from({ length: 1000 }, (_, i) => [i, i])), true],
+  ["small sets", [new Set(), new Set([1]), new frozenset(), new frozenset(["a"])], true],
+  ["big sets", [new Set([1, "a", tuple(1, 2)]), new Set(Array.from({ length: 1500 }, (_, i) => i)), new frozenset([1, 2]), new frozenset(Array.from({ length: 1200 }, (_, i) => `s${i}`))], false],
+  ["shared references", [a, a, { x: a, y: a }, shared, shared], true],
+  ["a list containing itself", selfList, true],
+  ["a dict containing itself", selfDict, true],
+  ["a Map containing itself", selfMap, true],
+  ["900-deep nesting", deep, true],
+  ["records", Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `user${i}`, score: float(i * 0.5), tags: ["a", "bb"], blob: new Uint8Array(16) })), true],
+];
+
+interface Verdict {
+  equal: boolean[];
+  exact: boolean[];
+  error?: string;
+}
+
+const ours = cases.map(([, v]) => [0, 1, 2, 3, 4, 5].map((p) => Buffer.from(dumps(v, p)).toString("hex")));
+const verdicts = pythonJson<Verdict[]>(
+  `${PY_TAGGED}
+sys.setrecursionlimit(30000)
+req = json.loads(sys.stdin.read())
+out = []
+for item in req:
+    value = dec(item["tagged"])
+    equal, exact = [], []
+    for p, h in enumerate(item["pickles"]):
+        data = bytes.fromhex(h)
+        got = pickle.loads(data)
+        equal.append(norm(enc(got)) == norm(item["cmp"]))
+        exact.append(pickle.dumps(value, p) == data)
+    out.append({"equal": equal, "exact": exact, "first": [p for p in range(6) if not exact[p]][:1] and str(pickle.dumps(value, [p for p in range(6) if not exact[p]][0]))[:300]})
+print(json.dumps(out))
+`,
+  JSON.stringify(cases.map(([, v], i) => ({ tagged: toTagged(v), cmp: toTagged(v, false), pickles: ours[i] }))),
+);
+
+describe("dumps() writes what CPython loads", () => {
+  cases.forEach(([name, , exact], i) => {
+    it(`dumps() of ${name} loads in python3 as the equal value at protocols 0-5${exact ? ", byte for byte as CPython's" : ""}`, () => {
+      const v = verdicts[i]!;
+      if (v.error !== undefined) throw new Error(v.error);
+      expect(v.equal).toEqual([true, true, true, true, true, true]);
+      if (exact) expect(v.exact, JSON.stringify(v)).toEqual([true, true, true, true, true, true]);
+    });
+  });
+
+  it("dumps() gives the same bytes each time", () => {
+    for (const [, v] of cases) expect(Buffer.from(dumps(v, 4)).equals(Buffer.from(dumps(v, 4)))).toBe(true);
+  });
+
+  it("dumps() uses protocol 4 by default and the highest for a negative protocol", () => {
+    expect(Array.from(dumps(null).subarray(0, 2))).toEqual([0x80, 4]);
+    expect(Array.from(dumps(null, -1).subarray(0, 2))).toEqual([0x80, 5]);
+    expect(() => dumps(null, 6)).toThrow("pickle protocol must be <= 5");
+  });
+
+  it("dumps() of a function, a symbol or a class instance without a reducer is PicklingError naming the type", () => {
+    class Point {
+      x = 1;
+    }
+    expect(() => dumps(() => 1)).toThrow(PicklingError);
+    expect(() => dumps(() => 1)).toThrow("cannot pickle 'function' object");
+    expect(() => dumps([Symbol("s")])).toThrow("cannot pickle 'symbol' object");
+    expect(() => dumps({ p: new Point() })).toThrow("cannot pickle 'Point' object");
+    expect(() => dumps(new Date())).toThrow("cannot pickle 'Date' object");
+    expect(() => dumps(new Global("os", "system"), 2)).not.toThrow();
+  });
+
+  it("dumps() of nesting deeper than the limit is PicklingError, not a JS stack overflow", () => {
+    let v: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) v = [v];
+    expect(() => dumps(v)).toThrow(PicklingError);
+    expect(() => dumps(v)).toThrow("maximum recursion depth exceeded while pickling an object");
+    const o: Record<string, unknown> = {};
+    let cur = o;
+    for (let i = 0; i < 100_000; i++) cur = (cur.k = {});
+    expect(() => dumps(o, 0)).toThrow(PicklingError);
+  });
+});
