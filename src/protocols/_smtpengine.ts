@@ -112,6 +112,8 @@ export class SMTPEngine {
   #phase: Phase = "connect";
   #lastError: NodemailerError | undefined;
   #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #timedWaits = 0;
 
   constructor(options: EngineOptions) {
     const timeoutMs = options.timeout === null ? FOREVER_MS : Math.max(1, Math.round(options.timeout * 1000));
@@ -286,6 +288,26 @@ export class SMTPEngine {
     });
   }
 
+  /**
+   * Python's per-step timeout as one reusable timer: (re)armed when a timed
+   * wait starts and whenever a reply settles one while others remain, so no
+   * step may wait longer than the timeout; it fires harmlessly when idle.
+   */
+  #armTimer(): void {
+    if (this.#timeoutMs >= FOREVER_MS) return;
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        if (this.#timedWaits === 0) return;
+        // Python: a read that times out closes the connection.
+        this.#lastError = Object.assign(new Error("timed out"), { code: "ETIMEDOUT", timeoutType: "REPLY_TIMEOUT" });
+        this.#conn.close();
+      }, this.#timeoutMs);
+      this.#timer.unref();
+    } else {
+      this.#timer.refresh();
+    }
+  }
+
   /** A wait on the server, bounded by the timeout, rejected if the connection ends first. */
   #wait<T>(start: (resolve: (v: T) => void, reject: (e: Error) => void) => void, timed = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -293,27 +315,32 @@ export class SMTPEngine {
         reject(new SMTPServerDisconnected("please run connect() first"));
         return;
       }
-      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const settle = (): void => {
+        settled = true;
+        this.#waiters.delete(waiter);
+        if (timed) {
+          this.#timedWaits--;
+          if (this.#timedWaits > 0) this.#armTimer();
+        }
+      };
       const waiter: Waiter = {
         reject: (e) => {
-          if (timer !== undefined) clearTimeout(timer);
-          this.#waiters.delete(waiter);
+          if (settled) return;
+          settle();
           reject(e);
         },
       };
       this.#waiters.add(waiter);
-      if (timed && this.#timeoutMs < FOREVER_MS) {
-        timer = setTimeout(() => {
-          // Python: a read that times out closes the connection.
-          this.#lastError = Object.assign(new Error("timed out"), { code: "ETIMEDOUT", timeoutType: "REPLY_TIMEOUT" });
-          this.#conn.close();
-        }, this.#timeoutMs);
+      if (timed) {
+        this.#timedWaits++;
+        this.#armTimer();
       }
       try {
         start(
           (v) => {
-            if (timer !== undefined) clearTimeout(timer);
-            this.#waiters.delete(waiter);
+            if (settled) return;
+            settle();
             resolve(v);
           },
           (e) => waiter.reject(e),

@@ -141,7 +141,7 @@ export class SMTP {
   #host: string;
   #engine: SMTPEngine | null = null;
   #pending: Promise<unknown> | null = null;
-  #busy: { name: string; stack: string | undefined } | null = null;
+  #busy: { name: string; started: Error } | null = null;
 
   /**
    * Makes the object and, when `host` is given, starts connecting (as
@@ -238,9 +238,10 @@ export class SMTP {
   async #run<T>(name: string, fn: () => Promise<T>): Promise<T> {
     await this.#ready();
     if (this.#busy !== null) {
-      throw new SMTPException(`Cannot run ${name}() while ${this.#busy.name}() is still running; it started at:\n${this.#busy.stack ?? ""}`);
+      throw new SMTPException(`Cannot run ${name}() while ${this.#busy.name}() is still running; it started at:\n${this.#busy.started.stack ?? ""}`);
     }
-    this.#busy = { name, stack: new Error().stack };
+    // The stack is only formatted if a concurrent call needs it (formatting costs, capturing does not).
+    this.#busy = { name, started: new Error(name) };
     try {
       return await fn();
     } finally {
