@@ -35,6 +35,10 @@
  *   record half written).
  * - A format whose size exceeds 2^53 - 1 bytes is refused ("total struct size
  *   too long"); CPython's limit is 2^63 - 1, though it cannot pack such records.
+ * - A packed record, and a `c s p` value unpacked, is a small Uint8Array cut
+ *   from a shared 8 KiB slab, as Node cuts small Buffers from its pool: its
+ *   `.buffer` is the slab; use `byteOffset` and `length` (or copy it) when
+ *   handing the ArrayBuffer itself to an API.
  * - A NaN keeps its payload through `d` only as far as JavaScript numbers do:
  *   unpacking gives `NaN`, packing `NaN` gives CPython's `float("nan")` bytes.
  * @module

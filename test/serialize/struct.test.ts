@@ -92,6 +92,16 @@ describe("buffers", () => {
     expect(unpack("<3000i", bytes)).toEqual(values);
   });
 
+  it("unpack_from() reads records from a buffer larger than 64 KiB, in one job and the next", async () => {
+    const big = new Uint8Array(200_000);
+    pack_into("<I", big, 150_000, 77);
+    expect(unpack_from("<I", big, 150_000)).toEqual([77]);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    pack_into("<I", big, 160_000, 78);
+    expect(unpack_from("<I", big, 160_000)).toEqual([78]);
+    expect(unpack_from("<I", big, 150_000)).toEqual([77]);
+  });
+
   it("unpack_from() honours a negative offset", () => {
     expect(unpack_from(">H", Uint8Array.of(9, 9, 1, 2), -2)).toEqual([258]);
   });
