@@ -9,7 +9,7 @@
  */
 import type { Socket as NetSocket } from "node:net";
 import { BlockingIOError, BrokenPipeError, badFileDescriptor, errno, fromNodeError } from "./errors.js";
-import { Signal, waitFor } from "./_wait.js";
+import { Signal, waitFor, type Settle } from "./_wait.js";
 
 /** Bytes queued unread before the node socket is paused. */
 export const RECV_HIGH_WATER_MARK = 1024 * 1024;
@@ -18,6 +18,31 @@ const EMPTY = Buffer.alloc(0);
 
 /** How a failure of node's is turned into Python's error (TLS sockets map theirs). */
 export type ErrorMapper = (e: unknown) => Error;
+
+/** A write whose completion (node's callback) may be waited for, or not. */
+class PendingWrite {
+  finished = false;
+  error: Error | null = null;
+  #settle: Settle<undefined> | null = null;
+
+  done(error: Error | null): void {
+    this.finished = true;
+    this.error = error;
+    if (this.#settle === null) return;
+    if (error === null) this.#settle.resolve(undefined);
+    else this.#settle.reject(error);
+  }
+
+  wait(timeoutSec: number | null): Promise<void> {
+    if (this.finished) return this.error === null ? Promise.resolve() : Promise.reject(this.error);
+    return waitFor<undefined>(timeoutSec, (settle) => {
+      this.#settle = settle;
+      return () => {
+        this.#settle = null;
+      };
+    });
+  }
+}
 
 /** Python's receive and send semantics over one node stream socket. */
 export class StreamConnection {
@@ -223,16 +248,14 @@ export class StreamConnection {
     if (timeoutSec === 0 && this.sock.writableNeedDrain) {
       return Promise.reject(new BlockingIOError(errno.EAGAIN));
     }
-    return waitFor<undefined>(
-      timeoutSec === 0 ? null : timeoutSec,
-      (settle) => {
-        this.sock.write(data, (err) => {
-          if (err == null) settle.resolve(undefined);
-          else settle.reject(this.#error ?? this.#mapError(err));
-        });
-        return () => undefined;
-      },
-    );
+    const pending = new PendingWrite();
+    this.sock.write(data, (err) => {
+      pending.done(err == null ? null : (this.#error ?? this.#mapError(err)));
+    });
+    // node wrote the bytes to the kernel at once: nothing of the caller's
+    // buffer is held any more, so the call is complete.
+    if (this.sock.writableLength === 0 && pending.error === null) return Promise.resolve();
+    return pending.wait(timeoutSec === 0 ? null : timeoutSec);
   }
 
   /** Python's `shutdown`: `read` stops reception, `write` sends FIN. */

@@ -73,6 +73,10 @@ export class Signal {
 
   /** Waits for the next `notify()`. */
   wait(timeoutSec: number | null): Promise<void> {
+    if (timeoutSec === null) {
+      // The hot path: no timer, nothing to undo.
+      return new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
     return waitFor<undefined>(timeoutSec, (settle) => {
       const waiter = (): void => settle.resolve(undefined);
       this.#waiters.push(waiter);
