@@ -260,3 +260,43 @@ describe("socket over TCP", () => {
     await expect(s.connect(["127.0.0.1", 70000])).rejects.toThrow("connect(): port must be 0-65535.");
   });
 });
+
+describe("socket options and defaults", () => {
+  it("setdefaulttimeout applies to new sockets, as in Python", async () => {
+    const { setdefaulttimeout, getdefaulttimeout } = await import("stdnet/socket");
+    expect(getdefaulttimeout()).toBeNull();
+    setdefaulttimeout(2.5);
+    try {
+      expect(new socket().gettimeout()).toBe(2.5);
+      expect(() => setdefaulttimeout(-1)).toThrow("Timeout value out of range");
+    } finally {
+      setdefaulttimeout(null);
+    }
+    expect(new socket().gettimeout()).toBeNull();
+  });
+
+  it("setsockopt/getsockopt keep values and report SO_TYPE", async () => {
+    const { SOL_SOCKET, SO_REUSEADDR, SO_TYPE, IPPROTO_TCP, TCP_NODELAY, SOCK_DGRAM } = await import("stdnet/socket");
+    const s = new socket();
+    s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+    s.setsockopt(IPPROTO_TCP, TCP_NODELAY, true);
+    expect(s.getsockopt(SOL_SOCKET, SO_REUSEADDR)).toBe(1);
+    expect(s.getsockopt(IPPROTO_TCP, TCP_NODELAY)).toBe(1);
+    expect(s.getsockopt(SOL_SOCKET, SO_TYPE)).toBe(SOCK_STREAM);
+    const u = new socket(AF_INET, SOCK_DGRAM);
+    expect(u.getsockopt(SOL_SOCKET, SO_TYPE)).toBe(SOCK_DGRAM);
+    s.close();
+    u.close();
+  });
+
+  it("create_server with dualstack_ipv6 accepts IPv4 clients on an AF_INET6 socket", async () => {
+    const server = await create_server(["::", 0], { family: AF_INET6, dualstack_ipv6: true });
+    cleanup.push(() => server.close());
+    const port = (server.getsockname() as readonly [string, number])[1];
+    const c = await create_connection(["127.0.0.1", port], 5);
+    cleanup.push(() => c.close());
+    const [conn, addr] = await server.accept();
+    cleanup.push(() => conn.close());
+    expect(addr[0]).toBe("::ffff:127.0.0.1");
+  });
+});
