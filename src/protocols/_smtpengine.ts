@@ -2,24 +2,23 @@
  * The one file of smtplib that speaks to nodemailer's SMTPConnection: it
  * opens the connection (DNS, implicit TLS, timeouts), reads the greeting,
  * sends a command or a pipelined batch and reads the replies, upgrades with
- * STARTTLS, runs AUTH and streams the message data (dot-stuffed by
- * nodemailer's DataStream). It holds the table from nodemailer's errors to
- * Python's. It knows nothing of smtplib's rules; `smtplib.ts` drives it.
+ * STARTTLS and runs AUTH; the message data goes out dot-stuffed by
+ * `_smtpdata.ts` (DataStream's rules in one pass). It holds the table from
+ * nodemailer's errors to Python's. It knows nothing of smtplib's rules; `smtplib.ts` drives it.
  *
  * SMTPConnection drives a whole session by itself (greeting → EHLO →
  * STARTTLS → …); Python's smtplib lets the caller send each command. So this
  * adapter takes over the greeting handler and then queues its own reply
  * handlers on the engine (`_responseActions`/`_sendCommand`, the same hooks
  * nodemailer's custom AUTH handlers use) — replies, multi-line parsing, 421
- * handling, TLS upgrade and data stuffing stay nodemailer's.
+ * handling and the TLS upgrade stay nodemailer's.
  * @module
  */
 import type { Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
-import type { Writable } from "node:stream";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
-import DataStream from "nodemailer/lib/smtp-connection/data-stream";
 import { fromNodeError, TimeoutError } from "../sockets/errors.js";
+import { stuffMessage } from "./_smtpdata.js";
 import { sslErrorFromNode } from "../sockets/ssl.js";
 import {
   SMTPAuthenticationError,
@@ -42,7 +41,6 @@ interface EngineInternals {
   _actionGreeting: (str: string) => void;
   _clearPhase(): void;
   _upgradeConnection(callback: (err: Error | null, secured?: boolean) => void): void;
-  _currentDataStream: Writable | false;
   _supportedAuth: string[];
   options: { tls?: ConnectionOptions; debug?: boolean };
   lastServerResponse: string | false;
@@ -211,9 +209,10 @@ export class SMTPEngine {
   }
 
   /**
-   * Streams the message after a 354 (dot-stuffing and the final ".",
-   * nodemailer's DataStream) and reads `replies` replies: one for SMTP, one per
-   * accepted recipient for LMTP.
+   * Sends the message after a 354 (dot-stuffed, bare CR/LF made CRLF and
+   * terminated, as nodemailer's DataStream would, but as one buffer in one
+   * write) and reads `replies` replies: one for SMTP, one per accepted
+   * recipient for LMTP.
    */
   data(message: Uint8Array, replies: number): Promise<SMTPReply>[] {
     const socket = this.#engine._socket;
@@ -221,14 +220,8 @@ export class SMTPEngine {
     for (let i = 0; i < replies; i++) results.push(this.#reply(() => undefined));
     for (const r of results) r.catch(() => undefined);
     if (socket && this.open) {
-      const stream = new DataStream();
-      this.#engine._currentDataStream = stream;
-      stream.pipe(socket, { end: false });
       if (this.#engine.options.debug === true) this.#log(message);
-      stream.once("end", () => {
-        if (this.#engine._currentDataStream === stream) this.#engine._currentDataStream = false;
-      });
-      stream.end(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+      socket.write(stuffMessage(message));
     }
     return results;
   }

@@ -23,9 +23,9 @@
  *   context says otherwise (Python 3.11 verifies nothing without a context).
  * - `sendmail` pipelines MAIL, RCPT and DATA when the server announces
  *   PIPELINING, and refuses CR/LF in any address or option before sending
- *   anything. The message bytes go through nodemailer's DataStream: lines
- *   starting with "." are doubled as in Python, and a bare CR or LF in bytes
- *   becomes CRLF (protection against SMTP smuggling; Python sends bytes as is).
+ *   anything. Lines of the message starting with "." are doubled as in
+ *   Python, and a bare CR or LF in bytes becomes CRLF, as nodemailer's
+ *   DataStream does (protection against SMTP smuggling; Python sends bytes as is).
  * - LMTP reads one reply per accepted recipient after the data (Python reads
  *   only the first): recipients refused there join the returned dictionary.
  * - Reply texts are bytes (`Buffer`) as in Python; a reply that is not UTF-8
