@@ -1,13 +1,14 @@
 /**
  * Python's `FTPHandler.ftp_open` for `urlopen("ftp://…")`, over `stdnet/ftplib`:
  * log in (anonymous by default), change to the directories of the path,
- * retrieve the file (binary) or list the directory.
+ * retrieve the file (binary) or list the directory. The body is read whole
+ * before the response resolves; no Content-length header is given.
  * @module
  */
 import { lookup } from "node:dns/promises";
 import { fromNodeError } from "../../sockets/errors.js";
 import { FTP, FTP_PORT } from "../_ftpclient.js";
-import { all_errors } from "../_ftperrors.js";
+import { all_errors, error_perm } from "../_ftperrors.js";
 import { HTTPMessage } from "../http/_message.js";
 import { addinfourl, bufferSource } from "./_addinfourl.js";
 import { guess_type } from "./_mimetypes.js";
@@ -52,25 +53,50 @@ export async function ftpOpen(req: Request): Promise<addinfourl> {
   }
   const ftp = new FTP("", "", "", "", { timeout: req.timeout });
   const chunks: Buffer[] = [];
+  const collect = (block: Uint8Array): void => {
+    chunks.push(Buffer.from(block));
+  };
   try {
     await ftp.connect(address, port, req.timeout);
     await ftp.login(user ?? "", passwd ?? "");
     for (const d of dirs) await ftp.cwd(d);
-    const collect = (block: Uint8Array): void => {
-      chunks.push(Buffer.from(block));
-    };
-    if (file && type !== "D") await ftp.retrbinary(`RETR ${file}`, collect);
-    else await ftp.retrbinary(file ? `LIST ${file}` : "LIST", collect);
+    // ftpwrapper.retrfile: a file first; on a 550, a directory of that name.
+    let done = false;
+    if (file && type !== "D") {
+      try {
+        await ftp.retrbinary(`RETR ${file}`, collect);
+        done = true;
+      } catch (e) {
+        if (!(e instanceof error_perm)) throw e;
+        if (!e.message.startsWith("550")) throw new URLError(`ftp error: ${e.message}`);
+        chunks.length = 0;
+      }
+    }
+    if (!done) {
+      if (file) {
+        const pwd = await ftp.pwd();
+        try {
+          await ftp.cwd(file);
+        } catch (e) {
+          if (e instanceof error_perm) throw new URLError(`ftp error: ${pyRepr(e)}`);
+          throw e;
+        } finally {
+          await ftp.cwd(pwd);
+        }
+      }
+      await ftp.retrbinary(file ? `LIST ${file}` : "LIST", collect);
+    }
     await ftp.quit().catch(() => undefined);
   } catch (e) {
     ftp.close();
-    if (all_errors.some((cls) => e instanceof cls)) throw new URLError(`ftp error: ${pyRepr(e)}`);
+    if (all_errors.some((cls) => e instanceof cls)) throw new URLError(e);
     throw e;
   }
   const body = Buffer.concat(chunks);
   const pairs: [string, string][] = [];
   const mtype = guess_type(req.full_url);
   if (mtype !== null) pairs.push(["Content-type", mtype]);
-  pairs.push(["Content-length", String(body.length)]);
+  // Python adds Content-length only from a size in the 150 reply, which
+  // ftplib's retrbinary does not surface here; left out, as Python does for servers that omit it.
   return new addinfourl(bufferSource(body), new HTTPMessage(pairs), req.full_url);
 }
