@@ -6,7 +6,16 @@
  */
 import { error } from "./_struct_error.js";
 
-/** Anything that holds bytes: a `Uint8Array` (Buffer included), another typed array or DataView, or an ArrayBuffer. */
+/**
+ * Anything that holds bytes: a `Uint8Array` (Buffer included), another typed array or DataView, or an ArrayBuffer.
+ *
+ * @example
+ * ```ts
+ * import { unpack, type BytesLike } from "stdnet/struct";
+ * const header: BytesLike = new ArrayBuffer(4);
+ * unpack("<I", header); // [0]
+ * ```
+ */
 export type BytesLike = ArrayBufferView | ArrayBufferLike;
 
 /** Views over a whole ArrayBuffer, and which buffer they view. */

@@ -4,7 +4,15 @@
  */
 import type { Unpacker } from "./_struct_compile.js";
 
-/** A value that `unpack` gives: `number`, `bigint` (8-byte integers), `boolean` (`?`) or bytes (`c s p`). */
+/**
+ * A value that `unpack` gives: `number`, `bigint` (8-byte integers), `boolean` (`?`) or bytes (`c s p`).
+ *
+ * @example
+ * ```ts
+ * import { unpack, type StructValue } from "stdnet/struct";
+ * const [size, flag]: StructValue[] = unpack("<q?", new Uint8Array(9)); // 0n, false
+ * ```
+ */
 export type StructValue = number | bigint | boolean | Uint8Array;
 
 /**

@@ -24,8 +24,9 @@
  * `c s p` give bytes (`Uint8Array`).
  *
  * Differences from Python:
- * - Results are arrays (Python: tuples); `pack` returns a `Uint8Array`
- *   (a Buffer, in fact).
+ * - `unpack` gives arrays (Python: tuples); `pack` gives a `Uint8Array`
+ *   (Python: bytes). Bytes to pack or unpack may be any `Uint8Array`, Buffer
+ *   included (Python's bytes and bytearray alike), or another view or ArrayBuffer.
  * - Every failure is `struct.error` (`error`). Where CPython raises another
  *   class — `OverflowError` for "float too large to pack with f format",
  *   `TypeError` for a buffer that is not bytes-like, `SystemError` for
@@ -76,6 +77,11 @@ function packLarge(packer: Packer, size: number, values: readonly unknown[]): Ui
   return new Uint8Array(buffer);
 }
 
+// The module functions pass their rest arguments on as they are, through
+// these two doors into Struct's private methods (set in its static block).
+let packValues: (s: Struct, values: readonly unknown[]) => Uint8Array;
+let packIntoValues: (s: Struct, buffer: BytesLike, offset: number, values: readonly unknown[]) => void;
+
 /**
  * Python's `struct.Struct`: a format compiled once, to pack and unpack many
  * records.
@@ -89,6 +95,13 @@ function packLarge(packer: Packer, size: number, values: readonly unknown[]): Ui
  * ```
  */
 export class Struct {
+  static {
+    packValues = (s, values) => s.#packValues(values);
+    packIntoValues = (s, buffer, offset, values) => {
+      s.#packIntoValues(buffer, offset, values);
+    };
+  }
+
   /** The format string. */
   readonly format: string;
   /** The size in bytes of one record, as `calcsize(format)`. */
@@ -129,11 +142,11 @@ export class Struct {
    * ```
    */
   pack(...values: unknown[]): Uint8Array {
-    return this.packValues(values);
+    return this.#packValues(values);
   }
 
-  /** @internal `pack` with the values as one array. */
-  packValues(values: readonly unknown[]): Uint8Array {
+  // `pack` with the values as one array (the module functions call it too).
+  #packValues(values: readonly unknown[]): Uint8Array {
     const layout = this.#layout;
     if (values.length !== layout.nargs) throw new error(`pack expected ${layout.nargs} items for packing (got ${values.length})`);
     const packer = this.#packer ?? this.#compiledPacker();
@@ -160,11 +173,10 @@ export class Struct {
    * ```
    */
   pack_into(buffer: BytesLike, offset: number, ...values: unknown[]): void {
-    this.packIntoValues(buffer, offset, values);
+    this.#packIntoValues(buffer, offset, values);
   }
 
-  /** @internal `pack_into` with the values as one array. */
-  packIntoValues(buffer: BytesLike, offset: number, values: readonly unknown[]): void {
+  #packIntoValues(buffer: BytesLike, offset: number, values: readonly unknown[]): void {
     const layout = this.#layout;
     if (values.length !== layout.nargs) throw new error(`pack_into expected ${layout.nargs} items for packing (got ${values.length})`);
     const target = asBytes(buffer);
@@ -179,7 +191,7 @@ export class Struct {
       throw new error(`pack_into requires a buffer of at least ${size + at} bytes for packing ${size} bytes at offset ${at} (actual buffer size is ${target.length})`);
     }
     // Pack aside first, so that a bad value leaves the target untouched.
-    target.set(this.packValues(values), at);
+    target.set(this.#packValues(values), at);
   }
 
   /**
@@ -278,7 +290,7 @@ function compiled(format: string | Uint8Array): Struct {
  * ```
  */
 export function pack(format: string | Uint8Array, ...values: unknown[]): Uint8Array {
-  return compiled(format).packValues(values);
+  return packValues(compiled(format), values);
 }
 
 /**
@@ -292,7 +304,7 @@ export function pack(format: string | Uint8Array, ...values: unknown[]): Uint8Ar
  * ```
  */
 export function pack_into(format: string | Uint8Array, buffer: BytesLike, offset: number, ...values: unknown[]): void {
-  compiled(format).packIntoValues(buffer, offset, values);
+  packIntoValues(compiled(format), buffer, offset, values);
 }
 
 /**
