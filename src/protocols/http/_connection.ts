@@ -144,6 +144,7 @@ export class HTTPConnection {
   #chunkedRequested = false;
   #channel: ResponseChannel | null = null;
   #dispatched = false;
+  #hostHeader: string | undefined;
 
   constructor(host: string, port?: number | null, options: HTTPConnectionOptions = {}) {
     this.timeout = options.timeout === undefined ? getdefaulttimeout() : options.timeout;
@@ -297,12 +298,16 @@ export class HTTPConnection {
       if (netloc) {
         this.putheader("Host", stripIPv6Zone(asciiHost(netloc)));
       } else {
-        let host = asciiHost(this.host);
-        if (host.includes(":")) host = stripIPv6Zone(`[${host}]`);
-        this.putheader("Host", this.port === this.default_port ? host : `${host}:${this.port}`);
+        this.putheader("Host", (this.#hostHeader ??= this.#makeHostHeader()));
       }
     }
     if (!skip_accept_encoding) this.putheader("Accept-Encoding", "identity");
+  }
+
+  #makeHostHeader(): string {
+    let host = asciiHost(this.host);
+    if (host.includes(":")) host = stripIPv6Zone(`[${host}]`);
+    return this.port === this.default_port ? host : `${host}:${this.port}`;
   }
 
   /**

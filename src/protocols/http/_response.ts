@@ -198,17 +198,29 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     this.debuglevel = channel.debuglevel;
     this.status = head.status;
     this.reason = head.reason;
-    const pairs: [string, string][] = [];
-    for (let i = 0; i + 1 < head.raw.length; i += 2) pairs.push([head.raw[i]!, head.raw[i + 1]!]);
+    // One pass: the pairs, and the three headers the framing depends on.
+    const raw = head.raw;
+    const pairs: [string, string][] = new Array<[string, string]>(raw.length >> 1);
+    let te: string | null = null;
+    let cl: string | null = null;
+    let conn: string | null = null;
+    for (let i = 0, j = 0; i + 1 < raw.length; i += 2, j++) {
+      const name = raw[i]!;
+      const value = raw[i + 1]!;
+      pairs[j] = [name, value];
+      if (name.length === 10 || name.length === 14 || name.length === 17) {
+        const lower = name.toLowerCase();
+        if (lower === "connection") conn ??= value;
+        else if (lower === "content-length") cl ??= value;
+        else if (lower === "transfer-encoding") te ??= value;
+      }
+    }
     this.headers = new HTTPMessage(pairs);
-    const te = this.headers.get("transfer-encoding");
     this.chunked = te !== null && te.toLowerCase() === "chunked";
     let length: number | null = null;
-    const cl = this.headers.get("content-length");
     if (cl !== null && !this.chunked && /^\s*\d+\s*$/.test(cl)) length = Number.parseInt(cl, 10);
     if (bodyless(method, this.status)) length = 0;
     this.length = length;
-    const conn = this.headers.get("connection");
     let willClose = conn !== null && conn.toLowerCase().includes("close");
     if (!willClose && !this.chunked && this.length === null) willClose = true;
     this.will_close = willClose;

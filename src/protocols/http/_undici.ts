@@ -142,73 +142,7 @@ export class Engine {
 
   /** Sends one request; the sink hears about it, the returned Flow controls its body. */
   dispatch(request: EngineRequest, sink: ResponseSink): Flow {
-    let controller: Dispatcher.DispatchController | null = null;
-    let pending: "pause" | "resume" | null = null;
-    let afterHead = false;
-    let aborted = false;
-    let ended = false;
-    // undici's own timers are coarse (about half a second); Python's timeout
-    // is per wait on the socket, so a native timer watches each wait, and is
-    // off while the reader has paused the body.
-    const ms = this.#timeoutMs;
-    let timer: NodeJS.Timeout | null = null;
-    const onTimeout = (): void => {
-      timer = null;
-      if (controller !== null && !controller.aborted) controller.abort(timedOut());
-    };
-    const arm = (): void => {
-      if (ms === 0 || ended) return;
-      if (timer === null) timer = setTimeout(onTimeout, ms);
-      else timer.refresh();
-    };
-    const disarm = (): void => {
-      if (timer !== null) {
-        clearTimeout(timer);
-        timer = null;
-      }
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c;
-        if (aborted) {
-          c.abort(new undiciErrors.RequestAbortedError());
-          return;
-        }
-        if (pending === "pause") c.pause();
-        arm();
-        sink.started();
-      },
-      onResponseStart: (c, status, _headers, statusMessage) => {
-        controller = c;
-        afterHead = true;
-        arm();
-        const raw = (c.rawHeaders ?? []) as (Buffer | string)[];
-        const text: string[] = new Array<string>(raw.length);
-        for (let i = 0; i < raw.length; i++) {
-          const v = raw[i]!;
-          text[i] = typeof v === "string" ? v : v.toString("latin1");
-        }
-        sink.onHead(status, statusMessage ?? "", text);
-      },
-      onResponseData: (c, chunk) => {
-        if (sink.data(chunk)) {
-          arm();
-        } else {
-          disarm();
-          c.pause();
-        }
-      },
-      onResponseEnd: () => {
-        ended = true;
-        disarm();
-        sink.end();
-      },
-      onResponseError: (_c, err) => {
-        ended = true;
-        disarm();
-        sink.fail(pythonError(err, this.#isTLS, this.#host, afterHead), afterHead);
-      },
-    };
+    const exchange = new Exchange(sink, this);
     const opts: Dispatcher.DispatchOptions = {
       method: request.method,
       path: request.path,
@@ -218,39 +152,154 @@ export class Engine {
       bodyTimeout: this.#timeoutMs,
     };
     try {
-      this.#client.dispatch(opts, handler);
+      this.#client.dispatch(opts, exchange);
     } catch (e) {
       throw pythonError(e, this.#isTLS, this.#host, false);
     }
-    return {
-      pause: () => {
-        disarm();
-        if (controller === null) pending = "pause";
-        else controller.pause();
-      },
-      resume: () => {
-        if (controller === null) {
-          pending = "resume";
-        } else {
-          if (afterHead) arm();
-          controller.resume();
-        }
-      },
-      abort: () => {
-        aborted = true;
-        disarm();
-        if (controller !== null && !controller.aborted) controller.abort(new undiciErrors.RequestAbortedError());
-      },
-    };
+    return exchange;
+  }
+
+  /** The Python error for a failure of this engine's requests. */
+  _error(e: unknown, afterHead: boolean): Error {
+    return pythonError(e, this.#isTLS, this.#host, afterHead);
+  }
+
+  // undici's own timers are coarse (about half a second); Python's timeout is
+  // per wait on the socket, so one native timer watches the exchange that is
+  // waiting (one at a time: pipelining is 1), and is off while its reader has
+  // paused the body.
+  #timer: NodeJS.Timeout | null = null;
+  #timed: Exchange | null = null;
+  readonly #onTimeout = (): void => {
+    const ex = this.#timed;
+    this.#timed = null;
+    ex?.timedOut();
+  };
+
+  /** Starts (or restarts) Python's timeout for a wait of `ex`. */
+  _arm(ex: Exchange): void {
+    if (this.#timeoutMs === 0) return;
+    this.#timed = ex;
+    if (this.#timer === null) {
+      this.#timer = setTimeout(this.#onTimeout, this.#timeoutMs);
+      this.#timer.unref();
+    } else {
+      this.#timer.refresh();
+    }
+  }
+
+  /** Stops the timeout of `ex` (if it is the one timed). */
+  _disarm(ex: Exchange): void {
+    if (this.#timed === ex) this.#timed = null;
   }
 
   /** Closes once in-flight requests finish (a response still being read stays readable). */
   close(): void {
+    this.#stopTimer();
     this.#client.close().catch(() => undefined);
   }
 
   /** Closes now, failing anything in flight. */
   destroy(): void {
+    this.#stopTimer();
     this.#client.destroy().catch(() => undefined);
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== null && this.#timed === null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+}
+
+/**
+ * One request's life in undici: the dispatch handler (undici's callbacks,
+ * forwarded to the sink) and the Flow the response uses to pause, resume, abort.
+ */
+class Exchange implements Dispatcher.DispatchHandler, Flow {
+  readonly #sink: ResponseSink;
+  readonly #engine: Engine;
+  #controller: Dispatcher.DispatchController | null = null;
+  #pendingPause = false;
+  #afterHead = false;
+  #aborted = false;
+  #ended = false;
+
+  constructor(sink: ResponseSink, engine: Engine) {
+    this.#sink = sink;
+    this.#engine = engine;
+  }
+
+  timedOut(): void {
+    const c = this.#controller;
+    if (!this.#ended && c !== null && !c.aborted) c.abort(timedOut());
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.#aborted) {
+      c.abort(new undiciErrors.RequestAbortedError());
+      return;
+    }
+    if (this.#pendingPause) c.pause();
+    this.#engine._arm(this);
+    this.#sink.started();
+  }
+
+  onResponseStart(c: Dispatcher.DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
+    this.#controller = c;
+    this.#afterHead = true;
+    this.#engine._arm(this);
+    const raw = (c.rawHeaders ?? []) as (Buffer | string)[];
+    const text: string[] = new Array<string>(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const v = raw[i]!;
+      text[i] = typeof v === "string" ? v : v.toString("latin1");
+    }
+    this.#sink.onHead(status, statusMessage ?? "", text);
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#sink.data(chunk)) {
+      this.#engine._arm(this);
+    } else {
+      this.#engine._disarm(this);
+      c.pause();
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    this.#engine._disarm(this);
+    this.#sink.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.#ended = true;
+    this.#engine._disarm(this);
+    this.#sink.fail(this.#engine._error(err, this.#afterHead), this.#afterHead);
+  }
+
+  pause(): void {
+    this.#engine._disarm(this);
+    if (this.#controller === null) this.#pendingPause = true;
+    else this.#controller.pause();
+  }
+
+  resume(): void {
+    if (this.#controller === null) {
+      this.#pendingPause = false;
+    } else {
+      if (this.#afterHead && !this.#ended) this.#engine._arm(this);
+      this.#controller.resume();
+    }
+  }
+
+  abort(): void {
+    this.#aborted = true;
+    this.#engine._disarm(this);
+    const c = this.#controller;
+    if (c !== null && !c.aborted) c.abort(new undiciErrors.RequestAbortedError());
   }
 }
