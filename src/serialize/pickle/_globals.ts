@@ -135,7 +135,7 @@ export function newObject(cls: unknown, args: unknown, kwargs: unknown): unknown
   if (typeof cls !== "function" && (typeof cls !== "object" || cls === null)) throw new UnpicklingError(`NEWOBJ class argument isn't a type object`);
   const c = cls as WithNew;
   if (typeof c.__new__ === "function") return Reflect.apply(c.__new__ as (...a: unknown[]) => unknown, cls, all);
-  if (typeof cls !== "function") throw new UnpicklingError(`NEWOBJ class argument has no __new__`);
+  if (typeof cls !== "function" || typeof c.prototype !== "object" || c.prototype === null) throw new UnpicklingError(`NEWOBJ class argument isn't a class`);
   if (all.length === 0 && typeof c.prototype === "object" && c.prototype !== null) return Object.create(c.prototype) as unknown;
   return Reflect.construct(cls as new (...a: unknown[]) => unknown, all);
 }

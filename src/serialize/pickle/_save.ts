@@ -173,7 +173,7 @@ export class Saver {
   }
 
   save(obj: unknown): void {
-    if (this.frameStart >= 0) this.boundary();
+    if (this.frameStart >= 0 && this.pos - this.frameStart >= FRAME_SIZE_TARGET + FRAME_HEADER_SIZE) this.commitFrame();
     const pid = this.cfg.persistentId;
     if (pid !== undefined) {
       const id = pid(obj);
@@ -205,6 +205,7 @@ export class Saver {
         break;
       case "object":
         if (obj === null) this.byte(0x4e);
+        else if (obj instanceof PyFloat) this.saveFloat(obj.valueOf());
         else {
           const idx = this.memo.objects.get(obj);
           if (idx !== undefined) this.get(idx);
@@ -234,8 +235,7 @@ export class Saver {
     } else if (obj instanceof Uint8Array) {
       if (obj instanceof bytearray) this.saveBytearray(obj, obj);
       else this.saveBytes(obj, obj);
-    } else if (obj instanceof PyFloat) this.saveFloat(obj.valueOf());
-    else if (obj instanceof Map) this.saveDict(obj, obj);
+    } else if (obj instanceof Map) this.saveDict(obj, obj);
     else if (obj instanceof Set) {
       if (obj instanceof frozenset) this.saveFrozenset(obj);
       else this.saveSet(obj);
@@ -365,8 +365,28 @@ export class Saver {
       }
       return;
     }
-    const header = new Uint8Array(9);
     const n = b.length;
+    if (n < FRAME_SIZE_TARGET) {
+      // the usual case, written in place
+      const short = n <= 0xff;
+      this.ensure(n + 5);
+      const buf = this.buf;
+      let p = this.pos;
+      if (short) {
+        buf[p++] = 0x43;
+        buf[p++] = n;
+      } else {
+        buf[p] = 0x42;
+        this.dv.setUint32(p + 1, n, true);
+        p += 5;
+      }
+      if (n <= 64) for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
+      else buf.set(b, p);
+      this.pos = p + n;
+      this.memo.objects.set(obj, this.memoize());
+      return;
+    }
+    const header = new Uint8Array(9);
     if (n <= 0xff) {
       header[0] = 0x43;
       header[1] = n;

@@ -1,0 +1,120 @@
+/**
+ * pickle: loads and dumps of three workloads (10,000 records at protocols 2
+ * and 4; list(range(1_000_000)); 200,000 short strings, some non-ASCII),
+ * against CPython's C pickle (python3 timeit), the npm parsers pickleparser
+ * and jpickle where they can read the pickle, and JSON.parse/JSON.stringify
+ * of the equivalent JSON as the bar V8's native parser sets.
+ */
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { Parser } from "pickleparser";
+import { dumps, float, loads } from "stdnet/pickle";
+import { opsPerSecond, type BenchRow, type BenchTable } from "./_harness.js";
+
+const require = createRequire(import.meta.url);
+const jpickle = require("jpickle") as { loads(data: string): unknown };
+
+interface Workload {
+  name: string;
+  protocol: number;
+  /** Python expression that builds the value. */
+  py: string;
+  /** The same value in JS, as stdnet maps it. */
+  js: () => unknown;
+  /** The equivalent JSON value. */
+  json: () => unknown;
+}
+
+const workloads: Workload[] = [
+  ...[2, 4].map((protocol) => ({
+    name: `10,000 records, protocol ${protocol}`,
+    protocol,
+    py: "[{'id': i, 'name': 'user%d' % i, 'score': i * 0.5, 'tags': ['a', 'bb'], 'blob': bytes(16)} for i in range(10000)]",
+    js: () => Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `user${i}`, score: float(i * 0.5), tags: ["a", "bb"], blob: new Uint8Array(16) })),
+    json: () => Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `user${i}`, score: i * 0.5, tags: ["a", "bb"], blob: "00".repeat(16) })),
+  })),
+  {
+    name: "list(range(1_000_000)), protocol 4",
+    protocol: 4,
+    py: "list(range(1_000_000))",
+    js: () => Array.from({ length: 1_000_000 }, (_, i) => i),
+    json: () => Array.from({ length: 1_000_000 }, (_, i) => i),
+  },
+  {
+    name: "200,000 short strings (1 in 10 non-ASCII), protocol 4",
+    protocol: 4,
+    py: "['s%d' % i if i % 10 else 'é%d日' % i for i in range(200_000)]",
+    js: () => Array.from({ length: 200_000 }, (_, i) => (i % 10 ? `s${i}` : `é${i}日`)),
+    json: () => Array.from({ length: 200_000 }, (_, i) => (i % 10 ? `s${i}` : `é${i}日`)),
+  },
+];
+
+interface PyFigures {
+  loads: number;
+  dumps: number;
+  pickle: string;
+}
+
+/** CPython's figures (pickles per second) and its pickle of each workload, measured with timeit. */
+function cpython(): PyFigures[] {
+  const script = `
+import pickle, timeit, json, sys
+out = []
+for expr, p in json.loads(sys.stdin.read()):
+    v = eval(expr)
+    data = pickle.dumps(v, p)
+    def rate(fn):
+        n, t = timeit.Timer(fn).autorange()
+        best = min(timeit.Timer(fn).repeat(3, n))
+        return n / best
+    out.append({"loads": rate(lambda: pickle.loads(data)), "dumps": rate(lambda: pickle.dumps(v, p)), "pickle": data.hex()})
+print(json.dumps(out))
+`;
+  const r = spawnSync("python3", ["-c", script], { input: JSON.stringify(workloads.map((w) => [w.py, w.protocol])), maxBuffer: 1 << 30, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as PyFigures[];
+}
+
+/** ops/s of fn, or undefined when it throws (the peer cannot do this job). */
+function tryRate(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch {
+    return undefined;
+  }
+  return opsPerSecond(fn, 1, 1000);
+}
+
+export async function run(): Promise<BenchTable[]> {
+  const py = cpython();
+  const tables: BenchTable[] = [];
+  workloads.forEach((w, i) => {
+    const fig = py[i]!;
+    const pyPickle = Buffer.from(fig.pickle, "hex");
+    const value = w.js();
+    const ours = dumps(value, w.protocol);
+    const mb = pyPickle.length / 1e6;
+    const jsonValue = w.json();
+    const jsonText = JSON.stringify(jsonValue);
+    const latin1 = pyPickle.toString("latin1");
+
+    const loadsRows: BenchRow[] = [{ subject: "stdnet loads", value: opsPerSecond(() => loads(pyPickle), 1, 1000) }];
+    loadsRows.push({ subject: "CPython 3.11 pickle.loads (C)", value: fig.loads });
+    const pp = tryRate(() => new Parser().parse(pyPickle));
+    if (pp !== undefined) loadsRows.push({ subject: "pickleparser 0.2", value: pp });
+    const jp = tryRate(() => jpickle.loads(latin1));
+    if (jp !== undefined) loadsRows.push({ subject: "jpickle 0.4", value: jp });
+    loadsRows.push({ subject: `JSON.parse of the equivalent JSON (${(jsonText.length / 1e6).toFixed(2)} MB)`, value: opsPerSecond(() => JSON.parse(jsonText), 1, 1000) });
+    tables.push({ workload: `loads: ${w.name} (${mb.toFixed(2)} MB pickle)`, unit: "pickles/s", rows: loadsRows });
+    tables.push({ workload: `loads: ${w.name}`, unit: "MB/s of pickle", rows: loadsRows.filter((r) => !r.subject.startsWith("JSON")).map((r) => ({ subject: r.subject, value: r.value * mb })) });
+
+    const dumpsRows: BenchRow[] = [
+      { subject: "stdnet dumps", value: opsPerSecond(() => dumps(value, w.protocol), 1, 1000) },
+      { subject: "CPython 3.11 pickle.dumps (C)", value: fig.dumps },
+      { subject: "JSON.stringify of the equivalent value", value: opsPerSecond(() => JSON.stringify(jsonValue), 1, 1000) },
+    ];
+    tables.push({ workload: `dumps: ${w.name} (${(ours.length / 1e6).toFixed(2)} MB pickle)`, unit: "pickles/s", rows: dumpsRows });
+    tables.push({ workload: `dumps: ${w.name}`, unit: "MB/s of pickle", rows: dumpsRows.slice(0, 2).map((r) => ({ subject: r.subject, value: r.value * mb })) });
+  });
+  return Promise.resolve(tables);
+}

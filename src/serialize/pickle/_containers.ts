@@ -1,0 +1,124 @@
+/**
+ * How the unpickling machine fills containers from a slice of its stack:
+ * dicts (a plain object while every key is a str, else a Map — converted in
+ * place, references included, when a later key is not a str), lists (or an
+ * object with `extend`/`append`), sets, and tuples.
+ */
+import { UnpicklingError } from "./_errors.js";
+import { setOwn } from "./_globals.js";
+import { replaceEverywhere } from "./_replace.js";
+import { Tuple, frozenset } from "./_values.js";
+
+/** What the machine tracks about dicts built as plain objects, for the rare Map conversion. */
+export interface DictTracking {
+  /**
+   * By stack position: the memo slot where the plain-object dict at that
+   * position was last memoized (stale entries are told apart by checking
+   * that the memo slot still holds the same dict).
+   */
+  slotAt: (number | string | undefined)[];
+  /** Plain-object dicts that may be referenced from elsewhere (fetched from the memo, DUP'd, memoized twice). */
+  shared: Set<object> | undefined;
+}
+
+/** Tells whether `v` is a plain object (a dict as loads builds it, or `{}`-like). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null) return false;
+  const p: unknown = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/** Tells whether `v` is a list (an Array that is not a Tuple). */
+export function isList(v: unknown): v is unknown[] {
+  return Array.isArray(v) && !(v instanceof Tuple);
+}
+
+/** Notes that the plain-object dict at stack position `at` was memoized at `idx`. */
+export function trackMemoized(t: DictTracking, memo: unknown[], d: object, at: number, idx: number | string): void {
+  const prev = t.slotAt[at];
+  if (prev !== undefined && prev !== idx && memo[prev as number] === d) (t.shared ??= new Set()).add(d);
+  t.slotAt[at] = idx;
+}
+
+/** Notes that a plain-object dict may now be referenced from elsewhere. */
+export function trackShared(t: DictTracking, d: object): void {
+  (t.shared ??= new Set()).add(d);
+}
+
+/** DICT: a dict of stack[from..to) key/value pairs. */
+export function newDict(stack: unknown[], from: number, to: number, dictAsMap: boolean): Record<string, unknown> | Map<unknown, unknown> {
+  if ((to - from) % 2 !== 0) throw new UnpicklingError("odd number of items for DICT");
+  let allStr = !dictAsMap;
+  for (let i = from; allStr && i < to; i += 2) if (typeof stack[i] !== "string") allStr = false;
+  if (allStr) {
+    const d: Record<string, unknown> = {};
+    for (let i = from; i < to; i += 2) setOwn(d, stack[i] as string, stack[i + 1]);
+    return d;
+  }
+  const m = new Map<unknown, unknown>();
+  for (let i = from; i < to; i += 2) m.set(stack[i], stack[i + 1]);
+  return m;
+}
+
+/** SETITEM(S): stores stack[from..to) as key/value pairs into the dict at stack[from - 1]. */
+export function setItems(stack: unknown[], from: number, to: number, memo: unknown[], t: DictTracking): void {
+  let d = stack[from - 1];
+  if (isPlainObject(d)) {
+    let allStr = true;
+    for (let i = from; i < to; i += 2) if (typeof stack[i] !== "string") allStr = false;
+    if (allStr) {
+      for (let i = from; i < to; i += 2) setOwn(d, stack[i] as string, stack[i + 1]);
+      return;
+    }
+    // a key that is not a str: the dict becomes a Map, wherever it is referenced
+    const old = d;
+    const m = new Map<unknown, unknown>(Object.entries(old));
+    const slot = t.slotAt[from - 1];
+    if (slot !== undefined && memo[slot as number] === old) memo[slot as number] = m;
+    for (let i = from - 1; i < to; i++) if (stack[i] === old) stack[i] = m;
+    if (t.shared?.has(old) === true) replaceEverywhere(old, m, stack, memo);
+    d = m;
+  }
+  if (d instanceof Map) {
+    for (let i = from; i < to; i += 2) d.set(stack[i], stack[i + 1]);
+    return;
+  }
+  const setitem = (d as { __setitem__?: unknown } | null)?.__setitem__;
+  if (typeof setitem !== "function") throw new UnpicklingError("SETITEM target is not a dict");
+  for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
+}
+
+/** APPEND(S): appends stack[from..to) to the list at stack[from - 1] (or calls its extend/append). */
+export function appendItems(stack: unknown[], from: number, to: number): void {
+  const list = stack[from - 1];
+  if (isList(list)) {
+    for (let i = from; i < to; i++) list.push(stack[i]);
+    return;
+  }
+  const obj = list as { extend?: unknown; append?: unknown } | null;
+  if (obj !== null && typeof obj === "object" && typeof obj.extend === "function") {
+    Reflect.apply(obj.extend as (items: unknown[]) => unknown, obj, [stack.slice(from, to)]);
+  } else if (obj !== null && typeof obj === "object" && typeof obj.append === "function") {
+    for (let i = from; i < to; i++) Reflect.apply(obj.append as (x: unknown) => unknown, obj, [stack[i]]);
+  } else throw new UnpicklingError("APPEND target is not a list");
+}
+
+/** ADDITEMS: adds stack[from..to) to the set at stack[from - 1] (or calls its add). */
+export function addItems(stack: unknown[], from: number, to: number): void {
+  const s = stack[from - 1];
+  if (s instanceof Set && !(s instanceof frozenset)) {
+    for (let i = from; i < to; i++) s.add(stack[i]);
+    return;
+  }
+  const add = (s as { add?: unknown } | null)?.add;
+  if (typeof add !== "function" || s instanceof frozenset) throw new UnpicklingError("ADDITEMS target is not a set");
+  for (let i = from; i < to; i++) Reflect.apply(add as (x: unknown) => unknown, s, [stack[i]]);
+}
+
+/** A Tuple of stack[from..to). */
+export function tupleOf(stack: unknown[], from: number, to: number): Tuple {
+  const n = to - from;
+  const t = new Tuple<unknown>(n);
+  for (let i = 0; i < n; i++) t[i] = stack[from + i];
+  return t;
+}

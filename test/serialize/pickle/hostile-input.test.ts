@@ -1,0 +1,171 @@
+/**
+ * loads() on bad and hostile input: only values or UnpicklingError, with
+ * CPython's messages; lengths refused before allocating; globals refused by
+ * default; and a fuzz run of 100,000 mutated pickles.
+ */
+import { describe, expect, it } from "vitest";
+import { dumps, loads, tuple, float, bytearray, frozenset, UnpicklingError } from "stdnet/pickle";
+import { pythonJson } from "../../helpers/python.js";
+import { PY_TAGGED, expectedJs, pyDiff, type Tagged } from "./_oracle.js";
+
+const hex = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ""), "hex");
+const bytes = (s: string): Buffer => Buffer.from(s, "latin1");
+
+function errorOf(data: Uint8Array): unknown {
+  try {
+    loads(data);
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+// valid pickles to mutate: CPython's, at every protocol, of a mix of every type
+const seeds: Buffer[] = pythonJson<string[]>(`
+import pickle, json, collections
+v = [None, True, 1, -300, 70000, 2**70, 1.5, "é日😀", b"ab", bytearray(b"c"), (1, 2), (1, 2, 3, 4), {"a": 1, 2: [3]}, {1, 2}, frozenset([3]), collections.OrderedDict(a=1)]
+l = [v, v]; l.append(l)
+out = []
+for p in range(6):
+    out.append(pickle.dumps(l, p).hex())
+    out.append(pickle.dumps({"k": "x" * 300, "n": list(range(20))}, p).hex())
+print(json.dumps(out))
+`).map((h) => Buffer.from(h, "hex"));
+const ourSeeds = [0, 1, 2, 3, 4, 5].map((p) => Buffer.from(dumps([tuple(1, "a"), float(2), new bytearray([1]), new frozenset([1]), new Map([[1, 2]]), { s: new Set(["x"]) }], p)));
+
+describe("loads() refuses bad input with UnpicklingError", () => {
+  it("loads() of every truncation of a valid pickle is UnpicklingError", () => {
+    for (const seed of [...seeds, ...ourSeeds]) {
+      for (let n = 0; n < seed.length; n++) {
+        const e = errorOf(seed.subarray(0, n));
+        expect(e, `prefix ${n} of ${seed.length}`).toBeInstanceOf(UnpicklingError);
+      }
+    }
+    expect((errorOf(hex("8004")) as Error).message).toBe("pickle data was truncated");
+    expect((errorOf(new Uint8Array(0)) as Error).message).toBe("Ran out of input");
+  });
+
+  it("loads() names an unknown opcode as CPython does", () => {
+    expect((errorOf(hex("ff")) as Error).message).toBe("invalid load key, '\\xff'.");
+    expect((errorOf(bytes("z")) as Error).message).toBe("invalid load key, 'z'.");
+  });
+
+  it("loads() refuses stack underflow, a missing MARK and a missing memo entry", () => {
+    expect((errorOf(bytes("a.")) as Error).message).toBe("unpickling stack underflow");
+    expect((errorOf(bytes("N(a.")) as Error).message).toBe("unpickling stack underflow");
+    expect((errorOf(bytes(".")) as Error).message).toBe("unpickling stack underflow");
+    expect((errorOf(bytes("Nt.")) as Error).message).toBe("could not find MARK");
+    expect((errorOf(hex("680570")) as Error).message).toBe("Memo value not found at index 5");
+    expect((errorOf(bytes("g7\n.")) as Error).message).toBe("Memo value not found at index 7");
+    expect((errorOf(bytes("}(K\x01u.")) as Error).message).toBe("odd number of items for SETITEMS");
+    expect((errorOf(hex("8006")) as Error).message).toBe("unsupported pickle protocol: 6");
+  });
+
+  it("loads() refuses a length larger than the data before allocating it", () => {
+    const cases = [
+      hex("8e 0000000000001000"), // BINBYTES8 2^60
+      hex("8d ffffffffffffffff"), // BINUNICODE8
+      hex("96 00000000ffff0000"), // BYTEARRAY8
+      hex("95 0000000000ffffff"), // FRAME
+      hex("58 ffffffff"), // BINUNICODE
+      hex("42 ffffffff"), // BINBYTES
+      hex("8b ffffff7f"), // LONG4
+      hex("54 ffffff7f"), // BINSTRING
+    ];
+    const before = process.memoryUsage().arrayBuffers;
+    for (const c of cases) expect((errorOf(Buffer.concat([c, Buffer.from("abc")])) as Error).message).toBe("pickle data was truncated");
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+    expect((errorOf(hex("8b ffffffff")) as Error).message).toBe("LONG pickle has negative byte count");
+  });
+
+  it("loads() refuses globals by default, naming them", () => {
+    expect((errorOf(bytes("cos\nsystem\n(S'echo hi'\ntR.")) as Error).message).toBe("global 'os.system' is forbidden");
+    expect((errorOf(hex("8004") ? Buffer.concat([hex("8004"), bytes("\x8c\x08builtins\x8c\x04eval\x93.")]) : hex("")) as Error).message).toBe("global 'builtins.eval' is forbidden");
+    expect((errorOf(bytes("cbuiltins\ngetattr\n.")) as Error).message).toBe("global 'builtins.getattr' is forbidden");
+    expect((errorOf(bytes("ccopyreg\n_reconstructor\n.")) as Error).message).toBe("global 'copyreg._reconstructor' is forbidden");
+    expect((errorOf(bytes("c__main__\nPoint\n)\x81.")) as Error).message).toBe("global '__main__.Point' is forbidden");
+    expect((errorOf(bytes("(cposix\nsystem\nS'x'\no.")) as Error).message).toBe("global 'posix.system' is forbidden");
+    expect((errorOf(bytes("(S'x'\nios\nsystem\n.")) as Error).message).toBe("global 'os.system' is forbidden");
+    expect((errorOf(bytes("P1\n.")) as Error).message).toContain("no persistent_load function was specified");
+  });
+
+  it("loads() keeps __proto__ and constructor keys as own properties, never the prototype", () => {
+    const v = loads(bytes("}(X\x09\x00\x00\x00__proto__}X\x01\x00\x00\x00xK\x01sX\x0b\x00\x00\x00constructorK\x02u.")) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.hasOwn(v, "__proto__")).toBe(true);
+    expect(v.constructor).toBe(2);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    const viaSetitem = loads(bytes("}X\x09\x00\x00\x00__proto__}X\x01\x00\x00\x00yK\x01ss.")) as Record<string, unknown>;
+    expect(Object.hasOwn(viaSetitem, "__proto__")).toBe(true);
+    expect(({} as Record<string, unknown>).y).toBeUndefined();
+  });
+
+  it("loads() decodes Python 2 str with encoding and errors as Python does", () => {
+    const py2 = ["S'abc'\n.", "S'\\xe9t\\xc3\\xa9'\n.", "U\x04\xe9t\xc3\xa9.", "T\x02\x00\x00\x00\x80a.", "(dp0\nS'k'\np1\nS'v'\np2\ns."];
+    const settings: [string, string][] = [["ASCII", "strict"], ["latin1", "strict"], ["utf-8", "strict"], ["bytes", "strict"], ["ASCII", "replace"], ["ASCII", "ignore"], ["ASCII", "surrogateescape"]];
+    const expected = pythonJson<(Tagged | undefined)[][]>(
+      `${PY_TAGGED}
+data = json.loads(sys.stdin.read())
+out = []
+for d in data["pickles"]:
+    row = []
+    for e, err in data["settings"]:
+        try:
+            row.append({"ok": enc(pickle.loads(d.encode("latin1"), encoding=e, errors=err))})
+        except Exception:
+            row.append({})
+    out.append(row)
+print(json.dumps(out))
+`,
+      JSON.stringify({ pickles: py2, settings }),
+    ) as unknown as { ok?: Tagged }[][];
+    py2.forEach((p, i) => {
+      settings.forEach(([encoding, errors], j) => {
+        const want = expected[i]![j]!;
+        const data = bytes(p);
+        if (want.ok === undefined) expect(() => loads(data, { encoding, errors }), `${p} ${encoding}`).toThrow(UnpicklingError);
+        else expect(pyDiff(loads(data, { encoding, errors }), expectedJs(want.ok)), `${JSON.stringify(p)} ${encoding} ${errors}`).toBe("");
+      });
+    });
+  });
+
+  it("loads() of 100,000 mutated pickles gives a value or UnpicklingError, nothing else", () => {
+    let seed = 0x2545f491;
+    const rand = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const pool = [...seeds, ...ourSeeds];
+    const interesting = [0x00, 0xff, 0x7f, 0x80, 0x28, 0x2e, 0x0a, 0x94, 0x95, 0x68, 0x71, 0x52, 0x81, 0x62, 0x93, 0x63];
+    let values = 0;
+    let errors = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const src = pool[rand(pool.length)]!;
+      const m = Buffer.from(src);
+      let data: Uint8Array = m;
+      const kind = rand(6);
+      const at = rand(m.length);
+      if (kind === 0) m[at] = rand(256);
+      else if (kind === 1) m[at] = interesting[rand(interesting.length)]!;
+      else if (kind === 2) for (let k = 0; k < 4; k++) m[rand(m.length)] = rand(256);
+      else if (kind === 3) data = Buffer.concat([m.subarray(0, at), m.subarray(Math.min(m.length, at + 1 + rand(8)))]);
+      else if (kind === 4) data = Buffer.concat([m.subarray(0, at), Buffer.from([rand(256), rand(256)]), m.subarray(at)]);
+      else {
+        const other = pool[rand(pool.length)]!;
+        const from = rand(other.length);
+        data = Buffer.concat([m.subarray(0, at), other.subarray(from, from + 1 + rand(32)), m.subarray(at)]);
+      }
+      try {
+        loads(data);
+        values++;
+      } catch (e) {
+        if (!(e instanceof UnpicklingError)) throw new Error(`mutation ${i} threw ${String(e)} for ${Buffer.from(data).toString("hex")}`);
+        errors++;
+      }
+    }
+    expect(values + errors).toBe(100_000);
+    expect(errors).toBeGreaterThan(10_000);
+  });
+});
