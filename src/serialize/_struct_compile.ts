@@ -151,12 +151,12 @@ function unpackItem(src: Source, f: Field, pos: string): string {
   }
 }
 
-function build(src: Source, body: string, params: string): Packer | Unpacker {
+function build(src: Source, body: string, params: string): Packer | Unpacker | IteratorNext {
   const text = `"use strict";\nreturn function (${params}) {\n${body}\n};`;
   // The source is generated from a parsed layout: codes, integer offsets and
   // constants only, never text of the caller's format string.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function("H", "S", text) as (h: Helpers, s: readonly IntSpec[]) => Packer | Unpacker;
+  const factory = new Function("H", "S", text) as (h: Helpers, s: readonly IntSpec[]) => Packer | Unpacker | IteratorNext;
   return factory(HELPERS, src.specs);
 }
 
@@ -192,21 +192,14 @@ export function compilePacker(layout: Layout): Packer {
   return build(src, lines.join("\n"), "dv, b, d, a");
 }
 
-/**
- * Compiles the unpacker of a layout.
- *
- * @example
- * ```ts
- * const unpack = compileUnpacker(parseFormat("<h"));
- * ```
- */
-export function compileUnpacker(layout: Layout): Unpacker {
+// The statements and the final array expression that unpack one record at `d`.
+function unpackBody(layout: Layout): { src: Source; statements: string; result: string } {
   const src = new Source(layout);
   const looped = layout.fields.some((f) => f.count > UNROLL_LIMIT);
   if (!looped && layout.nargs <= LITERAL_LIMIT) {
     const items: string[] = [];
     for (const f of layout.fields) for (let j = 0; j < f.count; j++) items.push(unpackItem(src, f, `d + ${f.offset + j * f.size}`));
-    return build(src, `return [${items.join(", ")}];`, "dv, b, d") as Unpacker;
+    return { src, statements: "", result: `[${items.join(", ")}]` };
   }
   const lines = [`const r = new Array(${layout.nargs});`];
   let arg = 0;
@@ -218,6 +211,47 @@ export function compileUnpacker(layout: Layout): Unpacker {
     }
     arg += f.count;
   }
-  lines.push("return r;");
-  return build(src, lines.join("\n"), "dv, b, d") as Unpacker;
+  return { src, statements: lines.join("\n"), result: "r" };
+}
+
+/**
+ * Compiles the unpacker of a layout.
+ *
+ * @example
+ * ```ts
+ * const unpack = compileUnpacker(parseFormat("<h"));
+ * ```
+ */
+export function compileUnpacker(layout: Layout): Unpacker {
+  const { src, statements, result } = unpackBody(layout);
+  return build(src, `${statements}\nreturn ${result};`, "dv, b, d") as Unpacker;
+}
+
+/** The state of an `iter_unpack` iterator that its compiled `next` reads and advances. */
+export interface IteratorState {
+  readonly dv: DataView;
+  readonly b: Uint8Array;
+  readonly end: number;
+  pos: number;
+}
+
+/** An iterator's `next`, compiled for one layout. */
+export type IteratorNext = (this: IteratorState) => IteratorResult<unknown[], undefined>;
+
+/**
+ * Compiles the `next` method of the `iter_unpack` iterators of a layout, with
+ * the unpacking of a record inline: each format gets its own `next`, so the
+ * loop that iterates it stays monomorphic however many formats a program uses.
+ *
+ * @example
+ * ```ts
+ * const next = compileIteratorNext(parseFormat("<hhl"));
+ * ```
+ */
+export function compileIteratorNext(layout: Layout): IteratorNext {
+  const { src, statements, result } = unpackBody(layout);
+  const body =
+    `const d = this.pos; if (d >= this.end) return { done: true, value: undefined };\n` +
+    `this.pos = d + ${layout.size}; const dv = this.dv, b = this.b;\n${statements}\nreturn { done: false, value: ${result} };`;
+  return build(src, body, "") as unknown as IteratorNext;
 }

@@ -2,7 +2,7 @@
  * The iterator that `iter_unpack` returns: one record after another from a
  * buffer whose size is a multiple of the record size.
  */
-import type { Unpacker } from "./_struct_compile.js";
+import type { IteratorNext } from "./_struct_compile.js";
 
 /**
  * A value that `unpack` gives: `number`, `bigint` (8-byte integers), `boolean` (`?`) or bytes (`c s p`).
@@ -20,25 +20,9 @@ export type StructValue = number | bigint | boolean | Uint8Array;
  * buffer whose size is a multiple of the record size.
  */
 export class StructIterator implements IterableIterator<StructValue[]> {
-  private readonly unpacker: Unpacker;
-  private readonly dv: DataView;
-  private readonly b: Uint8Array;
-  private readonly step: number;
-  private readonly end: number;
-  private pos: number;
-
-  /** Made by `iter_unpack`, which has checked the buffer's size. */
-  constructor(unpacker: Unpacker, source: Uint8Array, step: number) {
-    this.unpacker = unpacker;
-    this.dv = new DataView(source.buffer);
-    this.b = new Uint8Array(source.buffer);
-    this.step = step;
-    this.pos = source.byteOffset;
-    this.end = source.byteOffset + source.byteLength;
-  }
-
   /**
-   * The next record, or done at the end of the buffer.
+   * The next record, or done at the end of the buffer. Each format has its
+   * own `next`, compiled with the unpacking of a record inline.
    *
    * @example
    * ```ts
@@ -46,11 +30,22 @@ export class StructIterator implements IterableIterator<StructValue[]> {
    * iter_unpack("<h", Uint8Array.of(1, 0)).next(); // { done: false, value: [1] }
    * ```
    */
-  next(): IteratorResult<StructValue[], undefined> {
-    const pos = this.pos;
-    if (pos >= this.end) return { done: true, value: undefined };
-    this.pos = pos + this.step;
-    return { done: false, value: this.unpacker(this.dv, this.b, pos) as StructValue[] };
+  readonly next: () => IteratorResult<StructValue[], undefined>;
+  // Read and advanced by the compiled `next` (see IteratorState).
+  private readonly dv: DataView;
+  private readonly b: Uint8Array;
+  private readonly step: number;
+  private readonly end: number;
+  private pos: number;
+
+  /** Made by `iter_unpack`, which has checked the buffer's size. */
+  constructor(next: IteratorNext, source: Uint8Array, step: number) {
+    this.next = next as () => IteratorResult<StructValue[], undefined>;
+    this.dv = new DataView(source.buffer);
+    this.b = new Uint8Array(source.buffer);
+    this.step = step;
+    this.pos = source.byteOffset;
+    this.end = source.byteOffset + source.byteLength;
   }
 
   /**

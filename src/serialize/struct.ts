@@ -45,7 +45,7 @@
  * @module
  */
 import { error } from "./_struct_error.js";
-import { compilePacker, compileUnpacker, type Packer, type Unpacker } from "./_struct_compile.js";
+import { compileIteratorNext, compilePacker, compileUnpacker, type IteratorNext, type Packer, type Unpacker } from "./_struct_compile.js";
 import { parseFormat, type Layout } from "./_struct_format.js";
 import { newSlab, slab, SLAB_ITEM_MAX, SLAB_SIZE } from "./_struct_slab.js";
 import { asBytes, asOffset, formatText, view, viewed, type BytesLike } from "./_struct_buffers.js";
@@ -109,6 +109,7 @@ export class Struct {
   readonly #layout: Layout;
   #packer: Packer | undefined;
   #unpacker: Unpacker | undefined;
+  #next: IteratorNext | undefined;
 
   /**
    * Parses `format`; throws `struct.error` if CPython would refuse it.
@@ -252,7 +253,7 @@ export class Struct {
     const size = this.#layout.size;
     if (size === 0) throw new error("cannot iteratively unpack with a struct of length 0");
     if (source.length % size !== 0) throw new error(`iterative unpacking requires a buffer of a multiple of ${size} bytes`);
-    return new StructIterator(this.#unpacker ?? this.#compiledUnpacker(), source, size);
+    return new StructIterator((this.#next ??= compileIteratorNext(this.#layout)), source, size);
   }
 }
 
