@@ -36,7 +36,7 @@ function startServer(): Promise<{ port: number; child: ChildProcess }> {
       child.kill("SIGKILL");
       reject(new Error("bench server did not start"));
     }, 10_000);
-    createInterface({ input: child.stdout! }).once("line", (line) => {
+    createInterface({ input: child.stdout }).once("line", (line) => {
       clearTimeout(timer);
       resolve({ port: Number(line), child });
     });
