@@ -7,14 +7,8 @@
  * @module
  */
 import { PyTypeError, ValueError } from "../sockets/errors.js";
+import { checkHeaderName, checkHeaderValue, formatParam, Message } from "./_emailheaders.js";
 import { composeMessage, type ComposeNode } from "./_emailcompose.js";
-
-/** Headers that the default policy allows once per message (Python's `max_count` of 1). */
-const UNIQUE_HEADERS: ReadonlySet<string> = new Set([
-  "to", "from", "cc", "bcc", "subject", "date", "message-id", "sender", "reply-to",
-  "mime-version", "content-type", "content-transfer-encoding", "content-disposition",
-  "orig-date",
-]);
 
 /** Python's `email.charset.ALIASES` for the charsets this module can encode. */
 const CHARSETS: Readonly<Record<string, { name: string; encoding: BufferEncoding }>> = {
@@ -67,29 +61,11 @@ type Payload =
   | { kind: "multipart"; parts: MIMEPart[] }
   | null;
 
-function checkHeaderName(name: string): void {
-  if (typeof name !== "string") throw new PyTypeError("header name must be a str");
-   
-  if (name === "" || /[^\x21-\x39\x3b-\x7e]/.test(name)) {
-    throw new ValueError(`Invalid header name ${JSON.stringify(name)}: a header name is printable ASCII without ':'`);
-  }
-}
-
-function checkHeaderValue(value: string): void {
-  if (typeof value !== "string") throw new PyTypeError("header value must be a str");
-  if (/[\r\n]/.test(value)) throw new ValueError("Header values may not contain linefeed or carriage return characters");
-}
-
 /** Python's `bytes.splitlines()` over text: lines without their endings. */
 function splitlines(text: string): string[] {
   const lines = text.split(/\r\n|\r|\n/);
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   return lines;
-}
-
-/** A parameter as Python writes it: `name="value"`. */
-function formatParam(name: string, value: string): string {
-  return `${name}="${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
 
 /**
@@ -103,188 +79,8 @@ function formatParam(name: string, value: string): string {
  * part.get_content_type(); // "text/plain"
  * ```
  */
-export class MIMEPart {
-  #headers: [string, string][] = [];
+export class MIMEPart extends Message {
   #payload: Payload = null;
-
-  /**
-   * Appends a header, as Python's `msg[name] = value` (which never replaces).
-   * Rejects CR/LF in the value or a malformed name with `ValueError`, and a
-   * second value for a header allowed once (Subject, To, …).
-   *
-   * @example
-   * ```ts
-   * msg.set("Subject", "Hello");
-   * msg.set("Received", "from a"); msg.set("Received", "from b"); // several values
-   * ```
-   */
-  set(name: string, value: string): void {
-    checkHeaderName(name);
-    checkHeaderValue(value);
-    const lower = name.toLowerCase();
-    if (UNIQUE_HEADERS.has(lower) && this.#headers.some(([k]) => k.toLowerCase() === lower)) {
-      throw new ValueError(`There may be at most 1 ${name} headers in a message`);
-    }
-    this.#headers.push([name, value]);
-  }
-
-  /**
-   * The first value of a header, or `failobj` (null) — Python's `msg[name]`/`msg.get(name)`.
-   *
-   * @example
-   * ```ts
-   * msg.get("Subject"); // "Hello"
-   * ```
-   */
-  get(name: string, failobj: string | null = null): string | null {
-    const lower = name.toLowerCase();
-    for (const [k, v] of this.#headers) if (k.toLowerCase() === lower) return v;
-    return failobj;
-  }
-
-  /**
-   * Every value of a header in order, or `failobj` (null) when there is none.
-   *
-   * @example
-   * ```ts
-   * msg.get_all("Received"); // ["from a", "from b"]
-   * ```
-   */
-  get_all(name: string, failobj: string[] | null = null): string[] | null {
-    const lower = name.toLowerCase();
-    const values = this.#headers.filter(([k]) => k.toLowerCase() === lower).map(([, v]) => v);
-    return values.length > 0 ? values : failobj;
-  }
-
-  /**
-   * Deletes every value of a header (Python's `del msg[name]`); no error if absent.
-   *
-   * @example
-   * ```ts
-   * msg.del("Bcc");
-   * ```
-   */
-  del(name: string): void {
-    const lower = name.toLowerCase();
-    this.#headers = this.#headers.filter(([k]) => k.toLowerCase() !== lower);
-  }
-
-  /**
-   * Whether the header is present (Python's `name in msg`).
-   *
-   * @example
-   * ```ts
-   * msg.has("To"); // true
-   * ```
-   */
-  has(name: string): boolean {
-    return this.get(name) !== null;
-  }
-
-  /**
-   * Replaces the first value of a header in place; `KeyError`-like `ValueError` if absent.
-   *
-   * @example
-   * ```ts
-   * msg.replace_header("Subject", "Re: Hello");
-   * ```
-   */
-  replace_header(name: string, value: string): void {
-    checkHeaderValue(value);
-    const lower = name.toLowerCase();
-    const i = this.#headers.findIndex(([k]) => k.toLowerCase() === lower);
-    if (i < 0) throw new ValueError(`KeyError: ${JSON.stringify(name)}`);
-    this.#headers[i] = [this.#headers[i]?.[0] ?? name, value];
-  }
-
-  /**
-   * Appends a header with parameters: `add_header("Content-Disposition", "attachment", {filename: "a.txt"})`.
-   *
-   * @example
-   * ```ts
-   * msg.add_header("X-Tag", "v", { key: "val" }); // X-Tag: v; key="val"
-   * ```
-   */
-  add_header(name: string, value: string, params: Record<string, string | null> = {}): void {
-    const parts = [value];
-    for (const [k, v] of Object.entries(params)) parts.push(v === null ? k.replaceAll("_", "-") : formatParam(k.replaceAll("_", "-"), v));
-    this.set(name, parts.join("; "));
-  }
-
-  /**
-   * Header names in order, repeats included.
-   *
-   * @example
-   * ```ts
-   * msg.keys(); // ["From", "To", "Subject", ...]
-   * ```
-   */
-  keys(): string[] {
-    return this.#headers.map(([k]) => k);
-  }
-
-  /**
-   * Header values in order.
-   *
-   * @example
-   * ```ts
-   * msg.values();
-   * ```
-   */
-  values(): string[] {
-    return this.#headers.map(([, v]) => v);
-  }
-
-  /**
-   * `[name, value]` pairs in order.
-   *
-   * @example
-   * ```ts
-   * for (const [k, v] of msg.items()) console.log(k, v);
-   * ```
-   */
-  items(): [string, string][] {
-    return this.#headers.map(([k, v]) => [k, v]);
-  }
-
-  /**
-   * The content type, lower case: from Content-Type, "text/plain" when absent or malformed.
-   *
-   * @example
-   * ```ts
-   * msg.get_content_type(); // "multipart/mixed"
-   * ```
-   */
-  get_content_type(): string {
-    const value = this.get("Content-Type");
-    if (value === null) return "text/plain";
-    const ctype = (value.split(";")[0] ?? "").trim().toLowerCase();
-    return ctype.split("/").length === 2 ? ctype : "text/plain";
-  }
-
-  /**
-   * The part of the content type before "/".
-   *
-   * @example
-   * ```ts
-   * msg.get_content_maintype(); // "text"
-   * ```
-   */
-  get_content_maintype(): string {
-    return this.get_content_type().split("/")[0] ?? "text";
-  }
-
-  /**
-   * The part of the content type after "/".
-   *
-   * @example
-   * ```ts
-   * msg.get_content_subtype(); // "plain"
-   * ```
-   */
-  get_content_subtype(): string {
-    return this.get_content_type().split("/")[1] ?? "plain";
-  }
 
   /**
    * Whether the content is a list of parts.
@@ -334,7 +130,7 @@ export class MIMEPart {
    * ```
    */
   clear_content(): void {
-    this.#headers = this.#headers.filter(([k]) => !k.toLowerCase().startsWith("content-"));
+    this.headerList = this.headerList.filter(([k]) => !k.toLowerCase().startsWith("content-"));
     this.#payload = null;
   }
 
@@ -450,16 +246,16 @@ export class MIMEPart {
     }
     const keep: [string, string][] = [];
     const moved: [string, string][] = [];
-    for (const h of this.#headers) (h[0].toLowerCase().startsWith("content-") ? moved : keep).push(h);
+    for (const h of this.headerList) (h[0].toLowerCase().startsWith("content-") ? moved : keep).push(h);
     if (moved.length > 0) {
       const part = new MIMEPart();
-      part.#headers = moved;
+      part.headerList = moved;
       part.#payload = this.#payload;
       this.#payload = { kind: "multipart", parts: [part] };
     } else {
       this.#payload = { kind: "multipart", parts: [] };
     }
-    this.#headers = keep;
+    this.headerList = keep;
     this.set("Content-Type", `multipart/${subtype}`);
   }
 
@@ -547,7 +343,7 @@ export class MIMEPart {
     const skip = new Set(exclude.map((n) => n.toLowerCase()));
     const p = this.#payload;
     return {
-      headers: this.#headers.filter(([k]) => !skip.has(k.toLowerCase())),
+      headers: this.headerList.filter(([k]) => !skip.has(k.toLowerCase())),
       contentType: this.get_content_type(),
       content:
         p === null

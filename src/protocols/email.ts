@@ -27,6 +27,7 @@
  *   { filename })`. Text charsets: utf-8, us-ascii, iso-8859-1.
  * @module
  */
+export { Message } from "./_emailheaders.js";
 export {
   EmailMessage,
   MIMEPart,
