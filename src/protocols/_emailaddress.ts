@@ -12,7 +12,14 @@ const FWS = LWS + CR;
 const ATOMENDS = SPECIALS + LWS + CR;
 const PHRASEENDS = ATOMENDS.replace(".", "");
 
-/** A parsed address: `[realname, email]`, Python's 2-tuple. */
+/**
+ * A parsed address: `[realname, email]`, Python's 2-tuple.
+ *
+ * @example
+ * ```ts
+ * const [name, addr]: ParsedAddress = parseaddr("Foo <foo@example.org>");
+ * ```
+ */
 export type ParsedAddress = [realname: string, email: string];
 
 function quote(s: string): string {

@@ -13,7 +13,14 @@
  */
 import MimeNode from "nodemailer/lib/mime-node";
 
-/** A part as the model gives it: its headers in order and its content or subparts. */
+/**
+ * A part as the model gives it: its headers in order and its content or subparts.
+ *
+ * @example
+ * ```ts
+ * await composeMessage({ headers: [["Subject", "x"]], contentType: "text/plain", content: "hi\n" }, { linesep: "\n", utf8: false });
+ * ```
+ */
 export interface ComposeNode {
   headers: readonly (readonly [string, string])[];
   /** The lower-case content type, e.g. "text/plain". */
@@ -40,7 +47,14 @@ function fill(node: MimeNode, part: ComposeNode): void {
   }
 }
 
-/** Composes the message; `linesep` ends every line, `utf8` is Python's SMTPUTF8 policy (headers stay encoded). */
+/**
+ * Composes the message; `linesep` ends every line, `utf8` is Python's SMTPUTF8 policy (headers stay encoded).
+ *
+ * @example
+ * ```ts
+ * const bytes = await composeMessage(node, { linesep: "\r\n", utf8: false });
+ * ```
+ */
 export async function composeMessage(root: ComposeNode, options: { linesep: "\n" | "\r\n"; utf8: boolean }): Promise<Buffer> {
   const node = new MimeNode(root.contentType, {
     keepBcc: true,

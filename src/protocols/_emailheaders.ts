@@ -15,7 +15,14 @@ const UNIQUE_HEADERS: ReadonlySet<string> = new Set([
   "orig-date",
 ]);
 
-/** Refuses a header name that would break the header section: empty, or holding CR, LF, ':', a space or a control character. */
+/**
+ * Refuses a header name that would break the header section: empty, or holding CR, LF, ':', a space or a control character.
+ *
+ * @example
+ * ```ts
+ * checkHeaderName("X-Evil\r\nBcc"); // throws ValueError
+ * ```
+ */
 export function checkHeaderName(name: string): void {
   if (typeof name !== "string") throw new PyTypeError("header name must be a str");
   if (name === "" || /[^\x21-\x39\x3b-\x7e]/.test(name)) {
@@ -23,13 +30,27 @@ export function checkHeaderName(name: string): void {
   }
 }
 
-/** Refuses CR and LF in a header value, with Python's message. */
+/**
+ * Refuses CR and LF in a header value, with Python's message.
+ *
+ * @example
+ * ```ts
+ * checkHeaderValue("a\r\nBcc: x"); // throws ValueError
+ * ```
+ */
 export function checkHeaderValue(value: string): void {
   if (typeof value !== "string") throw new PyTypeError("header value must be a str");
   if (/[\r\n]/.test(value)) throw new ValueError("Header values may not contain linefeed or carriage return characters");
 }
 
-/** A parameter as Python writes it: `name="value"`. */
+/**
+ * A parameter as Python writes it: `name="value"`.
+ *
+ * @example
+ * ```ts
+ * formatParam("filename", "a b.txt"); // 'filename="a b.txt"'
+ * ```
+ */
 export function formatParam(name: string, value: string): string {
   return `${name}="${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }

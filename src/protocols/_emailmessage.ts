@@ -25,7 +25,14 @@ const CHARSETS: Readonly<Record<string, { name: string; encoding: BufferEncoding
 /** Python's default `policy.max_line_length`. */
 const MAX_LINE_LENGTH = 78;
 
-/** Keyword arguments shared by `set_content`, `add_alternative` and `add_attachment`. */
+/**
+ * Keyword arguments shared by `set_content`, `add_alternative` and `add_attachment`.
+ *
+ * @example
+ * ```ts
+ * msg.add_attachment(bytes, "application", "pdf", { filename: "a.pdf", disposition: "attachment" });
+ * ```
+ */
 export interface ContentOptions {
   /** Content-Transfer-Encoding to record; for text chosen as Python does when absent. */
   cte?: string | null;
@@ -41,7 +48,14 @@ export interface ContentOptions {
   headers?: readonly string[] | null;
 }
 
-/** Keyword arguments of text content. */
+/**
+ * Keyword arguments of text content.
+ *
+ * @example
+ * ```ts
+ * msg.set_content("<p>hi</p>", { subtype: "html", charset: "utf-8" });
+ * ```
+ */
 export interface TextContentOptions extends ContentOptions {
   /** The text subtype. @default "plain" */
   subtype?: string;
@@ -49,7 +63,14 @@ export interface TextContentOptions extends ContentOptions {
   charset?: string;
 }
 
-/** `as_bytes`/`as_string` options: Python's `policy=…clone(linesep=…)`. */
+/**
+ * `as_bytes`/`as_string` options: Python's `policy=…clone(linesep=…)`.
+ *
+ * @example
+ * ```ts
+ * await msg.as_bytes({ linesep: "\r\n" });
+ * ```
+ */
 export interface FlattenOptions {
   /** Line ending of the output. @default "\n" (Python's default policy) */
   linesep?: "\n" | "\r\n";
@@ -407,7 +428,14 @@ export class EmailMessage extends MIMEPart {
   }
 }
 
-/** The bytes smtplib's `send_message` sends: CRLF lines, `exclude` headers (Bcc) left out. */
+/**
+ * The bytes smtplib's `send_message` sends: CRLF lines, `exclude` headers (Bcc) left out.
+ *
+ * @example
+ * ```ts
+ * const bytes = await flattenForSMTP(msg, { exclude: ["Bcc", "Resent-Bcc"], utf8: false });
+ * ```
+ */
 export function flattenForSMTP(msg: MIMEPart, options: { exclude: readonly string[]; utf8: boolean }): Promise<Buffer> {
   return composeMessage(msg.toComposeNode(options.exclude), { linesep: "\r\n", utf8: options.utf8 });
 }

@@ -38,7 +38,14 @@ export function quoteaddr(addrstring: string): string {
   return `<${addr}>`;
 }
 
-/** Python's `smtplib._addr_only`. */
+/**
+ * Python's `smtplib._addr_only`.
+ *
+ * @example
+ * ```ts
+ * addrOnly("Foo <foo@example.org>"); // "foo@example.org"
+ * ```
+ */
 export function addrOnly(addrstring: string): string {
   const [displayname, addr] = parseaddr(addrstring);
   if (displayname === "" && addr === "") return addrstring;
@@ -67,6 +74,11 @@ function asciiError(text: string): UnicodeEncodeError | undefined {
 /**
  * Python's `putcmd` checks: no CR or LF (no command injection), and
  * encodable in the connection's command encoding.
+ *
+ * @example
+ * ```ts
+ * checkCommand("rcpt TO:<a@b>\r\nDATA", "ascii"); // throws ValueError
+ * ```
  */
 export function checkCommand(line: string, encoding: "ascii" | "utf-8"): void {
   if (line.includes("\r") || line.includes("\n")) {
@@ -82,6 +94,11 @@ export function checkCommand(line: string, encoding: "ascii" | "utf-8"): void {
 /**
  * `sendmail`'s message bytes: a str has its lone CR and LF made CRLF and is
  * ASCII-encoded (Python's `_fix_eols(msg).encode('ascii')`); bytes are taken as they are.
+ *
+ * @example
+ * ```ts
+ * encodeMessage("a\nb"); // <Buffer 61 0d 0a 62>
+ * ```
  */
 export function encodeMessage(msg: string | Uint8Array): Uint8Array {
   if (typeof msg !== "string") return msg;

@@ -27,7 +27,14 @@ import {
   SMTPServerDisconnected,
 } from "./_smtperrors.js";
 
-/** A reply as Python's `getreply()` gives it: the code (-1 if unreadable) and the text as bytes. */
+/**
+ * A reply as Python's `getreply()` gives it: the code (-1 if unreadable) and the text as bytes.
+ *
+ * @example
+ * ```ts
+ * const [code, msg] = await s.noop(); // [250, <Buffer 4f 4b>]
+ * ```
+ */
 export type SMTPReply = [code: number, msg: Buffer];
 
 /** The largest delay node's timers take: stands for "no timeout". */
@@ -60,7 +67,14 @@ interface NodemailerError extends Error {
 /** Where in its life the connection was when a failure came: decides the Python error. */
 type Phase = "connect" | "tls" | "session";
 
-/** Python's `getreply()` over nodemailer's reply text (lines joined with "\n"). */
+/**
+ * Python's `getreply()` over nodemailer's reply text (lines joined with "\n").
+ *
+ * @example
+ * ```ts
+ * parseReply("250-a\n250 b"); // [250, Buffer.from("a\nb")]
+ * ```
+ */
 export function parseReply(str: string): SMTPReply {
   const lines = str.split("\n");
   const texts: Buffer[] = [];
@@ -79,7 +93,14 @@ export function parseReply(str: string): SMTPReply {
   return [code, Buffer.concat(joined)];
 }
 
-/** How the adapter is opened. */
+/**
+ * How the adapter is opened.
+ *
+ * @example
+ * ```ts
+ * new SMTPEngine({ host: "127.0.0.1", port: 25, timeout: 10, lmtp: false, log: () => undefined });
+ * ```
+ */
 export interface EngineOptions {
   host: string;
   port: number;
@@ -101,6 +122,12 @@ interface Waiter {
  * One SMTP connection through nodemailer. Every call that waits for the
  * server rejects with a Python error if the connection fails, closes or
  * times out meanwhile.
+ *
+ * @example
+ * ```ts
+ * const engine = new SMTPEngine({ host: "127.0.0.1", port: 25, timeout: 10, lmtp: false, log: () => undefined });
+ * const [code] = await engine.greet(); // 220
+ * ```
  */
 export class SMTPEngine {
   readonly #conn: SMTPConnection;

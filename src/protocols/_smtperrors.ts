@@ -7,7 +7,14 @@
  */
 import { OSError } from "../sockets/errors.js";
 
-/** Python's `repr()` of a bytes object: `b'250 OK'`. */
+/**
+ * Python's `repr()` of a bytes object: `b'250 OK'`.
+ *
+ * @example
+ * ```ts
+ * bytesRepr(Buffer.from("OK")); // "b'OK'"
+ * ```
+ */
 export function bytesRepr(data: Uint8Array): string {
   let hasSingle = false;
   let hasDouble = false;
@@ -29,7 +36,14 @@ export function bytesRepr(data: Uint8Array): string {
   return out + quote;
 }
 
-/** Python's `repr()` of a str, for the few messages that quote one. */
+/**
+ * Python's `repr()` of a str, for the few messages that quote one.
+ *
+ * @example
+ * ```ts
+ * strRepr("a@b"); // "'a@b'"
+ * ```
+ */
 export function strRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = quote;
@@ -139,7 +153,14 @@ export class SMTPSenderRefused extends SMTPResponseException {
   }
 }
 
-/** What `sendmail` resolves to: each refused recipient with the server's reply. */
+/**
+ * What `sendmail` resolves to: each refused recipient with the server's reply.
+ *
+ * @example
+ * ```ts
+ * const refused: RefusedRecipients = await s.sendmail(from, to, msg); // {"x@example.org": [550, <Buffer ...>]}
+ * ```
+ */
 export type RefusedRecipients = Record<string, [code: number, msg: Uint8Array]>;
 
 /**

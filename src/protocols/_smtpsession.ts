@@ -14,10 +14,24 @@ import { checkCommand } from "./_smtpcommands.js";
 import { parseReply, SMTPEngine, type SMTPReply } from "./_smtpengine.js";
 import { bytesRepr, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected, strRepr } from "./_smtperrors.js";
 
-/** The SMTP port, 25. */
+/**
+ * The SMTP port, 25.
+ *
+ * @example
+ * ```ts
+ * new SMTP().default_port === SMTP_PORT; // true
+ * ```
+ */
 export const SMTP_PORT = 25;
 
-/** Python's keyword arguments of `SMTP(...)`. */
+/**
+ * Python's keyword arguments of `SMTP(...)`.
+ *
+ * @example
+ * ```ts
+ * new SMTP("localhost", 25, null, { timeout: 10, source_address: ["127.0.0.1", 0] });
+ * ```
+ */
 export interface SMTPOptions {
   /** Seconds per blocking step; `null` for none. @default socket.getdefaulttimeout() */
   timeout?: number | null;

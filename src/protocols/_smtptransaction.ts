@@ -9,7 +9,14 @@
 import type { SMTPEngine, SMTPReply } from "./_smtpengine.js";
 import { SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPServerDisconnected, type RefusedRecipients } from "./_smtperrors.js";
 
-/** What a transaction needs of the SMTP object that runs it. */
+/**
+ * What a transaction needs of the SMTP object that runs it.
+ *
+ * @example
+ * ```ts
+ * await sendStepwise(session, "a@example.org", ["b@example.org"], bytes, "mail FROM:<a@example.org>", ["rcpt TO:<b@example.org>"]);
+ * ```
+ */
 export interface TransactionSession {
   /** Sends one checked command line and reads its reply. */
   command(line: string): Promise<SMTPReply>;
@@ -25,7 +32,14 @@ export interface TransactionSession {
   lmtp: boolean;
 }
 
-/** The transaction one command at a time, as Python's sendmail. */
+/**
+ * The transaction one command at a time, as Python's sendmail.
+ *
+ * @example
+ * ```ts
+ * const refused = await sendStepwise(session, from, recipients, bytes, mailLine, rcptLines);
+ * ```
+ */
 export async function sendStepwise(s: TransactionSession, from_addr: string, recipients: string[], bytes: Uint8Array, mailLine: string, rcptLines: string[]): Promise<RefusedRecipients> {
   const [code, resp] = await s.command(mailLine);
   if (code !== 250) {
@@ -53,7 +67,14 @@ export async function sendStepwise(s: TransactionSession, from_addr: string, rec
   return finishData(s, bytes, accepted, senderrs);
 }
 
-/** The transaction with MAIL, every RCPT and DATA sent in one write (PIPELINING). */
+/**
+ * The transaction with MAIL, every RCPT and DATA sent in one write (PIPELINING).
+ *
+ * @example
+ * ```ts
+ * const refused = await sendPipelined(session, from, recipients, bytes, mailLine, rcptLines);
+ * ```
+ */
 export async function sendPipelined(s: TransactionSession, from_addr: string, recipients: string[], bytes: Uint8Array, mailLine: string, rcptLines: string[]): Promise<RefusedRecipients> {
   const engine = s.liveEngine();
   const replies = engine.pipeline([mailLine, ...rcptLines, "data"]);

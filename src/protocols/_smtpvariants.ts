@@ -8,12 +8,33 @@ import { create_default_context, type SSLContext } from "../sockets/ssl.js";
 import { SMTP } from "./_smtpclient.js";
 import type { SMTPOptions } from "./_smtpsession.js";
 
-/** The SMTP-over-TLS port, 465. */
+/**
+ * The SMTP-over-TLS port, 465.
+ *
+ * @example
+ * ```ts
+ * new SMTP_SSL().default_port === SMTP_SSL_PORT; // true
+ * ```
+ */
 export const SMTP_SSL_PORT = 465;
-/** The LMTP port, 2003. */
+/**
+ * The LMTP port, 2003.
+ *
+ * @example
+ * ```ts
+ * new LMTP("127.0.0.1"); // connects to port LMTP_PORT
+ * ```
+ */
 export const LMTP_PORT = 2003;
 
-/** `SMTP_SSL`'s keyword arguments. */
+/**
+ * `SMTP_SSL`'s keyword arguments.
+ *
+ * @example
+ * ```ts
+ * new SMTP_SSL("smtp.example.org", 465, null, { context: create_default_context(), timeout: 10 });
+ * ```
+ */
 export interface SMTP_SSLOptions extends SMTPOptions {
   /** The TLS context. @default ssl.create_default_context() */
   context?: SSLContext | null;

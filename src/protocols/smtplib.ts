@@ -55,5 +55,12 @@ export { SMTPSession, SMTP_PORT, type SMTPOptions } from "./_smtpsession.js";
 export { SMTP } from "./_smtpclient.js";
 export { SMTP_SSL, LMTP, SMTP_SSL_PORT, LMTP_PORT, type SMTP_SSLOptions } from "./_smtpvariants.js";
 
-/** Python's line ending for SMTP, "\r\n". */
+/**
+ * Python's line ending for SMTP, "\r\n".
+ *
+ * @example
+ * ```ts
+ * await s.sendmail(from, to, ["Subject: x", "", "body"].join(CRLF));
+ * ```
+ */
 export const CRLF = "\r\n";
