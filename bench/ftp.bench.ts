@@ -1,0 +1,241 @@
+/**
+ * ftp: RETR and STOR of one large file (128 MiB; `STDNET_BENCH_FTP_MB` sets
+ * another size) through stdnet's `FTP`, through basic-ftp's `Client`
+ * directly, and through CPython's ftplib (python3), all against the same
+ * ftp-srv server on loopback. The server runs in a process of its own so no
+ * client shares its event loop. The clients take turns, five rounds; each
+ * figure is a client's best transfer, MB/s, login excluded (TYPE, PASV and
+ * the transfer included).
+ *
+ * Every client does what its users write by default: ours and Python's
+ * `retrbinary` with a callback that counts the bytes (blocksize 8192) and
+ * `storbinary` from the local file; basic-ftp's `downloadTo` into a Writable
+ * that counts and `uploadFrom` the local file's path.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Client } from "basic-ftp";
+import { FTP } from "stdnet/ftplib";
+import { seconds, type BenchTable } from "./_harness.js";
+
+const MB = Number(process.env.STDNET_BENCH_FTP_MB ?? "128");
+const SIZE = Math.round(MB * 1024 * 1024);
+const RUNS = Number(process.env.STDNET_BENCH_FTP_RUNS ?? "5");
+
+interface ServerInfo {
+  host: string;
+  port: number;
+  root: string;
+  user: string;
+  password: string;
+}
+
+/** Child mode: start the test server and print where it is. */
+async function serve(): Promise<void> {
+  const { startFtpServer } = await import("../test/helpers/ftpserver.js");
+  const srv = await startFtpServer();
+  const info: ServerInfo = { host: srv.host, port: srv.port, root: srv.root, user: srv.user, password: srv.password };
+  console.log(JSON.stringify(info));
+  process.stdin.resume();
+  process.stdin.on("end", () => {
+    void srv.close().then(() => process.exit(0));
+  });
+}
+
+if (process.env.STDNET_FTP_BENCH_SERVE === "1") await serve();
+
+function startServerProcess(): Promise<{ child: ChildProcess; info: ServerInfo }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, STDNET_FTP_BENCH_SERVE: "1" },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("the FTP server process did not start in time"));
+    }, 30_000);
+    createInterface({ input: child.stdout }).once("line", (line) => {
+      clearTimeout(timer);
+      resolve({ child, info: JSON.parse(line) as ServerInfo });
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the FTP server process exited with ${code}`));
+    });
+  });
+}
+
+const PYTHON = String.raw`
+import ftplib, sys, time
+host, port, user, passwd, local, size = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+ftp = ftplib.FTP()
+ftp.connect(host, port)
+ftp.login(user, passwd)
+print("ready", flush=True)
+for command in sys.stdin:
+    command = command.strip()
+    if command == "down":
+        n = 0
+        def count(b):
+            global n
+            n += len(b)
+        t = time.perf_counter()
+        ftp.retrbinary("RETR big.bin", count)
+        took = time.perf_counter() - t
+        assert n == size, n
+    elif command == "up":
+        t = time.perf_counter()
+        with open(local, "rb") as f:
+            ftp.storbinary("STOR up-py.bin", f)
+        took = time.perf_counter() - t
+    else:
+        break
+    print(took, flush=True)
+ftp.quit()
+`;
+
+type Direction = "down" | "up";
+
+/** A subject of the benchmark: one client, logged in, that times one transfer in either direction. */
+interface Subject {
+  time(direction: Direction): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** CPython's ftplib in a python3 process of its own, timing each transfer itself. */
+async function pythonSubject(info: ServerInfo, local: string): Promise<Subject> {
+  const child = spawn("python3", ["-u", "-c", PYTHON, info.host, String(info.port), info.user, info.password, local, String(SIZE)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const iterator = lines[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const r = await iterator.next();
+    if (r.done === true) throw new Error("python3 ended early");
+    return r.value;
+  };
+  if ((await next()) !== "ready") throw new Error("python3 did not log in");
+  return {
+    async time(direction) {
+      child.stdin.write(direction + "\n");
+      return Number(await next());
+    },
+    async close() {
+      child.stdin.end("quit\n");
+      await new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
+}
+
+async function stdnetSubject(info: ServerInfo, local: string): Promise<Subject> {
+  const ftp = await FTP.open(info.host, info.user, info.password, "", { port: info.port });
+  return {
+    time: (direction) =>
+      seconds(async () => {
+        if (direction === "up") {
+          await ftp.storbinary("STOR up-stdnet.bin", local);
+          return;
+        }
+        let n = 0;
+        await ftp.retrbinary("RETR big.bin", (b) => {
+          n += b.length;
+        });
+        if (n !== SIZE) throw new Error(`stdnet downloaded ${n} bytes`);
+      }),
+    close: async () => {
+      await ftp.quit();
+    },
+  };
+}
+
+async function basicFtpSubject(info: ServerInfo, local: string): Promise<Subject> {
+  const client = new Client(0);
+  await client.access({ host: info.host, port: info.port, user: info.user, password: info.password });
+  return {
+    time: (direction) =>
+      seconds(async () => {
+        if (direction === "up") {
+          await client.uploadFrom(local, "up-basic.bin");
+          return;
+        }
+        let n = 0;
+        const sink = new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            n += chunk.length;
+            done();
+          },
+        });
+        await client.downloadTo(sink, "big.bin");
+        if (n !== SIZE) throw new Error(`basic-ftp downloaded ${n} bytes`);
+      }),
+    close: () => {
+      client.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Best time of each subject in a direction, the subjects taking turns so load changes hit all alike. */
+async function race(subjects: readonly Subject[], direction: Direction): Promise<number[]> {
+  const bestTimes = subjects.map(() => Infinity);
+  for (let round = 0; round < RUNS; round++) {
+    for (const [i, subject] of subjects.entries()) bestTimes[i] = Math.min(bestTimes[i]!, await subject.time(direction));
+  }
+  return bestTimes;
+}
+
+/** Runs the family: two tables, download and upload. */
+export async function run(): Promise<BenchTable[]> {
+  const { child, info } = await startServerProcess();
+  const localDir = mkdtempSync(join(tmpdir(), "stdnet-ftp-bench-"));
+  const local = join(localDir, "big.bin");
+  try {
+    const data = randomBytes(SIZE);
+    writeFileSync(join(info.root, "big.bin"), data);
+    writeFileSync(local, data);
+    const subjects = [await stdnetSubject(info, local), await basicFtpSubject(info, local), await pythonSubject(info, local)];
+    const [oursDown, basicDown, pyDown] = await race(subjects, "down");
+    const [oursUp, basicUp, pyUp] = await race(subjects, "up");
+    for (const subject of subjects) await subject.close();
+    const mbps = (s: number | undefined): number => SIZE / 1e6 / (s ?? Infinity);
+    return [
+      {
+        workload: `RETR of a ${MB} MiB file over loopback (retrbinary, blocksize 8192)`,
+        unit: "MB/s",
+        rows: [
+          { subject: "stdnet FTP.retrbinary", value: mbps(oursDown) },
+          { subject: "basic-ftp Client.downloadTo", value: mbps(basicDown) },
+          { subject: "CPython 3.11 ftplib retrbinary", value: mbps(pyDown) },
+        ],
+      },
+      {
+        workload: `STOR of a ${MB} MiB file over loopback (storbinary from the local file)`,
+        unit: "MB/s",
+        rows: [
+          { subject: "stdnet FTP.storbinary", value: mbps(oursUp) },
+          { subject: "basic-ftp Client.uploadFrom", value: mbps(basicUp) },
+          { subject: "CPython 3.11 ftplib storbinary", value: mbps(pyUp) },
+        ],
+      },
+    ];
+  } finally {
+    child.stdin?.end();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve();
+      }, 5000);
+      child.once("exit", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    rmSync(localDir, { recursive: true, force: true });
+  }
+}
