@@ -14,7 +14,7 @@
  * handling and the TLS upgrade stay nodemailer's.
  * @module
  */
-import type { Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import { fromNodeError, TimeoutError } from "../sockets/errors.js";
@@ -109,6 +109,8 @@ export interface EngineOptions {
   /** Seconds per blocking step, `null` for none. */
   timeout: number | null;
   localAddress?: string;
+  /** A Unix socket to connect to instead of host and port (LMTP). */
+  path?: string;
   lmtp: boolean;
   /** Receives the transaction log (secrets masked by nodemailer) when `debug` is on. */
   log: (kind: "send" | "reply" | "data", text: string) => void;
@@ -166,6 +168,8 @@ export class SMTPEngine {
       ignoreTLS: true, // STARTTLS only when the caller asks, as in Python
       lmtp: options.lmtp,
       localAddress: options.localAddress,
+      // A Unix socket is opened here and handed over; nodemailer runs the session on it.
+      connection: options.path === undefined ? undefined : connect({ path: options.path }),
       // Every timeout of the engine, set explicitly: Python's one timeout per blocking step.
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,

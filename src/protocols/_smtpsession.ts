@@ -206,7 +206,9 @@ export class SMTPSession {
 
   async #connect(host: string, port: number, source_address: readonly [string, number] | null): Promise<SMTPReply> {
     if (source_address !== null) this.source_address = source_address;
-    if (!port && host.indexOf(":") === host.lastIndexOf(":")) {
+    // LMTP: a host starting with "/" is the path of a Unix socket, as in Python.
+    const path = this.lmtp && host.startsWith("/") ? host : undefined;
+    if (path === undefined && !port && host.indexOf(":") === host.lastIndexOf(":")) {
       const i = host.lastIndexOf(":");
       if (i >= 0) {
         const text = host.slice(i + 1);
@@ -229,6 +231,7 @@ export class SMTPSession {
     const engine = new SMTPEngine({
       host,
       port,
+      path,
       tls: this.implicitTLS(this.serverHostname),
       timeout: this.timeout,
       localAddress: bind !== null && bind[0] !== "" ? bind[0] : undefined,

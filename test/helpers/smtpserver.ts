@@ -47,6 +47,8 @@ export interface SmtpTestServerOptions {
   disabledCommands?: string[];
   /** Hide PIPELINING from the EHLO reply. */
   hidePIPELINING?: boolean;
+  /** Listen on this Unix socket path instead of 127.0.0.1 (port is then 0). */
+  path?: string;
 }
 
 export interface SmtpTestServer {
@@ -151,12 +153,15 @@ export async function startSmtpServer(options: SmtpTestServerOptions = {}): Prom
   const net = (server as unknown as { server: import("node:net").Server }).server;
   await new Promise<void>((resolve, reject) => {
     net.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    const listening = (): void => {
       net.off("error", reject);
       resolve();
-    });
+    };
+    if (options.path !== undefined) server.listen(options.path, listening);
+    else server.listen(0, "127.0.0.1", listening);
   });
-  const port = (net.address() as AddressInfo).port;
+  const address = net.address();
+  const port = typeof address === "object" && address !== null ? (address as AddressInfo).port : 0;
   return {
     host: "127.0.0.1",
     port,

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LMTP, SMTP, SMTPDataError, SMTPRecipientsRefused, SMTPSenderRefused, UnicodeEncodeError } from "stdnet/smtplib";
-import { ValueError } from "stdnet/socket";
+import { OSError, ValueError } from "stdnet/socket";
 import { startSmtpServer, type SmtpTestServer } from "../../helpers/smtpserver.js";
 
 describe("sendmail()", () => {
@@ -133,6 +136,25 @@ describe("LMTP", () => {
       expect((await s.noop())[0]).toBe(250);
     } finally {
       await srv.close();
+    }
+  });
+
+  it("connects to a Unix socket when the host is a path, as Python's LMTP", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stdnet-lmtp-"));
+    const path = join(dir, "lmtp.sock");
+    const srv = await startSmtpServer({ lmtp: true, path });
+    try {
+      await using s = new LMTP(path);
+      const [code] = await s.ehlo();
+      expect(code).toBe(250);
+      expect(await s.sendmail("a@example.org", ["b@example.org"], "Subject: u\r\n\r\n.unix\r\n")).toEqual({});
+      expect(srv.received.at(-1)?.raw.toString()).toBe("Subject: u\r\n\r\n.unix\r\n");
+      const missing = await new LMTP(join(dir, "missing.sock")).noop().catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(OSError);
+      expect((missing as OSError).errno).toBe(2);
+    } finally {
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
