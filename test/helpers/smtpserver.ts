@@ -161,7 +161,7 @@ export async function startSmtpServer(options: SmtpTestServerOptions = {}): Prom
     else server.listen(0, "127.0.0.1", listening);
   });
   const address = net.address();
-  const port = typeof address === "object" && address !== null ? (address as AddressInfo).port : 0;
+  const port = typeof address === "object" && address !== null ? (address).port : 0;
   return {
     host: "127.0.0.1",
     port,
