@@ -16,7 +16,7 @@ const myPort = Number(process.env.ECHO_PORT ?? 50007); // listen on a non-reserv
 
 class EchoHandler extends BaseRequestHandler<socket> {
   override async handle(): Promise<void> { // called once per client connection
-    console.log("Server connected by", repr(this.client_address as AddressV4));
+    console.log("Server connected by", repr(this.client_address));
     for (;;) {
       const data = await this.request.recv(1024); // read next chunk on client socket
       if (data.length === 0) break; // until eof when socket closed
