@@ -6,7 +6,6 @@
  * limit, refuse chosen senders and recipients, speak LMTP, or drop the
  * connection in the middle of DATA.
  */
-import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import type { TestCert } from "./certs.js";
 
