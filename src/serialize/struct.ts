@@ -45,7 +45,8 @@
  * @module
  */
 import { error } from "./_struct_error.js";
-import { compileIteratorNext, compilePacker, compileUnpacker, type IteratorNext, type Packer, type Unpacker } from "./_struct_compile.js";
+import { canGenerateCode, compileIteratorNext, compilePacker, compileUnpacker, type IteratorNext, type Packer, type Unpacker } from "./_struct_compile.js";
+import { interpretIteratorNext, interpretPacker, interpretUnpacker } from "./_struct_interpret.js";
 import { parseFormat, type Layout } from "./_struct_format.js";
 import { newSlab, slab, SLAB_ITEM_MAX, SLAB_SIZE } from "./_struct_slab.js";
 import { asBytes, asOffset, formatText, view, viewed, type BytesLike } from "./_struct_buffers.js";
@@ -64,6 +65,12 @@ export type { BytesLike, StructValue };
  * ```
  */
 export const StructError = error;
+
+// Compiled code where the host allows it, else the interpreter.
+const CODEGEN = canGenerateCode();
+const makePacker = CODEGEN ? compilePacker : interpretPacker;
+const makeUnpacker = CODEGEN ? compileUnpacker : interpretUnpacker;
+const makeIteratorNext = CODEGEN ? compileIteratorNext : interpretIteratorNext;
 
 // A record too big for a slab gets its own buffer (and views).
 function packLarge(packer: Packer, size: number, values: readonly unknown[]): Uint8Array {
@@ -127,11 +134,11 @@ export class Struct {
   }
 
   #compiledPacker(): Packer {
-    return (this.#packer ??= compilePacker(this.#layout));
+    return (this.#packer ??= makePacker(this.#layout));
   }
 
   #compiledUnpacker(): Unpacker {
-    return (this.#unpacker ??= compileUnpacker(this.#layout));
+    return (this.#unpacker ??= makeUnpacker(this.#layout));
   }
 
   /**
@@ -253,7 +260,7 @@ export class Struct {
     const size = this.#layout.size;
     if (size === 0) throw new error("cannot iteratively unpack with a struct of length 0");
     if (source.length % size !== 0) throw new error(`iterative unpacking requires a buffer of a multiple of ${size} bytes`);
-    return new StructIterator((this.#next ??= compileIteratorNext(this.#layout)), source, size);
+    return new StructIterator((this.#next ??= makeIteratorNext(this.#layout)), source, size);
   }
 }
 
