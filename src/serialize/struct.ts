@@ -16,7 +16,8 @@
  * it rejects is rejected with `struct.error` and CPython's message. A format
  * is parsed and compiled once, into a packer and an unpacker specialised to
  * it; the module functions keep compiled formats in a cache keyed by the
- * format string, as CPython does.
+ * format string, as CPython does. (Where the host forbids generating code
+ * from strings, formats are interpreted instead: same results, slower.)
  *
  * Values: integer codes of up to 4 bytes give `number`, 8-byte codes (`q Q`,
  * and native `l L n N P`) give `bigint`; packing takes `number | bigint` (and
