@@ -47,6 +47,7 @@ interface EngineInternals {
   _socket: Socket | false | null;
   _actionGreeting: (str: string) => void;
   _clearPhase(): void;
+  _connectionDeadline: number;
   _upgradeConnection(callback: (err: Error | null, secured?: boolean) => void): void;
   _supportedAuth: string[];
   options: { tls?: ConnectionOptions; debug?: boolean };
@@ -267,6 +268,9 @@ export class SMTPEngine {
     return this.#wait<undefined>((resolve, reject) => {
       this.#phase = "tls";
       this.#engine.options.tls = options;
+      // nodemailer bounds the handshake by what is left of its connect deadline;
+      // Python gives each blocking step the whole timeout, so start it afresh.
+      this.#engine._connectionDeadline = Date.now() + this.#timeoutMs;
       this.#engine._upgradeConnection((err) => {
         if (err) {
           reject(this.#translate(err));

@@ -76,6 +76,14 @@ describe("TLS", () => {
     expect(got?.raw.toString()).toBe("Subject: tls\r\n\r\nsecret\r\n");
   });
 
+  it("starttls() long after connecting gets the whole timeout for its handshake", async () => {
+    const context = create_default_context(undefined, { cafile: cert.certfile });
+    await using s = await SMTP.open("localhost", starttls.port, null, { timeout: 0.3 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await s.starttls({ context }))[0]).toBe(220);
+    expect((await s.ehlo())[0]).toBe(250);
+  });
+
   it("starttls() verifies the certificate by default: a self-signed one fails with SSLCertVerificationError", async () => {
     const s = new SMTP("localhost", starttls.port);
     await expect(s.starttls()).rejects.toThrow(SSLCertVerificationError);
