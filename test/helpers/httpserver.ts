@@ -105,6 +105,11 @@ function route(req: IncomingMessage, res: ServerResponse, body: Buffer, seen: Se
   } else if (path === "/huge-header") {
     res.writeHead(200, { "X-Huge": "x".repeat(Number(q.get("n") ?? "70000")), "Content-Length": "2" });
     res.end("ok");
+  } else if (path === "/many-headers") {
+    const n = Number(q.get("n") ?? "101");
+    for (let i = 0; i < n; i++) res.setHeader(`X-H${i}`, String(i));
+    res.writeHead(200, { "Content-Length": "0" });
+    res.end();
   } else if (path === "/multi-header") {
     res.setHeader("Set-Cookie", ["a=1", "b=2"]);
     res.writeHead(200, { "Content-Length": "0" });
@@ -124,8 +129,8 @@ function route(req: IncomingMessage, res: ServerResponse, body: Buffer, seen: Se
   }
 }
 
-/** Starts the test server (TLS with `tls` given). */
-export function startHttpServer(tls?: { cert: Buffer; key: Buffer }): Promise<TestServer> {
+/** Starts the test server (TLS with `tls` given) on 127.0.0.1, or on `host` (e.g. "::1"). */
+export function startHttpServer(tls?: { cert: Buffer; key: Buffer }, host = "127.0.0.1"): Promise<TestServer> {
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -161,9 +166,9 @@ export function startHttpServer(tls?: { cert: Buffer; key: Buffer }): Promise<Te
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, host, () => {
       state.port = (server.address() as AddressInfo).port;
-      state.origin = `${tls === undefined ? "http" : "https"}://127.0.0.1:${state.port}`;
+      state.origin = `${tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${state.port}`;
       resolve(state);
     });
   });

@@ -10,7 +10,7 @@ import { domainToASCII } from "node:url";
 import { getdefaulttimeout } from "../../sockets/_defaulttimeout.js";
 import { ConnectionError, ValueError } from "../../sockets/errors.js";
 import { create_default_context, type SSLContext } from "../../sockets/ssl.js";
-import { CannotSendHeader, CannotSendRequest, InvalidURL, ResponseNotReady } from "./_errors.js";
+import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, ResponseNotReady, _MAXHEADERS } from "./_errors.js";
 import { HTTPResponse, ResponseChannel } from "./_response.js";
 import { Engine, type EngineRequest, type Flow } from "./_undici.js";
 
@@ -505,6 +505,11 @@ export class HTTPConnection {
       throw channel.error!;
     }
     this.#state = _CS_IDLE;
+    if (channel.head.raw.length > 2 * _MAXHEADERS) {
+      // Python stops at the 101st header line.
+      this.close();
+      throw new HTTPException(`got more than ${_MAXHEADERS} headers`);
+    }
     const response = new HTTPResponse(channel, this.#method);
     if (response.will_close) this.close();
     else this.#response = response;

@@ -103,6 +103,19 @@ describe("HTTPConnection.request()", () => {
     c.close();
   });
 
+  it("talks to a server on IPv6 loopback given '[::1]:port'", async () => {
+    const v6 = await startHttpServer(undefined, "::1");
+    try {
+      const c = new HTTPConnection(`[::1]:${v6.port}`, undefined, { timeout: 5 });
+      await c.request("GET", "/echo");
+      const [seen] = await echo(c);
+      expect(header(seen!, "Host")).toBe(`[::1]:${v6.port}`);
+      c.close();
+    } finally {
+      await v6.close();
+    }
+  });
+
   it("host:port and [v6]:port in the host argument are split as Python does", () => {
     expect([new HTTPConnection("example.org:8080").host, new HTTPConnection("example.org:8080").port]).toEqual(["example.org", 8080]);
     const v6 = new HTTPConnection("[::1]:8081");

@@ -146,6 +146,20 @@ describe("server faults", () => {
     c.close();
   });
 
+  it("more than 100 header fields give HTTPException('got more than 100 headers'); 100 are fine", async () => {
+    const c = conn();
+    await c.request("GET", "/many-headers?n=101");
+    const e = await c.getresponse().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(HTTPException);
+    expect((e as Error).message).toBe("got more than 100 headers");
+    // node adds Date, Connection, Keep-Alive and Content-Length: 96 of ours make 100
+    await c.request("GET", "/many-headers?n=96");
+    const r = await c.getresponse();
+    expect(r.getheaders().length).toBe(100);
+    await r.read();
+    c.close();
+  });
+
   it("a garbage status line gives BadStatusLine", async () => {
     const raw = await startRawServer("SPAM SPAM SPAM\r\n\r\n");
     try {
