@@ -4,7 +4,8 @@
  * (python3 with timeit, in the same run), the npm package python-struct, and
  * hand-written DataView code for the same records (the practical limit).
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { createRequire } from "node:module";
 import { iter_unpack, pack, unpack } from "stdnet/struct";
 import { opsPerSecond, type BenchTable } from "./_harness.js";
@@ -22,30 +23,58 @@ const INTS = ">1000i";
 const TRIPLE = "<hhl";
 const RECORDS = 1_000_000;
 
+// CPython runs beside us as a server: it prepares the same data, then times
+// the workload it is asked for (timeit, best of three) and answers with the
+// rate, so that its windows interleave with ours on a busy machine.
 const CPYTHON = String.raw`
-import json, struct, timeit
+import json, struct, sys, timeit
 fmt = "<iIqd8s?"
 name = b"abcdefgh"
 record = struct.pack(fmt, -123456, 3000000000, 2**40, 3.14159, name, True)
 ints = struct.pack(">1000i", *range(-500000, 500000, 1000))
 triples = b"".join(struct.pack("<hhl", i % 30000, -(i % 20000), i * 3) for i in range(1000000))
 g = {"pack": struct.pack, "unpack": struct.unpack, "iter_unpack": struct.iter_unpack, "fmt": fmt, "name": name, "record": record, "ints": ints, "triples": triples}
-def rate(stmt, per_call, number):
-    best = min(timeit.repeat(stmt, globals=g, number=number, repeat=5))
-    return per_call * number / best
 # Each loop consumes one value of every record, as the JavaScript loops do.
-print(json.dumps({
-    "pack": rate("pack(fmt, -123456, 3000000000, 1099511627776, 3.14159, name, True)", 1, 200000),
-    "unpack": rate("unpack(fmt, record)", 1, 200000),
-    "ints": rate("unpack('>1000i', ints)", 1000, 2000),
-    "iter": rate("s = 0\nfor r in iter_unpack('<hhl', triples): s += r[2]", 1000000, 1),
-}))
+work = {
+    "pack": ("pack(fmt, -123456, 3000000000, 1099511627776, 3.14159, name, True)", 1, 300000),
+    "unpack": ("unpack(fmt, record)", 1, 300000),
+    "ints": ("unpack('>1000i', ints)", 1000, 3000),
+    "iter": ("s = 0\nfor r in iter_unpack('<hhl', triples): s += r[2]", 1000000, 1),
+}
+print("ready", flush=True)
+for line in sys.stdin:
+    stmt, per_call, number = work[line.strip()]
+    best = min(timeit.repeat(stmt, globals=g, number=number, repeat=3))
+    print(json.dumps(per_call * number / best), flush=True)
 `;
 
-function cpython(): Record<"pack" | "unpack" | "ints" | "iter", number> {
-  const r = spawnSync("python3", ["-c", CPYTHON], { encoding: "utf8", timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Record<"pack" | "unpack" | "ints" | "iter", number>;
+type Workload = "pack" | "unpack" | "ints" | "iter";
+
+interface CPython {
+  rate(workload: Workload): Promise<number>;
+  close(): void;
+}
+
+async function startCPython(): Promise<CPython> {
+  const child = spawn("python3", ["-c", CPYTHON], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("python3 did not answer within 120 s")), 120_000).unref());
+    const line = await Promise.race([lines.next(), timeout]);
+    if (line.done === true) throw new Error("python3 exited");
+    return line.value;
+  };
+  await next();
+  return {
+    async rate(workload) {
+      child.stdin.write(`${workload}\n`);
+      return Number(await next());
+    },
+    close() {
+      child.stdin.end();
+      child.kill();
+    },
+  };
 }
 
 // Hand-written DataView code for the same records: what a careful JavaScript
@@ -76,23 +105,31 @@ function handUnpackInts(buf: Uint8Array): number[] {
 
 let sink = 0;
 
-// The machine may be busy: the subjects of a workload are measured in turn,
-// three rounds, and each keeps its best window (CPython's figure is timeit's
-// best of five).
-function best(fns: readonly (() => unknown)[], opsPerCall = 1, minMs = 300): number[] {
-  const out = fns.map(() => 0);
+// The machine may be busy: the subjects of a workload (CPython included) are
+// measured in turn, three rounds, and each keeps its best window.
+async function best(python: CPython, workload: Workload, fns: readonly (() => unknown)[], opsPerCall = 1, minMs = 300): Promise<number[]> {
+  const js = fns.map(() => 0);
+  let cpython = 0;
   for (let round = 0; round < 3; round++) {
+    cpython = Math.max(cpython, await python.rate(workload));
     fns.forEach((fn, i) => {
-      out[i] = Math.max(out[i]!, opsPerSecond(fn, opsPerCall, minMs));
+      js[i] = Math.max(js[i]!, opsPerSecond(fn, opsPerCall, minMs));
     });
   }
-  return out;
+  return [js[0]!, cpython, ...js.slice(1)];
 }
 
 /** Runs the struct workloads. */
 export async function run(): Promise<BenchTable[]> {
-  await Promise.resolve();
-  const py = cpython();
+  const python = await startCPython();
+  try {
+    return await measure(python);
+  } finally {
+    python.close();
+  }
+}
+
+async function measure(python: CPython): Promise<BenchTable[]> {
   const q = 2n ** 40n;
 
   const record = pack(RECORD, -123456, 3000000000, q, 3.14159, NAME, true);
@@ -112,17 +149,19 @@ export async function run(): Promise<BenchTable[]> {
   const triplesBuffer = Buffer.from(triples);
 
   // Every loop uses a byte or value of each result, so that no engine can drop the work.
-  const [packOurs = 0, packPy = 0, packHand = 0] = best([
+  const [packOurs = 0, packCPython = 0, packPy = 0, packHand = 0] = await best(python, "pack", [
     () => (sink ^= pack(RECORD, -123456, 3000000000, q, 3.14159, NAME, true)[32]!),
     () => (sink ^= pyStruct.pack(RECORD, [-123456, 3000000000, 2 ** 40, 3.14159, "abcdefgh", true])[32]!),
     () => (sink ^= handPackRecord(-123456, 3000000000, q, 3.14159, NAME, true)[32]!),
   ]);
-  const [unpackOurs = 0, unpackPy = 0, unpackHand = 0] = best([
+  const [unpackOurs = 0, unpackCPython = 0, unpackPy = 0, unpackHand = 0] = await best(python, "unpack", [
     () => (sink ^= unpack(RECORD, record)[0] as number),
     () => (sink ^= pyStruct.unpack(RECORD, recordBuffer)[0] as number),
     () => (sink ^= handUnpackRecord(record)[0] as number),
   ]);
-  const [intsOurs = 0, intsPy = 0, intsHand = 0] = best(
+  const [intsOurs = 0, intsCPython = 0, intsPy = 0, intsHand = 0] = await best(
+    python,
+    "ints",
     [
       () => (sink ^= unpack(INTS, ints)[999] as number),
       () => (sink ^= pyStruct.unpack(INTS, intsBuffer)[999] as number),
@@ -131,7 +170,9 @@ export async function run(): Promise<BenchTable[]> {
     1000,
   );
   // Each loop consumes one value of every record, the same way.
-  const [iterOurs = 0, iterPy = 0, iterHand = 0] = best(
+  const [iterOurs = 0, iterCPython = 0, iterPy = 0, iterHand = 0] = await best(
+    python,
+    "iter",
     [
       () => {
         for (const r of iter_unpack(TRIPLE, triples)) sink += r[2] as number;
@@ -159,9 +200,9 @@ export async function run(): Promise<BenchTable[]> {
     { subject: "hand-written DataView", value: hand },
   ];
   return [
-    { workload: `pack('${RECORD}', …) one record`, unit: "ops/s", rows: rows(packOurs, py.pack, packPy, packHand) },
-    { workload: `unpack('${RECORD}', …) one record`, unit: "ops/s", rows: rows(unpackOurs, py.unpack, unpackPy, unpackHand) },
-    { workload: `unpack('${INTS}', …)`, unit: "values/s", rows: rows(intsOurs, py.ints, intsPy, intsHand) },
-    { workload: `iter_unpack('${TRIPLE}', …) over 1,000,000 records`, unit: "records/s", rows: rows(iterOurs, py.iter, iterPy, iterHand) },
+    { workload: `pack('${RECORD}', …) one record`, unit: "ops/s", rows: rows(packOurs, packCPython, packPy, packHand) },
+    { workload: `unpack('${RECORD}', …) one record`, unit: "ops/s", rows: rows(unpackOurs, unpackCPython, unpackPy, unpackHand) },
+    { workload: `unpack('${INTS}', …)`, unit: "values/s", rows: rows(intsOurs, intsCPython, intsPy, intsHand) },
+    { workload: `iter_unpack('${TRIPLE}', …) over 1,000,000 records`, unit: "records/s", rows: rows(iterOurs, iterCPython, iterPy, iterHand) },
   ];
 }
