@@ -13,7 +13,7 @@ import type { TestCert } from "./certs.js";
 export interface ReceivedMessage {
   /** MAIL FROM address ("" for the null sender). */
   from: string;
-  /** MAIL FROM parameters as the server parsed them (upper-case keys), e.g. `{ SIZE: "123" }`. */
+  /** MAIL FROM parameters as the server parsed them (upper-case keys), e.g. `{ SIZE: "123", SMTPUTF8: "" }`. */
   mailArgs: Record<string, string>;
   /** Accepted RCPT TO addresses, in order. */
   to: string[];
@@ -26,8 +26,10 @@ export interface ReceivedMessage {
 }
 
 export interface SmtpTestServerOptions {
-  /** Require AUTH with these credentials (PLAIN and LOGIN offered). */
+  /** Require AUTH with these credentials (PLAIN and LOGIN offered unless `authMethods` says). */
   auth?: { user: string; pass: string };
+  /** The AUTH mechanisms offered. @default ["PLAIN", "LOGIN"] */
+  authMethods?: string[];
   /** Certificate for STARTTLS and implicit TLS; without it STARTTLS is not offered. */
   cert?: TestCert;
   /** Implicit TLS from the first byte (SMTP_SSL). Needs `cert`. */
@@ -73,7 +75,7 @@ export async function startSmtpServer(options: SmtpTestServerOptions = {}): Prom
     name: "test.smtp.local",
     secure: options.secure === true,
     disabledCommands: disabled,
-    authMethods: ["PLAIN", "LOGIN"],
+    authMethods: options.authMethods ?? ["PLAIN", "LOGIN"],
     allowInsecureAuth: true,
     authOptional: options.auth === undefined,
     disableReverseLookup: true,
@@ -123,7 +125,8 @@ export async function startSmtpServer(options: SmtpTestServerOptions = {}): Prom
         const mailFrom = session.envelope.mailFrom;
         const args: Record<string, string> = {};
         if (mailFrom !== false && mailFrom.args !== false) {
-          for (const [k, v] of Object.entries(mailFrom.args)) if (typeof v === "string") args[k] = v;
+          // A parameter without a value (SMTPUTF8) is recorded as "".
+          for (const [k, v] of Object.entries(mailFrom.args)) if (typeof v === "string" || v === true) args[k] = v === true ? "" : v;
         }
         received.push({
           from: mailFrom === false ? "" : mailFrom.address,

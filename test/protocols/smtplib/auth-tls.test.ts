@@ -34,6 +34,19 @@ describe("login()", () => {
     expect((await s.noop())[0]).toBe(250);
   });
 
+  it("uses LOGIN when the server offers only LOGIN", async () => {
+    const loginOnly = await startSmtpServer({ auth, authMethods: ["LOGIN"] });
+    try {
+      await using s = new SMTP(loginOnly.host, loginOnly.port);
+      await s.ehlo();
+      expect(s.esmtp_features.auth?.trim()).toBe("LOGIN");
+      expect((await s.login(auth.user, auth.pass))[0]).toBe(235);
+      await expect(new SMTP(loginOnly.host, loginOnly.port).login(auth.user, "nope")).rejects.toThrow(SMTPAuthenticationError);
+    } finally {
+      await loginOnly.close();
+    }
+  });
+
   it("a server without AUTH rejects with SMTPNotSupportedError", async () => {
     await using s = new SMTP(noauth.host, noauth.port);
     await expect(s.login("a", "b")).rejects.toThrow(new SMTPNotSupportedError("SMTP AUTH extension not supported by server."));
