@@ -4,7 +4,7 @@
  * place, references included, when a later key is not a str), lists (or an
  * object with `extend`/`append`), sets, and tuples.
  */
-import { UnpicklingError } from "./_errors.js";
+import { dataError } from "./_errors.js";
 import { setOwn } from "./_globals.js";
 import { replaceEverywhere } from "./_replace.js";
 import { Tuple, frozenset } from "./_values.js";
@@ -47,7 +47,7 @@ export function trackShared(t: DictTracking, d: object): void {
 
 /** DICT: a dict of stack[from..to) key/value pairs. */
 export function newDict(stack: unknown[], from: number, to: number, dictAsMap: boolean): Record<string, unknown> | Map<unknown, unknown> {
-  if ((to - from) % 2 !== 0) throw new UnpicklingError("odd number of items for DICT");
+  if ((to - from) % 2 !== 0) throw dataError("odd number of items for DICT");
   let allStr = !dictAsMap;
   for (let i = from; allStr && i < to; i += 2) if (typeof stack[i] !== "string") allStr = false;
   if (allStr) {
@@ -84,7 +84,7 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
     return;
   }
   const setitem = (d as { __setitem__?: unknown } | null)?.__setitem__;
-  if (typeof setitem !== "function") throw new UnpicklingError("SETITEM target is not a dict");
+  if (typeof setitem !== "function") throw dataError("SETITEM target is not a dict");
   for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
 }
 
@@ -100,7 +100,7 @@ export function appendItems(stack: unknown[], from: number, to: number): void {
     Reflect.apply(obj.extend as (items: unknown[]) => unknown, obj, [stack.slice(from, to)]);
   } else if (obj !== null && typeof obj === "object" && typeof obj.append === "function") {
     for (let i = from; i < to; i++) Reflect.apply(obj.append as (x: unknown) => unknown, obj, [stack[i]]);
-  } else throw new UnpicklingError("APPEND target is not a list");
+  } else throw dataError("APPEND target is not a list");
 }
 
 /** ADDITEMS: adds stack[from..to) to the set at stack[from - 1] (or calls its add). */
@@ -111,14 +111,15 @@ export function addItems(stack: unknown[], from: number, to: number): void {
     return;
   }
   const add = (s as { add?: unknown } | null)?.add;
-  if (typeof add !== "function" || s instanceof frozenset) throw new UnpicklingError("ADDITEMS target is not a set");
+  if (typeof add !== "function" || s instanceof frozenset) throw dataError("ADDITEMS target is not a set");
   for (let i = from; i < to; i++) Reflect.apply(add as (x: unknown) => unknown, s, [stack[i]]);
 }
 
 /** A Tuple of stack[from..to). */
 export function tupleOf(stack: unknown[], from: number, to: number): Tuple {
-  const n = to - from;
-  const t = new Tuple<unknown>(n);
-  for (let i = 0; i < n; i++) t[i] = stack[from + i];
-  return t;
+  // a plain array given Tuple's prototype: much cheaper than constructing the Array subclass
+  const items = stack.slice(from, to);
+  Object.setPrototypeOf(items, Tuple.prototype);
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- a Tuple is an Array with Tuple's prototype, on purpose
+  return items;
 }

@@ -49,3 +49,18 @@ export class UnpicklingError extends PickleError {
     this.name = "UnpicklingError";
   }
 }
+
+/**
+ * An UnpicklingError about malformed data, made without capturing a stack
+ * trace: the data is the cause, not the code path, and a parser facing
+ * hostile input must not spend more on each refusal than on the parse.
+ */
+export function dataError(message: string, options?: ErrorOptions): UnpicklingError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new UnpicklingError(message, options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

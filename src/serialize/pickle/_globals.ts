@@ -5,7 +5,7 @@
  * `builtins.set`, …), implemented here as plain JS functions that check
  * their arguments; everything else goes through the user's `find_class`.
  */
-import { UnpicklingError } from "./_errors.js";
+import { UnpicklingError, dataError } from "./_errors.js";
 import { Utf8Error, encodeUtf8Into } from "./_text.js";
 import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
 
@@ -13,14 +13,14 @@ import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
 export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
 
 function encodeText(s: unknown, encoding: unknown): Uint8Array {
-  if (typeof s !== "string") throw new UnpicklingError("encode() argument 'obj' must be str");
+  if (typeof s !== "string") throw dataError("encode() argument 'obj' must be str");
   const enc = typeof encoding === "string" ? encoding.toLowerCase().replace(/_/g, "-") : "utf-8";
   if (enc === "latin1" || enc === "latin-1" || enc === "iso-8859-1" || enc === "l1" || enc === "ascii") {
     const limit = enc === "ascii" ? 0x80 : 0x100;
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c >= limit) throw new UnpicklingError(`'${enc}' codec can't encode character in position ${i}: ordinal not in range(${limit})`);
+      if (c >= limit) throw dataError(`'${enc}' codec can't encode character in position ${i}: ordinal not in range(${limit})`);
       out[i] = c;
     }
     return out;
@@ -29,7 +29,7 @@ function encodeText(s: unknown, encoding: unknown): Uint8Array {
     const out = new Uint8Array(s.length * 3);
     return out.slice(0, encodeUtf8Into(s, out, 0));
   }
-  throw new UnpicklingError(`unknown encoding: ${String(encoding)}`);
+  throw dataError(`unknown encoding: ${String(encoding)}`);
 }
 
 function bytesFrom(args: readonly unknown[], what: string): Uint8Array {
@@ -41,14 +41,14 @@ function bytesFrom(args: readonly unknown[], what: string): Uint8Array {
     if (src instanceof PickleBuffer) return new Uint8Array(src.buffer);
     if (Array.isArray(src) && src.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < 256)) return Uint8Array.from(src as number[]);
   }
-  throw new UnpicklingError(`${what}() arguments not supported in a pickle`);
+  throw dataError(`${what}() arguments not supported in a pickle`);
 }
 
 function itemsOf(args: readonly unknown[], what: string): Iterable<unknown> {
   if (args.length === 0) return [];
   const src = args[0];
   if (args.length === 1 && (Array.isArray(src) || src instanceof Set)) return src as Iterable<unknown>;
-  throw new UnpicklingError(`${what}() argument must be a list or set`);
+  throw dataError(`${what}() argument must be a list or set`);
 }
 
 /** The globals any pickle may name (module.name → callable). */
@@ -110,8 +110,8 @@ function describe(v: unknown): string {
 
 /** REDUCE, INST and OBJ: calls the global with the arguments (`new` for a JS class). */
 export function callGlobal(f: unknown, args: unknown): unknown {
-  if (!Array.isArray(args)) throw new UnpicklingError(`REDUCE arguments must be a tuple, not ${describe(args)}`);
-  if (typeof f !== "function") throw new UnpicklingError(`'${describe(f)}' object is not callable`);
+  if (!Array.isArray(args)) throw dataError(`REDUCE arguments must be a tuple, not ${describe(args)}`);
+  if (typeof f !== "function") throw dataError(`'${describe(f)}' object is not callable`);
   const fn = f as (...a: unknown[]) => unknown;
   return isClass(fn) ? Reflect.construct(fn, args) : Reflect.apply(fn, undefined, args);
 }
@@ -128,14 +128,14 @@ interface WithNew {
  * its state); else `new cls(...args, kwargs?)`.
  */
 export function newObject(cls: unknown, args: unknown, kwargs: unknown): unknown {
-  if (!Array.isArray(args)) throw new UnpicklingError(`NEWOBJ expected an arg tuple, not ${describe(args)}`);
+  if (!Array.isArray(args)) throw dataError(`NEWOBJ expected an arg tuple, not ${describe(args)}`);
   const hasKw = kwargs !== undefined && !(kwargs instanceof Map ? kwargs.size === 0 : typeof kwargs === "object" && kwargs !== null && Object.keys(kwargs).length === 0);
   const all = hasKw ? [...(args as unknown[]), kwargs] : (args as unknown[]);
   if (cls === PY_OBJECT) return {};
-  if (typeof cls !== "function" && (typeof cls !== "object" || cls === null)) throw new UnpicklingError(`NEWOBJ class argument isn't a type object`);
+  if (typeof cls !== "function" && (typeof cls !== "object" || cls === null)) throw dataError(`NEWOBJ class argument isn't a type object`);
   const c = cls as WithNew;
   if (typeof c.__new__ === "function") return Reflect.apply(c.__new__ as (...a: unknown[]) => unknown, cls, all);
-  if (typeof cls !== "function" || typeof c.prototype !== "object" || c.prototype === null) throw new UnpicklingError(`NEWOBJ class argument isn't a class`);
+  if (typeof cls !== "function" || typeof c.prototype !== "object" || c.prototype === null) throw dataError(`NEWOBJ class argument isn't a class`);
   if (all.length === 0 && typeof c.prototype === "object" && c.prototype !== null) return Object.create(c.prototype) as unknown;
   return Reflect.construct(cls as new (...a: unknown[]) => unknown, all);
 }
@@ -150,7 +150,7 @@ function assignState(inst: Record<string, unknown>, state: unknown, what: string
   if (state === null || state === undefined) return;
   if (state instanceof Map) {
     for (const [k, v] of state) {
-      if (typeof k !== "string") throw new UnpicklingError(`${what} keys must be str`);
+      if (typeof k !== "string") throw dataError(`${what} keys must be str`);
       setOwn(inst, k, v);
     }
     return;
@@ -159,7 +159,7 @@ function assignState(inst: Record<string, unknown>, state: unknown, what: string
     for (const k of Object.keys(state)) setOwn(inst, k, (state as Record<string, unknown>)[k]);
     return;
   }
-  throw new UnpicklingError(`${what} is not a dictionary`);
+  throw dataError(`${what} is not a dictionary`);
 }
 
 interface WithSetState {
@@ -168,14 +168,14 @@ interface WithSetState {
 
 /** BUILD: `inst.__setstate__(state)` when defined, else the state dict (and slot state) become own properties. */
 export function buildState(inst: unknown, state: unknown): void {
-  if (typeof inst !== "object" && typeof inst !== "function") throw new UnpicklingError(`BUILD target is a ${describe(inst)}, not an object`);
-  if (inst === null) throw new UnpicklingError("BUILD target is None");
+  if (typeof inst !== "object" && typeof inst !== "function") throw dataError(`BUILD target is a ${describe(inst)}, not an object`);
+  if (inst === null) throw dataError("BUILD target is None");
   const setstate = (inst as WithSetState).__setstate__;
   if (typeof setstate === "function") {
     Reflect.apply(setstate as (s: unknown) => unknown, inst, [state]);
     return;
   }
-  if (Object.isFrozen(inst) || inst instanceof Set || inst instanceof Map || Array.isArray(inst) || inst instanceof Uint8Array) throw new UnpicklingError(`BUILD cannot set state on a ${describe(inst)}`);
+  if (Object.isFrozen(inst) || inst instanceof Set || inst instanceof Map || Array.isArray(inst) || inst instanceof Uint8Array) throw dataError(`BUILD cannot set state on a ${describe(inst)}`);
   if (state instanceof Tuple && state.length === 2) {
     assignState(inst as Record<string, unknown>, state[0], "state");
     assignState(inst as Record<string, unknown>, state[1], "slot state");
@@ -188,5 +188,5 @@ export function buildState(inst: unknown, state: unknown): void {
 export function codecError(e: unknown): UnpicklingError {
   if (e instanceof UnpicklingError) return e;
   const msg = e instanceof Utf8Error ? `'utf-8' codec can't decode bytes: ${e.message}` : String(e);
-  return new UnpicklingError(msg, { cause: e });
+  return dataError(msg, { cause: e });
 }

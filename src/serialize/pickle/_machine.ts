@@ -7,7 +7,7 @@
  * the loop keeps them in registers.
  */
 import { addItems, appendItems, isList, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
-import { UnpicklingError } from "./_errors.js";
+import { dataError } from "./_errors.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue, parseIntText } from "./_ints.js";
 import { Utf8Error, decodeRawUnicodeEscape, decodeUtf8, decodeUtf8Lenient, escapeDecode, parseFloatText } from "./_text.js";
@@ -35,19 +35,19 @@ export interface MachineConfig {
 const latin1 = new TextDecoder("latin1");
 
 function truncated(): never {
-  throw new UnpicklingError("pickle data was truncated");
+  throw dataError("pickle data was truncated");
 }
 
 function underflow(): never {
-  throw new UnpicklingError("unpickling stack underflow");
+  throw dataError("unpickling stack underflow");
 }
 
 function noMark(): never {
-  throw new UnpicklingError("could not find MARK");
+  throw dataError("could not find MARK");
 }
 
 function missing(idx: number | string): never {
-  throw new UnpicklingError(`Memo value not found at index ${idx}`);
+  throw dataError(`Memo value not found at index ${idx}`);
 }
 
 /** The index of the '\n' that ends the line at `pos`. */
@@ -70,8 +70,8 @@ function bytesCopy(data: Uint8Array, pos: number, n: number): Uint8Array {
 /** The memo key for a text PUT/GET argument. */
 function textIndex(text: string, what: string): number | string {
   const v = parseIntText(text, false);
-  if (v === undefined) throw new UnpicklingError(`invalid ${what} argument`);
-  if (v < 0n) throw new UnpicklingError(`negative ${what} argument`);
+  if (v === undefined) throw dataError(`invalid ${what} argument`);
+  if (v < 0n) throw dataError(`negative ${what} argument`);
   return v <= 0xfffffffen ? Number(v) : v.toString();
 }
 
@@ -86,23 +86,23 @@ function decodePy2(bytes: Uint8Array, encoding: string, errors: string): unknown
       if (c < 0x80) s += String.fromCharCode(c);
       else if (errors === "replace") s += "\ufffd";
       else if (errors === "surrogateescape") s += String.fromCharCode(0xdc00 + c);
-      else if (errors !== "ignore") throw new UnpicklingError(`'ascii' codec can't decode byte 0x${c.toString(16)} in position ${i}: ordinal not in range(128)`);
+      else if (errors !== "ignore") throw dataError(`'ascii' codec can't decode byte 0x${c.toString(16)} in position ${i}: ordinal not in range(128)`);
     }
     return s;
   }
   if (enc === "utf-8" || enc === "utf8") return errors === "replace" ? decodeUtf8Lenient(bytes) : decodeUtf8(bytes, 0, bytes.length);
-  throw new UnpicklingError(`unknown encoding: ${encoding}`);
+  throw dataError(`unknown encoding: ${encoding}`);
 }
 
 /** The STRING opcode's quoted, escaped argument (data[pos..nl)) as bytes. */
 function quotedString(data: Uint8Array, pos: number, nl: number): Uint8Array {
   const q = data[pos];
-  if (nl - pos < 2 || (q !== 0x27 && q !== 0x22) || data[nl - 1] !== q) throw new UnpicklingError("the STRING opcode argument must be quoted");
+  if (nl - pos < 2 || (q !== 0x27 && q !== 0x22) || data[nl - 1] !== q) throw dataError("the STRING opcode argument must be quoted");
   return escapeDecode(data.subarray(pos + 1, nl - 1));
 }
 
 function invalidKey(op: number): never {
-  throw new UnpicklingError(`invalid load key, '${op >= 0x20 && op < 0x7f ? String.fromCharCode(op) : `\\x${op.toString(16).padStart(2, "0")}`}'.`);
+  throw dataError(`invalid load key, '${op >= 0x20 && op < 0x7f ? String.fromCharCode(op) : `\\x${op.toString(16).padStart(2, "0")}`}'.`);
 }
 
 /**
@@ -116,14 +116,14 @@ export function runMachine(data: Uint8Array, cfg: MachineConfig): unknown {
     return machine(data, cfg);
   } catch (e) {
     if (e instanceof Utf8Error) throw codecError(e);
-    if (e instanceof TypeError || e instanceof RangeError) throw new UnpicklingError(`invalid pickle: ${e.message}`, { cause: e });
+    if (e instanceof TypeError || e instanceof RangeError) throw dataError(`invalid pickle: ${e.message}`, { cause: e });
     throw e;
   }
 }
 
 function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const end = data.length;
-  if (end === 0) throw new UnpicklingError("Ran out of input");
+  if (end === 0) throw dataError("Ran out of input");
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const stack: unknown[] = [];
   let sp = 0; // stack height (entries past it are stale)
@@ -148,7 +148,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
       case 0x80: // PROTO
         if (pos >= end) truncated();
         proto = data[pos++]!;
-        if (proto > 5) throw new UnpicklingError(`unsupported pickle protocol: ${proto}`);
+        if (proto > 5) throw dataError(`unsupported pickle protocol: ${proto}`);
         continue;
       case 0x95: // FRAME: the bytes are here already; only check that they are
         if (8 > end - pos) truncated();
@@ -218,7 +218,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           if (pos + 4 > end) truncated();
           n = dv.getInt32(pos, true);
           pos += 4;
-          if (n < 0) throw new UnpicklingError("LONG pickle has negative byte count");
+          if (n < 0) throw dataError("LONG pickle has negative byte count");
         }
         if (n > end - pos) truncated();
         stack[sp++] = decodeLong(data, pos, n);
@@ -276,7 +276,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           if (pos + 4 > end) truncated();
           n = dv.getInt32(pos, true);
           pos += 4;
-          if (n < 0) throw new UnpicklingError("BINSTRING pickle has negative byte count");
+          if (n < 0) throw dataError("BINSTRING pickle has negative byte count");
         }
         if (n > end - pos) truncated();
         stack[sp++] = decodePy2(bytesCopy(data, pos, n), cfg.encoding, cfg.errors);
@@ -378,7 +378,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           if (k < 1 || k - 1 < base) underflow();
           if (op === 0x65) appendItems(stack, k, sp);
           else if (op === 0x75) {
-            if ((sp - k) % 2 !== 0) throw new UnpicklingError("odd number of items for SETITEMS");
+            if ((sp - k) % 2 !== 0) throw dataError("odd number of items for SETITEMS");
             setItems(stack, k, sp, memo, tracking);
           } else addItems(stack, k, sp);
           sp = k;
@@ -414,169 +414,176 @@ interface RareState {
   proto: number;
 }
 
-/** Runs one of the rarer opcodes against `st` (whose pos/sp/base it updates). */
+function stPop(st: RareState): unknown {
+  if (st.sp <= st.base) underflow();
+  return st.stack[--st.sp];
+}
+
+function stPush(st: RareState, x: unknown): void {
+  st.stack[st.sp++] = x;
+}
+
+/** The UTF-8 line at st.pos (GLOBAL, INST arguments). */
+function stLine(st: RareState): string {
+  const nl = lineEnd(st.data, st.pos);
+  const s = decodeUtf8(st.data, st.pos, nl);
+  st.pos = nl + 1;
+  return s;
+}
+
+function stGlobal(st: RareState, module: string, name: string): unknown {
+  return st.cfg.findClass(st.proto < 3 && st.cfg.fixImports ? fixImport(module) : module, name);
+}
+
+/** Runs one of the rarer opcodes against `st`, updating its pos/sp/base. */
 function rareOpcode(op: number, st: RareState): void {
+  st.pos = rareOp(op, st);
+}
+
+/** The rarer opcodes; returns the new position. */
+function rareOp(op: number, st: RareState): number {
   const { data, dv, end, stack, marks, cfg } = st;
   let pos = st.pos;
-  try {
-    pos = rareOp(op);
-  } finally {
-    st.pos = pos;
-  }
-
-  function rareOp(op: number): number {
-    const pop = (): unknown => {
-      if (st.sp <= st.base) underflow();
-      return stack[--st.sp];
-    };
-    const push = (x: unknown): void => {
-      stack[st.sp++] = x;
-    };
-    const line = (): string => {
+  switch (op) {
+    case 0x49: { // INT (text)
       const nl = lineEnd(data, pos);
-      const s = decodeUtf8(data, pos, nl);
+      const t = latin1.decode(data.subarray(pos, nl));
       pos = nl + 1;
-      return s;
-    };
-    const global = (module: string, name: string): unknown => cfg.findClass(st.proto < 3 && cfg.fixImports ? fixImport(module) : module, name);
-    switch (op) {
-      case 0x49: { // INT (text)
-        const nl = lineEnd(data, pos);
-        const t = latin1.decode(data.subarray(pos, nl));
-        pos = nl + 1;
-        if (t === "00" || t === "01") push(t === "01");
-        else {
-          const x = parseIntText(t, true);
-          if (x === undefined) throw new UnpicklingError("could not convert string to int");
-          push(intValue(x));
-        }
-        return pos;
+      if (t === "00" || t === "01") stPush(st, t === "01");
+      else {
+        const x = parseIntText(t, true);
+        if (x === undefined) throw dataError("could not convert string to int");
+        stPush(st, intValue(x));
       }
-      case 0x4c: { // LONG (text)
-        const nl = lineEnd(data, pos);
-        let t = latin1.decode(data.subarray(pos, nl));
-        pos = nl + 1;
-        if (t.endsWith("L")) t = t.slice(0, -1);
-        const x = parseIntText(t, false);
-        if (x === undefined) throw new UnpicklingError(`invalid literal for int() with st.base 0: '${t.slice(0, 50)}'`);
-        push(intValue(x));
-        return pos;
-      }
-      case 0x46: { // FLOAT (text)
-        const nl = lineEnd(data, pos);
-        const t = latin1.decode(data.subarray(pos, nl));
-        pos = nl + 1;
-        const x = parseFloatText(t);
-        if (x === undefined) throw new UnpicklingError(`could not convert string to float: '${t.slice(0, 50)}'`);
-        push(x);
-        return pos;
-      }
-      case 0x56: { // UNICODE (raw-unicode-escape line)
-        const nl = lineEnd(data, pos);
-        push(decodeRawUnicodeEscape(data.subarray(pos, nl)));
-        return nl + 1;
-      }
-      case 0x53: { // STRING (quoted, escaped line)
-        const nl = lineEnd(data, pos);
-        push(decodePy2(quotedString(data, pos, nl), cfg.encoding, cfg.errors));
-        return nl + 1;
-      }
-      case 0x97: { // NEXT_BUFFER
-        if (cfg.buffers === undefined) throw new UnpicklingError("pickle stream refers to out-of-band data but no *buffers* argument was given");
-        const r = cfg.buffers.next();
-        if (r.done === true) throw new UnpicklingError("not enough out-of-band buffers");
-        push(r.value);
-        return pos;
-      }
-      case 0x98: { // READONLY_BUFFER
-        if (st.sp <= st.base) underflow();
-        const b = stack[st.sp - 1];
-        if (b instanceof bytearray) stack[st.sp - 1] = new Uint8Array(b.buffer, b.byteOffset, b.length);
-        else if (!(b instanceof Uint8Array)) throw new UnpicklingError("READONLY_BUFFER needs a buffer");
-        return pos;
-      }
-      case 0x63: { // GLOBAL
-        const module = line();
-        const name = line();
-        push(global(module, name));
-        return pos;
-      }
-      case 0x93: { // STACK_GLOBAL
-        const name = pop();
-        const module = pop();
-        if (typeof name !== "string" || typeof module !== "string") throw new UnpicklingError("STACK_GLOBAL requires str");
-        push(global(module, name));
-        return pos;
-      }
-      case 0x52: { // REDUCE
-        const args = pop();
-        const f = pop();
-        push(f === ORDERED_DICT ? (cfg.dictAsMap ? new Map() : {}) : callGlobal(f, args));
-        return pos;
-      }
-      case 0x81: { // NEWOBJ
-        const args = pop();
-        const cls = pop();
-        push(cls === ORDERED_DICT ? (cfg.dictAsMap ? new Map() : {}) : newObject(cls, args, undefined));
-        return pos;
-      }
-      case 0x92: { // NEWOBJ_EX
-        const kwargs = pop();
-        const args = pop();
-        const cls = pop();
-        push(newObject(cls, args, kwargs));
-        return pos;
-      }
-      case 0x62: { // BUILD
-        const state = pop();
-        if (st.sp <= st.base) underflow();
-        buildState(stack[st.sp - 1], state);
-        return pos;
-      }
-      case 0x69: { // INST
-        const module = line();
-        const name = line();
-        if (marks.length === 0) noMark();
-        const m = marks.pop()!;
-        st.base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-        const args = stack.slice(m, st.sp);
-        st.sp = m;
-        push(callGlobal(global(module, name), args));
-        return pos;
-      }
-      case 0x6f: { // OBJ
-        if (marks.length === 0) noMark();
-        const m = marks.pop()!;
-        st.base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-        if (st.sp - m < 1) underflow();
-        const cls = stack[m];
-        const args = stack.slice(m + 1, st.sp);
-        st.sp = m;
-        push(callGlobal(cls, args));
-        return pos;
-      }
-      case 0x50: { // PERSID
-        const nl = lineEnd(data, pos);
-        for (let i = pos; i < nl; i++) if (data[i]! >= 0x80) throw new UnpicklingError("persistent IDs in protocol 0 must be ASCII strings");
-        const pid = latin1.decode(data.subarray(pos, nl));
-        pos = nl + 1;
-        push(cfg.persistentLoad(pid));
-        return pos;
-      }
-      case 0x51: // BINPERSID
-        push(cfg.persistentLoad(pop()));
-        return pos;
-      case 0x82: // EXT1
-      case 0x83: // EXT2
-      case 0x84: { // EXT4
-        const w = op === 0x82 ? 1 : op === 0x83 ? 2 : 4;
-        if (pos + w > end) truncated();
-        const code = w === 1 ? data[pos]! : w === 2 ? dv.getUint16(pos, true) : dv.getInt32(pos, true);
-        if (code <= 0) throw new UnpicklingError("EXT specifies code <= 0");
-        throw new UnpicklingError(`unregistered extension code ${code}`);
-      }
-      default:
-        return invalidKey(op);
+      return pos;
     }
+    case 0x4c: { // LONG (text)
+      const nl = lineEnd(data, pos);
+      let t = latin1.decode(data.subarray(pos, nl));
+      pos = nl + 1;
+      if (t.endsWith("L")) t = t.slice(0, -1);
+      const x = parseIntText(t, false);
+      if (x === undefined) throw dataError(`invalid literal for int() with st.base 0: '${t.slice(0, 50)}'`);
+      stPush(st, intValue(x));
+      return pos;
+    }
+    case 0x46: { // FLOAT (text)
+      const nl = lineEnd(data, pos);
+      const t = latin1.decode(data.subarray(pos, nl));
+      pos = nl + 1;
+      const x = parseFloatText(t);
+      if (x === undefined) throw dataError(`could not convert string to float: '${t.slice(0, 50)}'`);
+      stPush(st, x);
+      return pos;
+    }
+    case 0x56: { // UNICODE (raw-unicode-escape line)
+      const nl = lineEnd(data, pos);
+      stPush(st, decodeRawUnicodeEscape(data.subarray(pos, nl)));
+      return nl + 1;
+    }
+    case 0x53: { // STRING (quoted, escaped line)
+      const nl = lineEnd(data, pos);
+      stPush(st, decodePy2(quotedString(data, pos, nl), cfg.encoding, cfg.errors));
+      return nl + 1;
+    }
+    case 0x97: { // NEXT_BUFFER
+      if (cfg.buffers === undefined) throw dataError("pickle stream refers to out-of-band data but no *buffers* argument was given");
+      const r = cfg.buffers.next();
+      if (r.done === true) throw dataError("not enough out-of-band buffers");
+      stPush(st, r.value);
+      return pos;
+    }
+    case 0x98: { // READONLY_BUFFER
+      if (st.sp <= st.base) underflow();
+      const b = stack[st.sp - 1];
+      if (b instanceof bytearray) stack[st.sp - 1] = new Uint8Array(b.buffer, b.byteOffset, b.length);
+      else if (!(b instanceof Uint8Array)) throw dataError("READONLY_BUFFER needs a buffer");
+      return pos;
+    }
+    case 0x63: { // GLOBAL
+      st.pos = pos;
+      const module = stLine(st);
+      const name = stLine(st);
+      stPush(st, stGlobal(st, module, name));
+      return st.pos;
+    }
+    case 0x93: { // STACK_GLOBAL
+      const name = stPop(st);
+      const module = stPop(st);
+      if (typeof name !== "string" || typeof module !== "string") throw dataError("STACK_GLOBAL requires str");
+      stPush(st, stGlobal(st, module, name));
+      return pos;
+    }
+    case 0x52: { // REDUCE
+      const args = stPop(st);
+      const f = stPop(st);
+      stPush(st, f === ORDERED_DICT ? (cfg.dictAsMap ? new Map() : {}) : callGlobal(f, args));
+      return pos;
+    }
+    case 0x81: { // NEWOBJ
+      const args = stPop(st);
+      const cls = stPop(st);
+      stPush(st, cls === ORDERED_DICT ? (cfg.dictAsMap ? new Map() : {}) : newObject(cls, args, undefined));
+      return pos;
+    }
+    case 0x92: { // NEWOBJ_EX
+      const kwargs = stPop(st);
+      const args = stPop(st);
+      const cls = stPop(st);
+      stPush(st, newObject(cls, args, kwargs));
+      return pos;
+    }
+    case 0x62: { // BUILD
+      const state = stPop(st);
+      if (st.sp <= st.base) underflow();
+      buildState(stack[st.sp - 1], state);
+      return pos;
+    }
+    case 0x69: { // INST
+      st.pos = pos;
+      const module = stLine(st);
+      const name = stLine(st);
+      pos = st.pos;
+      if (marks.length === 0) noMark();
+      const m = marks.pop()!;
+      st.base = marks.length > 0 ? marks[marks.length - 1]! : 0;
+      const args = stack.slice(m, st.sp);
+      st.sp = m;
+      stPush(st, callGlobal(stGlobal(st, module, name), args));
+      return pos;
+    }
+    case 0x6f: { // OBJ
+      if (marks.length === 0) noMark();
+      const m = marks.pop()!;
+      st.base = marks.length > 0 ? marks[marks.length - 1]! : 0;
+      if (st.sp - m < 1) underflow();
+      const cls = stack[m];
+      const args = stack.slice(m + 1, st.sp);
+      st.sp = m;
+      stPush(st, callGlobal(cls, args));
+      return pos;
+    }
+    case 0x50: { // PERSID
+      const nl = lineEnd(data, pos);
+      for (let i = pos; i < nl; i++) if (data[i]! >= 0x80) throw dataError("persistent IDs in protocol 0 must be ASCII strings");
+      const pid = latin1.decode(data.subarray(pos, nl));
+      pos = nl + 1;
+      stPush(st, cfg.persistentLoad(pid));
+      return pos;
+    }
+    case 0x51: // BINPERSID
+      stPush(st, cfg.persistentLoad(stPop(st)));
+      return pos;
+    case 0x82: // EXT1
+    case 0x83: // EXT2
+    case 0x84: { // EXT4
+      const w = op === 0x82 ? 1 : op === 0x83 ? 2 : 4;
+      if (pos + w > end) truncated();
+      const code = w === 1 ? data[pos]! : w === 2 ? dv.getUint16(pos, true) : dv.getInt32(pos, true);
+      if (code <= 0) throw dataError("EXT specifies code <= 0");
+      throw dataError(`unregistered extension code ${code}`);
+    }
+    default:
+      return invalidKey(op);
   }
 }

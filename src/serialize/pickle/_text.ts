@@ -12,6 +12,17 @@ const encoder = new TextEncoder();
 /** Thrown by `decodeUtf8` for bytes that are not UTF-8 (with surrogates allowed). */
 export class Utf8Error extends Error {}
 
+/** A Utf8Error without a stack trace (the bytes are the cause; refusals must stay cheap). */
+function utf8Error(message: string): Utf8Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new Utf8Error(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /**
  * Decodes UTF-8 as Python does with 'surrogatepass': a fast hand loop for
  * short ASCII, TextDecoder for the rest, a careful loop when lone
@@ -28,6 +39,7 @@ export function decodeUtf8(data: Uint8Array, start: number, end: number): string
       s += String.fromCharCode(c);
     }
     if (i === end) return s;
+    return decodeSurrogatePass(data, start, end);
   }
   try {
     return fatalDecoder.decode(data.subarray(start, end));
@@ -52,14 +64,14 @@ function decodeSurrogatePass(data: Uint8Array, start: number, end: number): stri
     if (c >= 0xc2 && c <= 0xdf) [need, cp, min] = [1, c & 0x1f, 0x80];
     else if (c >= 0xe0 && c <= 0xef) [need, cp, min] = [2, c & 0x0f, 0x800];
     else if (c >= 0xf0 && c <= 0xf4) [need, cp, min] = [3, c & 0x07, 0x10000];
-    else throw new Utf8Error(`invalid start byte 0x${c.toString(16)} in position ${i - start}`);
-    if (i + need >= end) throw new Utf8Error(`unexpected end of data in position ${i - start}`);
+    else throw utf8Error(`invalid start byte 0x${c.toString(16)} in position ${i - start}`);
+    if (i + need >= end) throw utf8Error(`unexpected end of data in position ${i - start}`);
     for (let k = 1; k <= need; k++) {
       const b = data[i + k]!;
-      if ((b & 0xc0) !== 0x80) throw new Utf8Error(`invalid continuation byte in position ${i - start}`);
+      if ((b & 0xc0) !== 0x80) throw utf8Error(`invalid continuation byte in position ${i - start}`);
       cp = (cp << 6) | (b & 0x3f);
     }
-    if (cp < min || cp > 0x10ffff) throw new Utf8Error(`invalid encoding in position ${i - start}`);
+    if (cp < min || cp > 0x10ffff) throw utf8Error(`invalid encoding in position ${i - start}`);
     if (cp >= 0x10000) {
       cp -= 0x10000;
       units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
@@ -178,14 +190,14 @@ export function decodeRawUnicodeEscape(data: Uint8Array): string {
       continue;
     }
     const digits = kind === 0x75 ? 4 : 8;
-    if (i + 2 + digits > n) throw new Utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
+    if (i + 2 + digits > n) throw utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
     let cp = 0;
     for (let k = 0; k < digits; k++) {
       const h = hexValue(data[i + 2 + k]!);
-      if (h < 0) throw new Utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
+      if (h < 0) throw utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
       cp = cp * 16 + h;
     }
-    if (cp > 0x10ffff) throw new Utf8Error("\\Uxxxxxxxx out of range");
+    if (cp > 0x10ffff) throw utf8Error("\\Uxxxxxxxx out of range");
     s += String.fromCodePoint(cp);
     i += 2 + digits;
   }
@@ -220,7 +232,7 @@ export function escapeDecode(data: Uint8Array): Uint8Array {
       continue;
     }
     i++;
-    if (i >= n) throw new Utf8Error("Trailing \\ in string");
+    if (i >= n) throw utf8Error("Trailing \\ in string");
     const e = data[i]!;
     const simple = SIMPLE_ESCAPES[e];
     if (simple !== undefined) {
@@ -236,7 +248,7 @@ export function escapeDecode(data: Uint8Array): Uint8Array {
     } else if (e === 0x78) {
       const h1 = i + 1 < n ? hexValue(data[i + 1]!) : -1;
       const h2 = i + 2 < n ? hexValue(data[i + 2]!) : -1;
-      if (h1 < 0 || h2 < 0) throw new Utf8Error(`invalid \\x escape at position ${i - 1}`);
+      if (h1 < 0 || h2 < 0) throw utf8Error(`invalid \\x escape at position ${i - 1}`);
       out[p++] = h1 * 16 + h2;
       i += 3;
     } else {
