@@ -126,8 +126,10 @@ export async function startSmtpServer(options: SmtpTestServerOptions = {}): Prom
         const args: Record<string, string> = {};
         if (mailFrom !== false && mailFrom.args !== false) {
           // A parameter without a value (SMTPUTF8) is recorded as "".
-          for (const [k, v] of Object.entries(mailFrom.args)) if (typeof v === "string") args[k] = v;
-          else if (v) args[k] = "";
+          for (const [k, v] of Object.entries(mailFrom.args)) {
+            if (typeof v === "string") args[k] = v;
+            else if (v) args[k] = "";
+          }
         }
         received.push({
           from: mailFrom === false ? "" : mailFrom.address,
