@@ -36,7 +36,7 @@ def build(resent=False):
     m.add_alternative('<p>Hello, <b>HTML</b> part</p>', subtype='html')
     m.add_attachment(attachment, maintype='application', subtype='octet-stream', filename='data.bin')
     return m
-with smtplib.SMTP('127.0.0.1', port) as s:
+with smtplib.SMTP('127.0.0.1', port, local_hostname='interop.local') as s:
     s.ehlo()
     out['features'] = s.esmtp_features
     out['refused'] = {k: [c, m.decode()] for k, (c, m) in s.sendmail('a@example.org', ['x@example.org', 'nobody@example.org', 'Yvonne <y@example.org>'], raw, ['BODY=8BITMIME']).items()}
@@ -120,7 +120,7 @@ describe("interop with python3's smtplib", () => {
     const out = await runPython(PYTHON_SENDS, [String(srv.port), ATTACHMENT.toString("base64"), RAW.toString("base64")]);
     py = JSON.parse(out.toString()) as PythonSends;
     fromPython = srv.received.splice(0);
-    await using s = new SMTP("127.0.0.1", srv.port);
+    await using s = new SMTP("127.0.0.1", srv.port, "interop.local");
     await s.ehlo();
     ours.features = { ...s.esmtp_features };
     ours.refused = decodeRefused(await s.sendmail("a@example.org", ["x@example.org", "nobody@example.org", "Yvonne <y@example.org>"], RAW, ["BODY=8BITMIME"]));
