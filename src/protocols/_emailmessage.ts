@@ -415,6 +415,14 @@ export class MIMEPart extends Message {
  * ```
  */
 export class EmailMessage extends MIMEPart {
+  /**
+   * As `MIMEPart.set_content`, then adds `MIME-Version: 1.0` if the message has none.
+   *
+   * @example
+   * ```ts
+   * msg.set_content("Hello"); // Content-Type, Content-Transfer-Encoding, MIME-Version
+   * ```
+   */
   override set_content(text: string, options?: TextContentOptions): void;
   override set_content(data: Uint8Array, maintype: string, subtype: string, options?: ContentOptions): void;
   override set_content(content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
