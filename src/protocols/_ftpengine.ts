@@ -26,39 +26,6 @@ import { error_proto, replyError } from "./_ftperrors.js";
 import type { SessionEncoding } from "./_ftplines.js";
 
 /**
- * Clear data connections read into views of large slabs instead of node's
- * fresh 64 KiB buffer per read: far fewer allocations for the garbage
- * collector to chase on a fast download. Each block handed out is a view
- * that keeps its slab alive, as node's own small-buffer pool does.
- */
-const READ_SLAB_BYTES = 4 << 20;
-/** The most one read may fill. */
-const READ_VIEW_BYTES = 256 << 10;
-/** A slab with less room than this left is retired. */
-const READ_MIN_VIEW_BYTES = 64 << 10;
-
-/** Hands out successive views of a slab for a socket's reads (`net.connect`'s `onread`). */
-class ReadSlab {
-  #slab = Buffer.allocUnsafe(READ_SLAB_BYTES);
-  #pos = 0;
-
-  /** The buffer the next read fills. */
-  next(): Buffer {
-    if (this.#slab.length - this.#pos < READ_MIN_VIEW_BYTES) {
-      this.#slab = Buffer.allocUnsafe(READ_SLAB_BYTES);
-      this.#pos = 0;
-    }
-    return this.#slab.subarray(this.#pos, Math.min(this.#slab.length, this.#pos + READ_VIEW_BYTES));
-  }
-
-  /** The `n` bytes a read put at the front of `view`; the slab moves past them. */
-  take(view: Buffer, n: number): Buffer {
-    this.#pos += n;
-    return view.subarray(0, n);
-  }
-}
-
-/**
  * How much an upload may queue on the data connection before the engine's
  * pipeline waits for it to drain: with node's 16 KiB default the pipeline
  * stops and starts for every read of the source; measured on loopback, 4 MiB
@@ -301,19 +268,8 @@ export class FtpEngine {
       if (source[0] !== "") connectOptions.localAddress = source[0];
       if (source[1] !== 0) connectOptions.localPort = source[1];
     }
-    let target: net.Socket | undefined;
-    if (tlsOptions === null) {
-      // Reads land in slab views and are pushed into the socket's readable
-      // side, where the engine's pipeline takes them as usual.
-      const slab = new ReadSlab();
-      connectOptions.onread = {
-        buffer: () => slab.next(),
-        callback: (n: number, view: Uint8Array) => target!.push(slab.take(view as Buffer, n)),
-      };
-    }
     const raw = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect(connectOptions);
-      target = s;
       const fail = (e: unknown): void => {
         s.destroy();
         reject(e instanceof Error && e.message === "timeout" ? timedOut() : fromNodeError(e));
