@@ -8,7 +8,8 @@
  */
 import type { Address } from "./_address.js";
 import { reportTaskError } from "./_socketserver_base.js";
-import { TCPServer, UDPServer, UnixDatagramServer, UnixStreamServer } from "./_socketserver_servers.js";
+import { TCPServer, UDPServer, UnixDatagramServer, UnixStreamServer, type DatagramRequest } from "./_socketserver_servers.js";
+import type { socket } from "./socket.js";
 
 /** The part of a server (a `BaseServer` subclass) that `ThreadingMixIn` builds on. */
 export interface ThreadingMixInBase {
@@ -42,15 +43,49 @@ export interface ThreadingMixInServer {
 /** The request tasks that `server_close()` waits for, per server. */
 const running = new WeakMap<object, Set<Promise<void>>>();
 
+/** Python's `process_request_thread`: the request's whole life, its failure reported, never thrown. */
+async function runRequest(server: ThreadingMixInBase, request: unknown, client_address: Address): Promise<void> {
+  try {
+    await server.finish_request(request as never, client_address);
+  } catch (e) {
+    await server.handle_error(request as never, client_address, e);
+  } finally {
+    await server.shutdown_request(request as never);
+  }
+}
+
+/** Python's threading `process_request`: starts the request's task, remembered unless daemonic. */
+function startRequest(server: ThreadingMixInBase & ThreadingMixInServer, request: unknown, client_address: Address): Promise<void> {
+  const task = server.process_request_thread(request, client_address).catch(reportTaskError);
+  if (server.block_on_close && !server.daemon_threads) {
+    let tasks = running.get(server);
+    if (tasks === undefined) {
+      tasks = new Set();
+      running.set(server, tasks);
+    }
+    const set = tasks;
+    set.add(task);
+    void task.then(() => set.delete(task));
+  }
+  return Promise.resolve();
+}
+
+/** Waits for the request tasks still running, as Python's `server_close` joins its threads. */
+async function joinRequests(server: object): Promise<void> {
+  const tasks = running.get(server);
+  while (tasks !== undefined && tasks.size > 0) await Promise.all([...tasks]);
+}
+
 /**
  * Python's `ThreadingMixIn`: a server class that handles each request as
- * its own concurrent task. Python's `class S(ThreadingMixIn, TCPServer)` is
- * `class S extends ThreadingMixIn(TCPServer)` here.
+ * its own concurrent task. Python's `class S(ThreadingMixIn, MyServer)` is
+ * `class S extends ThreadingMixIn(MyServer)` here. (The threading servers
+ * below are written out in full, so they are plain subclasses of theirs.)
  *
  * @example
  * ```ts
- * class ThreadingHTTPishServer extends ThreadingMixIn(MyTCPServer) {}
- * const server = await ThreadingHTTPishServer.create(["127.0.0.1", 0], Handler);
+ * class ThreadingMyServer extends ThreadingMixIn(MyTCPServer) {}
+ * const server = await ThreadingMyServer.create(["127.0.0.1", 0], Handler);
  * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,35 +94,17 @@ export function ThreadingMixIn<C extends ServerClass>(Base: C): C & (abstract ne
     daemon_threads = false;
     block_on_close = true;
 
-    async process_request_thread(request: unknown, client_address: Address): Promise<void> {
-      try {
-        await this.finish_request(request as never, client_address);
-      } catch (e) {
-        await this.handle_error(request as never, client_address, e);
-      } finally {
-        await this.shutdown_request(request as never);
-      }
+    process_request_thread(request: unknown, client_address: Address): Promise<void> {
+      return runRequest(this, request, client_address);
     }
 
     override process_request(request: unknown, client_address: Address): Promise<void> {
-      const task = this.process_request_thread(request, client_address).catch(reportTaskError);
-      if (this.block_on_close && !this.daemon_threads) {
-        let tasks = running.get(this);
-        if (tasks === undefined) {
-          tasks = new Set();
-          running.set(this, tasks);
-        }
-        const set = tasks;
-        set.add(task);
-        void task.then(() => set.delete(task));
-      }
-      return Promise.resolve();
+      return startRequest(this, request, client_address);
     }
 
     override async server_close(): Promise<void> {
       await super.server_close();
-      const tasks = running.get(this);
-      while (tasks !== undefined && tasks.size > 0) await Promise.all([...tasks]);
+      await joinRequests(this);
     }
   }
   return Threading;
@@ -102,7 +119,28 @@ export function ThreadingMixIn<C extends ServerClass>(Base: C): C & (abstract ne
  * void server.serve_forever();
  * ```
  */
-export class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
+export class ThreadingTCPServer extends TCPServer implements ThreadingMixInServer {
+  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
+  daemon_threads = false;
+  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
+  block_on_close = true;
+
+  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
+  process_request_thread(request: socket, client_address: Address): Promise<void> {
+    return runRequest(this, request, client_address);
+  }
+
+  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
+  override process_request(request: socket, client_address: Address): Promise<void> {
+    return startRequest(this, request, client_address);
+  }
+
+  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
+  override async server_close(): Promise<void> {
+    await super.server_close();
+    await joinRequests(this);
+  }
+}
 
 /**
  * Python's `ThreadingUDPServer`: each datagram handled by its own task.
@@ -112,17 +150,59 @@ export class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
  * await using server = await ThreadingUDPServer.create(["127.0.0.1", 0], Handler);
  * ```
  */
-export class ThreadingUDPServer extends ThreadingMixIn(UDPServer) {}
+export class ThreadingUDPServer extends UDPServer implements ThreadingMixInServer {
+  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
+  daemon_threads = false;
+  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
+  block_on_close = true;
+
+  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
+  process_request_thread(request: DatagramRequest, client_address: Address): Promise<void> {
+    return runRequest(this, request, client_address);
+  }
+
+  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
+  override process_request(request: DatagramRequest, client_address: Address): Promise<void> {
+    return startRequest(this, request, client_address);
+  }
+
+  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
+  override async server_close(): Promise<void> {
+    await super.server_close();
+    await joinRequests(this);
+  }
+}
 
 /**
- * Python's `ThreadingUnixStreamServer`.
+ * Python's `ThreadingUnixStreamServer`: each connection handled by its own task.
  *
  * @example
  * ```ts
  * await using server = await ThreadingUnixStreamServer.create("/tmp/s.sock", Handler);
  * ```
  */
-export class ThreadingUnixStreamServer extends ThreadingMixIn(UnixStreamServer) {}
+export class ThreadingUnixStreamServer extends UnixStreamServer implements ThreadingMixInServer {
+  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
+  daemon_threads = false;
+  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
+  block_on_close = true;
+
+  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
+  process_request_thread(request: socket, client_address: Address): Promise<void> {
+    return runRequest(this, request, client_address);
+  }
+
+  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
+  override process_request(request: socket, client_address: Address): Promise<void> {
+    return startRequest(this, request, client_address);
+  }
+
+  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
+  override async server_close(): Promise<void> {
+    await super.server_close();
+    await joinRequests(this);
+  }
+}
 
 /**
  * Python's `ThreadingUnixDatagramServer`; like `UnixDatagramServer`, making
@@ -133,4 +213,25 @@ export class ThreadingUnixStreamServer extends ThreadingMixIn(UnixStreamServer) 
  * new ThreadingUnixDatagramServer("/tmp/d.sock", Handler); // throws OSError
  * ```
  */
-export class ThreadingUnixDatagramServer extends ThreadingMixIn(UnixDatagramServer) {}
+export class ThreadingUnixDatagramServer extends UnixDatagramServer implements ThreadingMixInServer {
+  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
+  daemon_threads = false;
+  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
+  block_on_close = true;
+
+  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
+  process_request_thread(request: DatagramRequest, client_address: Address): Promise<void> {
+    return runRequest(this, request, client_address);
+  }
+
+  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
+  override process_request(request: DatagramRequest, client_address: Address): Promise<void> {
+    return startRequest(this, request, client_address);
+  }
+
+  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
+  override async server_close(): Promise<void> {
+    await super.server_close();
+    await joinRequests(this);
+  }
+}

@@ -26,6 +26,7 @@ import {
   UnixDatagramServer,
   UnixStreamServer,
   ThreadingUnixDatagramServer,
+  ThreadingMixIn,
 } from "stdnet/socketserver";
 
 const LOCAL: AddressV4 = ["127.0.0.1", 0];
@@ -343,8 +344,13 @@ describe("verify_request and handle_error", () => {
 });
 
 describe("ThreadingTCPServer", () => {
-  it("serves concurrent clients concurrently", async () => {
-    await using server = await ThreadingTCPServer.create(LOCAL, TwoLineHandler);
+  it("serves concurrent clients concurrently, as does ThreadingMixIn(TCPServer)", async () => {
+    class Mixed extends ThreadingMixIn(TCPServer) {}
+    for (const Server of [ThreadingTCPServer, Mixed]) await servesConcurrently(Server);
+  });
+
+  async function servesConcurrently(Server: typeof ThreadingTCPServer): Promise<void> {
+    await using server = await Server.create(LOCAL, TwoLineHandler);
     const serving = server.serve_forever(0.05);
     const a = await client(server);
     await a.sendall(Buffer.from("a1\n"));
@@ -361,7 +367,7 @@ describe("ThreadingTCPServer", () => {
     b.close();
     await server.shutdown();
     await serving;
-  });
+  }
 
   it("echoes 50 concurrent clients, each its own conversation", async () => {
     class Roomy extends ThreadingTCPServer {
