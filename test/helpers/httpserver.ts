@@ -6,7 +6,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer as createNetServer, type Socket } from "node:net";
+import { createConnection as createNetConnection, createServer as createNetServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 
 /** One request as the server saw it. */
@@ -170,6 +170,50 @@ export function startHttpServer(tls?: { cert: Buffer; key: Buffer }, host = "127
       state.port = (server.address() as AddressInfo).port;
       state.origin = `${tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${state.port}`;
       resolve(state);
+    });
+  });
+}
+
+/** An HTTP proxy that only tunnels (CONNECT); with `auth`, it wants that Proxy-Authorization value. */
+export function startConnectProxy(auth?: string): Promise<{ port: number; connects: string[]; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const connects: string[] = [];
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(405, { "Content-Length": "0" });
+    res.end();
+  });
+  server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.on("error", () => undefined);
+    connects.push(req.url ?? "");
+    if (auth !== undefined && req.headers["proxy-authorization"] !== auth) {
+      client.end("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    const url = new URL(`http://${req.url ?? ""}`);
+    const upstream = createNetConnection(Number(url.port), url.hostname === "localhost" ? "127.0.0.1" : url.hostname.replace(/^\[|\]$/g, ""), () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on("close", () => sockets.delete(upstream));
+    upstream.on("error", () => client.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        connects,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
     });
   });
 }

@@ -12,7 +12,14 @@ import { ConnectionError, ValueError } from "../../sockets/errors.js";
 import { create_default_context, type SSLContext } from "../../sockets/ssl.js";
 import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, ResponseNotReady, _MAXHEADERS } from "./_errors.js";
 import { HTTPResponse, ResponseChannel } from "./_response.js";
-import { Engine, type EngineRequest, type Flow } from "./_undici.js";
+import { Engine, type EngineOptions, type EngineRequest, type Flow } from "./_undici.js";
+
+/** Python's `RuntimeError`. */
+export class RuntimeError extends Error {
+  static {
+    this.prototype.name = "RuntimeError";
+  }
+}
 
 /** HTTP's default ports. */
 export const HTTP_PORT = 80;
@@ -145,6 +152,10 @@ export class HTTPConnection {
   #channel: ResponseChannel | null = null;
   #dispatched = false;
   #hostHeader: string | undefined;
+  /** Python's `_tunnel_host`/`_tunnel_port`/`_tunnel_headers`, set by `set_tunnel`. */
+  _tunnel_host: string | null = null;
+  _tunnel_port: number | null = null;
+  _tunnel_headers: [string, string][] = [];
 
   constructor(host: string, port?: number | null, options: HTTPConnectionOptions = {}) {
     this.timeout = options.timeout === undefined ? getdefaulttimeout() : options.timeout;
@@ -206,7 +217,7 @@ export class HTTPConnection {
    * ```
    */
   connect(): Promise<void> {
-    this.#engine ??= new Engine({ host: this.host, port: this.port, timeout: this.timeout, source_address: this.source_address, ...this._engineTLS() });
+    this.#engine ??= new Engine(this.#engineOptions());
     return Promise.resolve();
   }
 
@@ -305,9 +316,35 @@ export class HTTPConnection {
   }
 
   #makeHostHeader(): string {
-    let host = asciiHost(this.host);
+    const tunnelled = this._tunnel_host !== null;
+    let host = asciiHost(tunnelled ? this._tunnel_host! : this.host);
+    const port = tunnelled ? this._tunnel_port! : this.port;
     if (host.includes(":")) host = stripIPv6Zone(`[${host}]`);
-    return this.port === this.default_port ? host : `${host}:${this.port}`;
+    return port === this.default_port ? host : `${host}:${port}`;
+  }
+
+  /**
+   * Python's `set_tunnel`: the host given to the constructor is a proxy;
+   * requests go to `host:port` through an HTTP CONNECT tunnel (TLS inside it
+   * for HTTPSConnection). Call it before the connection opens.
+   *
+   * @example
+   * ```ts
+   * const conn = new HTTPSConnection("proxy.local", 3128);
+   * conn.set_tunnel("example.org", 443, { "Proxy-Authorization": "Basic …" });
+   * await conn.request("GET", "/");
+   * ```
+   */
+  set_tunnel(host: string, port?: number | null, headers?: Readonly<Record<string, string>> | null): void {
+    if (this.#engine !== null) throw new RuntimeError("Can't set up tunnel for established connection");
+    [this._tunnel_host, this._tunnel_port] = this._get_hostport(host, port ?? null);
+    this._tunnel_headers = headers ? Object.entries(headers) : [];
+    this.#hostHeader = undefined;
+  }
+
+  #engineOptions(): EngineOptions {
+    const tunnel = this._tunnel_host === null ? null : { host: this._tunnel_host, port: this._tunnel_port!, headers: this._tunnel_headers };
+    return { host: this.host, port: this.port, timeout: this.timeout, source_address: this.source_address, tunnel, ...this._engineTLS() };
   }
 
   /**
@@ -400,7 +437,7 @@ export class HTTPConnection {
       engineBody = chunksOf(body as Iterable<Uint8Array | string>);
     }
     if (this.debuglevel > 0) console.log(`send: ${this.#method} ${this.#url} ${this._http_vsn_str}`);
-    this.#engine ??= new Engine({ host: this.host, port: this.port, timeout: this.timeout, source_address: this.source_address, ...this._engineTLS() });
+    this.#engine ??= new Engine(this.#engineOptions());
     const channel = new ResponseChannel(this.debuglevel);
     let flow: Flow;
     try {
@@ -539,6 +576,7 @@ export class HTTPSConnection extends HTTPConnection {
   }
 
   protected override _engineTLS(): { tls?: ConnectionOptions } {
-    return { tls: this._context.tlsClientOptions(this.host) };
+    // Through a tunnel, TLS is with the tunnelled host, as Python's server_hostname.
+    return { tls: this._context.tlsClientOptions(this._tunnel_host ?? this.host) };
   }
 }

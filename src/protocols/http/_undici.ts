@@ -5,11 +5,13 @@
  * Python's. Everything else in stdnet speaks to it through `Engine`.
  * @module
  */
-import type { ConnectionOptions } from "node:tls";
+import { Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import { Client, errors as undiciErrors, type Dispatcher } from "undici";
 import { OSError, ValueError, fromNodeError, timedOut } from "../../sockets/errors.js";
 import { sslErrorFromNode } from "../../sockets/ssl.js";
 import { BadStatusLine, HTTPException, LineTooLong, RemoteDisconnected, _MAXLINE } from "./_errors.js";
+import { responses } from "./_status.js";
 
 /** How to reach the server; timeouts in Python's seconds (`null`: wait forever). */
 export interface EngineOptions {
@@ -21,6 +23,8 @@ export interface EngineOptions {
   timeout: number | null;
   /** Python's `source_address`: `[host, port]` to bind the client side to. */
   source_address?: readonly [string, number] | null;
+  /** Python's `set_tunnel`: reach this host through `host:port` (a proxy) with HTTP CONNECT. */
+  tunnel?: { host: string; port: number; headers: [string, string][] } | null;
 }
 
 /** One request as the engine sends it. */
@@ -119,8 +123,10 @@ export class Engine {
     this.#timeoutMs = ms;
     this.#isTLS = options.tls !== undefined;
     this.#host = options.host;
-    const hostPart = options.host.includes(":") ? `[${options.host}]` : options.host;
-    const origin = `${this.#isTLS ? "https" : "http"}://${hostPart}:${options.port}`;
+    const tunnel = options.tunnel ?? null;
+    const target = tunnel === null ? options : tunnel;
+    const hostPart = target.host.includes(":") ? `[${target.host}]` : target.host;
+    const origin = `${this.#isTLS ? "https" : "http"}://${hostPart}:${target.port}`;
     const clientOptions: Client.Options = {
       connectTimeout: ms,
       headersTimeout: ms,
@@ -137,8 +143,38 @@ export class Engine {
     if (options.tls !== undefined) clientOptions.connect = { ...options.tls, timeout: ms };
     const source = options.source_address;
     if (source != null && source[0] !== "") clientOptions.localAddress = source[0];
+    if (tunnel !== null) {
+      const proxyPart = options.host.includes(":") ? `[${options.host}]` : options.host;
+      const proxy = new Client(`http://${proxyPart}:${options.port}`, { ...clientOptions, connect: { timeout: ms } });
+      this.#proxy = proxy;
+      const tls = options.tls;
+      clientOptions.connect = (_opts, callback) => {
+        openTunnel(proxy, `${hostPart}:${tunnel.port}`, tunnel.headers).then(
+          (socket) => {
+            if (tls === undefined) {
+              callback(null, socket);
+              return;
+            }
+            const secure = tlsConnect({ ...tls, socket });
+            secure.once("secureConnect", () => {
+              secure.removeAllListeners("error");
+              callback(null, secure);
+            });
+            secure.once("error", (e: Error) => {
+              socket.destroy();
+              callback(e, null);
+            });
+          },
+          (e: unknown) => {
+            callback(e instanceof Error ? e : new Error(String(e)), null);
+          },
+        );
+      };
+    }
     this.#client = new Client(origin, clientOptions);
   }
+
+  #proxy: Client | null = null;
 
   /** Sends one request; the sink hears about it, the returned Flow controls its body. */
   dispatch(request: EngineRequest, sink: ResponseSink): Flow {
@@ -197,12 +233,19 @@ export class Engine {
   close(): void {
     this.#stopTimer();
     this.#client.close().catch(() => undefined);
+    this.#closeProxy();
   }
 
   /** Closes now, failing anything in flight. */
   destroy(): void {
     this.#stopTimer();
     this.#client.destroy().catch(() => undefined);
+    this.#closeProxy();
+  }
+
+  #closeProxy(): void {
+    this.#proxy?.close().catch(() => undefined);
+    this.#proxy = null;
   }
 
   #stopTimer(): void {
@@ -211,6 +254,40 @@ export class Engine {
       this.#timer = null;
     }
   }
+}
+
+/**
+ * Python's `HTTPConnection._tunnel`: `CONNECT host:port` through the proxy;
+ * resolves to the tunnelled socket, or rejects with Python's
+ * `OSError("Tunnel connection failed: 407 Proxy Authentication Required")`.
+ */
+function openTunnel(proxy: Client, authority: string, headers: [string, string][]): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: () => undefined,
+      onRequestUpgrade: (_c, status, _headers, socket) => {
+        if (status >= 200 && status < 300 && socket instanceof Socket) {
+          resolve(socket);
+        } else {
+          // undici hands over every CONNECT answer; it does not pass the reason phrase here.
+          socket.destroy();
+          reject(new OSError(`Tunnel connection failed: ${status} ${responses[status] ?? ""}`.trimEnd()));
+        }
+      },
+      onResponseStart: (c, status, _headers, statusMessage) => {
+        reject(new OSError(`Tunnel connection failed: ${status} ${(statusMessage ?? "").trim()}`));
+        c.abort(new undiciErrors.RequestAbortedError());
+      },
+      onResponseError: (_c, err) => {
+        reject(pythonError(err, false, authority, false));
+      },
+    };
+    try {
+      proxy.dispatch({ method: "CONNECT", path: authority, headers: headers.flat() }, handler);
+    } catch (e) {
+      reject(pythonError(e, false, authority, false));
+    }
+  });
 }
 
 /**

@@ -34,7 +34,7 @@
  * - Header values with control characters other than CR/LF are refused (`ValueError`) where Python sends them.
  * - `version` is always 11; limits: the whole response head is capped at `_MAXLINE` bytes
  *   (`LineTooLong`), not each line.
- * - `set_tunnel` (CONNECT proxies) is not provided.
+ * - `set_tunnel` sends its CONNECT through undici (HTTP/1.1 where Python says HTTP/1.0).
  * @module
  */
 export { HTTPConnection, HTTPSConnection, HTTP_PORT, HTTPS_PORT, type HTTPConnectionOptions, type HTTPSConnectionOptions, type RequestBody, type HeaderValue } from "./_connection.js";

@@ -78,9 +78,6 @@ function applyProxy(req: Request): void {
 async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPResponse> {
   const host = req.host;
   if (!host) throw new URLError("no host given");
-  if (req._tunnel_host !== null) {
-    throw new URLError("Tunnel connection failed: HTTPS through a proxy (CONNECT) is not supported by stdnet");
-  }
   // AbstractHTTPHandler.do_request_
   const data = req.data as RequestData | string | null;
   if (data !== null) {
@@ -106,7 +103,18 @@ async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPR
   const merged = new Map(req.unredirected_hdrs);
   for (const [k, v] of req.headers) if (!merged.has(k)) merged.set(k, v);
   merged.set("Connection", "close");
-  const headers: [string, string][] = [...merged].map(([k, v]) => [title(k), v]);
+  const titled = new Map([...merged].map(([k, v]) => [title(k), v]));
+  if (req._tunnel_host !== null) {
+    // Proxy-Authorization goes to the proxy with CONNECT, not to the origin server.
+    const tunnelHeaders: Record<string, string> = {};
+    const auth = titled.get("Proxy-Authorization");
+    if (auth !== undefined) {
+      tunnelHeaders["Proxy-Authorization"] = auth;
+      titled.delete("Proxy-Authorization");
+    }
+    h.set_tunnel(req._tunnel_host, null, tunnelHeaders);
+  }
+  const headers: [string, string][] = [...titled];
   let r: HTTPResponse;
   try {
     try {

@@ -16,8 +16,7 @@
  * - `urlopen`, `urlretrieve` and reading return Promises.
  * - The opener is fixed (Python's default handlers in their order): no
  *   `build_opener`/`install_opener`, no auth or cookie handlers.
- * - HTTPS through a proxy (`https_proxy`, a CONNECT tunnel) is not supported:
- *   it fails with `URLError`. HTTP through a proxy works as in Python.
+ * - Proxies: HTTP through a proxy and HTTPS through a CONNECT tunnel, as Python.
  * - A response's `msg` stays its `HTTPMessage` (Python's urlopen overwrites it with the reason).
  * - `mimetypes` for file: URLs is a fixed table of common extensions (Python reads the system's).
  * - `cafile`/`capath`/`cadefault` are gone (removed from Python too): pass a `context`.

@@ -15,10 +15,10 @@ import {
   RemoteDisconnected,
 } from "stdnet/http/client";
 import { BadStatusLine as _B } from "stdnet/http/client";
-import { ConnectionRefusedError, ConnectionResetError, TimeoutError, ValueError } from "stdnet/socket";
+import { ConnectionRefusedError, ConnectionResetError, OSError, TimeoutError, ValueError } from "stdnet/socket";
 import { CERT_NONE, SSLCertVerificationError, create_default_context } from "stdnet/ssl";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
-import { startHttpServer, startRawServer, type TestServer } from "../../helpers/httpserver.js";
+import { startConnectProxy, startHttpServer, startRawServer, type TestServer } from "../../helpers/httpserver.js";
 
 let server: TestServer;
 let tlsServer: TestServer;
@@ -210,5 +210,38 @@ describe("HTTPSConnection", () => {
     await c.request("GET", "/hello");
     expect((await c.getresponse()).status).toBe(200);
     c.close();
+  });
+});
+
+describe("set_tunnel()", () => {
+  it("reaches an HTTPS server through a CONNECT proxy, TLS checked against the tunnelled host", async () => {
+    const proxy = await startConnectProxy("Basic dTpw");
+    try {
+      const ctx = create_default_context(undefined, { cafile: cert.certfile });
+      const c = new HTTPSConnection("127.0.0.1", proxy.port, { context: ctx, timeout: 5 });
+      c.set_tunnel("localhost", tlsServer.port, { "Proxy-Authorization": "Basic dTpw" });
+      await c.request("GET", "/hello");
+      const r = await c.getresponse();
+      expect([r.status, (await r.read()).toString()]).toEqual([200, "hello world"]);
+      expect(proxy.connects).toEqual([`localhost:${tlsServer.port}`]);
+      expect(tlsServer.seen.at(-1)!.headers.find(([k]) => k.toLowerCase() === "host")?.[1]).toBe(`localhost:${tlsServer.port}`);
+      c.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a proxy refusing the tunnel gives OSError('Tunnel connection failed: 407 …') as Python", async () => {
+    const proxy = await startConnectProxy("Basic right");
+    try {
+      const c = new HTTPConnection("127.0.0.1", proxy.port, { timeout: 5 });
+      c.set_tunnel("127.0.0.1", server.port);
+      const e = await c.request("GET", "/hello").catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(OSError);
+      expect((e as Error).message).toBe("Tunnel connection failed: 407 Proxy Authentication Required");
+      c.close();
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { CERT_NONE, SSLCertVerificationError, create_default_context } from "std
 import { ContentTooShortError, HTTPError, URLError } from "stdnet/urllib/error";
 import { Request, getproxies, proxy_bypass_environment, urlopen, urlretrieve, type UrlResponse } from "stdnet/urllib/request";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
-import { startHttpServer, startRawServer, type EchoedRequest, type TestServer } from "../../helpers/httpserver.js";
+import { startConnectProxy, startHttpServer, startRawServer, type EchoedRequest, type TestServer } from "../../helpers/httpserver.js";
 import { runPython } from "../../helpers/python.js";
 
 const REDIRECT_CASES: [number, string][] = [];
@@ -260,6 +260,25 @@ describe("proxies", () => {
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
       Object.assign(process.env, saved);
+    }
+  });
+});
+
+describe("https through a proxy", () => {
+  it("an https request goes through https_proxy in a CONNECT tunnel, credentials only to the proxy", async () => {
+    const proxy = await startConnectProxy("Basic dTpw");
+    const saved = { ...process.env };
+    try {
+      process.env.https_proxy = `http://u:p@127.0.0.1:${proxy.port}`;
+      const ctx = create_default_context(undefined, { cafile: cert.certfile });
+      const r = await urlopen(`https://localhost:${tlsServer.port}/hello`, null, { context: ctx, timeout: 5 });
+      expect((await r.read()).toString()).toBe("hello world");
+      expect(proxy.connects).toEqual([`localhost:${tlsServer.port}`]);
+      expect(tlsServer.seen.at(-1)!.headers.map(([k]) => k.toLowerCase())).not.toContain("proxy-authorization");
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
+      Object.assign(process.env, saved);
+      await proxy.close();
     }
   });
 });
