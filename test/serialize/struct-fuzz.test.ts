@@ -156,7 +156,7 @@ describe("struct under random input", () => {
         const m = misbehaves(() => pack(format, ...Array.from({ length: n }, (_, k) => values[k % Math.max(1, values.length)])));
         if (m !== undefined) throw new Error(m);
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
   });
 });

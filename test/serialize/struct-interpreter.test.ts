@@ -34,7 +34,7 @@ const codesOf = (fmt) => {
 const enc = (r) => JSON.stringify(r, (_k, v) => typeof v === "bigint" ? v + "n" : v instanceof Uint8Array ? "b" + Buffer.from(v).toString("hex") : typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : v);
 const run = (fn) => { try { return enc(fn()); } catch (e) { return e instanceof error ? "error: " + e.message : "NOT A STRUCT ERROR: " + e; } };
 const out = [];
-for (let i = 0; i < 1200; i++) {
+for (let i = 0; i < 800; i++) {
   const fmt = pick(["", "@", "=", "<", ">", "!"]) + Array.from({ length: Math.floor(rnd() * 5) }, () => (rnd() < 0.6 ? "" : String(Math.floor(rnd() * 12))) + pick("xcbB?hHiIlLqQnNefdspP".split(""))).join("");
   const values = codesOf(fmt).map((c) => pick(poolOf(c)));
   const bytes = Uint8Array.from({ length: 96 }, () => Math.floor(rnd() * 256));

@@ -158,7 +158,7 @@ function sameAll(ours: unknown[], theirs: Enc[]): boolean {
 describe("struct against python3 on random formats", () => {
   it("packs what python3 packs, and both unpack each other's bytes and random bytes alike", async () => {
     const seed = Date.now() % 2 ** 31;
-    const samples: Sample[] = fc.sample(sampleArb, { numRuns: 1000, seed });
+    const samples: Sample[] = fc.sample(sampleArb, { numRuns: 800, seed });
     const batch = samples.map((s) => {
       const ours = pack(s.format, ...s.values);
       return { format: s.format, values: s.values.map(enc), ours: hex(ours), random: hex(s.random.subarray(0, ours.length)) };
