@@ -83,7 +83,8 @@ export function parseReply(str: string): SMTPReply {
   for (const line of lines) {
     texts.push(Buffer.from(line.slice(4).replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ""), "utf8"));
     const digits = line.slice(0, 3);
-    code = /^\s*[+-]?\d+\s*$/.test(digits) ? Number.parseInt(digits, 10) : -1;
+    // Python: int(line[:3]), which allows surrounding blanks, a sign and "_" between digits.
+    code = /^\s*[+-]?\d(?:_?\d)*\s*$/.test(digits) ? Number.parseInt(digits.replaceAll("_", ""), 10) : -1;
     if (code === -1 || line.charAt(3) !== "-") break;
   }
   const joined: Buffer[] = [];

@@ -213,8 +213,8 @@ export class SMTPSession {
       if (i >= 0) {
         const text = host.slice(i + 1);
         host = host.slice(0, i);
-        if (!/^\s*[+-]?\d+\s*$/.test(text)) throw new OSError("nonnumeric port");
-        port = Number.parseInt(text, 10);
+        if (!/^\s*[+-]?\d(?:_?\d)*\s*$/.test(text)) throw new OSError("nonnumeric port");
+        port = Number.parseInt(text.replaceAll("_", ""), 10);
       }
     }
     if (!port) port = this.default_port;
