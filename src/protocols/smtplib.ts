@@ -33,7 +33,10 @@
  *   through nodemailer (no initial response for LOGIN; an empty user or
  *   password is refused before sending). Debug output goes to stderr with
  *   passwords masked. The EHLO name defaults to the host name when it holds a
- *   dot, else `[127.0.0.1]`.
+ *   dot, else `[127.0.0.1]`. A blank line from the server is skipped
+ *   (nodemailer's reader), where Python reads it as a reply with code -1.
+ * - `putcmd`/`getreply`/`send` and `auth(mechanism, authobject)` are not
+ *   offered: commands go through `docmd`, AUTH through `login`.
  * @module
  */
 export {
