@@ -2,8 +2,8 @@
  * ftp: RETR and STOR of one large file (128 MiB; `STDNET_BENCH_FTP_MB` sets
  * another size) through stdnet's `FTP`, through basic-ftp's `Client`
  * directly, and through CPython's ftplib (python3), all against the same
- * ftp-srv server on loopback. The server runs in a process of its own so no
- * client shares its event loop. The clients take turns, five rounds; each
+ * ftp-srv server on loopback. The server and each client run in a process of
+ * their own, so no two share an event loop or a heap. The clients take turns, five rounds; each
  * figure is a client's best transfer, MB/s, login excluded (TYPE, PASV and
  * the transfer included).
  *
@@ -46,6 +46,19 @@ async function serve(): Promise<void> {
   process.stdin.on("end", () => {
     void srv.close().then(() => process.exit(0));
   });
+}
+
+/** Child mode: one client, logged in, timing the transfers asked for on stdin ("down", "up"). */
+async function client(kind: string): Promise<void> {
+  const info = JSON.parse(process.env.STDNET_FTP_BENCH_SERVER ?? "{}") as ServerInfo;
+  const local = process.env.STDNET_FTP_BENCH_LOCAL ?? "";
+  const subject = kind === "stdnet" ? await stdnetSubject(info, local) : await basicFtpSubject(info, local);
+  console.log("ready");
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line !== "down" && line !== "up") break;
+    console.log(await subject.time(line));
+  }
+  await subject.close();
 }
 
 if (process.env.STDNET_FTP_BENCH_SERVE === "1") await serve();
@@ -108,31 +121,6 @@ interface Subject {
   close(): Promise<void>;
 }
 
-/** CPython's ftplib in a python3 process of its own, timing each transfer itself. */
-async function pythonSubject(info: ServerInfo, local: string): Promise<Subject> {
-  const child = spawn("python3", ["-u", "-c", PYTHON, info.host, String(info.port), info.user, info.password, local, String(SIZE)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const iterator = lines[Symbol.asyncIterator]();
-  const next = async (): Promise<string> => {
-    const r = await iterator.next();
-    if (r.done === true) throw new Error("python3 ended early");
-    return r.value;
-  };
-  if ((await next()) !== "ready") throw new Error("python3 did not log in");
-  return {
-    async time(direction) {
-      child.stdin.write(direction + "\n");
-      return Number(await next());
-    },
-    async close() {
-      child.stdin.end("quit\n");
-      await new Promise((resolve) => child.once("exit", resolve));
-    },
-  };
-}
-
 async function stdnetSubject(info: ServerInfo, local: string): Promise<Subject> {
   const ftp = await FTP.open(info.host, info.user, info.password, "", { port: info.port });
   return {
@@ -190,6 +178,30 @@ async function race(subjects: readonly Subject[], direction: Direction): Promise
   return bestTimes;
 }
 
+if (process.env.STDNET_FTP_BENCH_CLIENT !== undefined) await client(process.env.STDNET_FTP_BENCH_CLIENT);
+
+/** A subject in a process of its own, speaking the protocol of the python script: "ready", then one time per command. */
+async function processSubject(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Subject> {
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
+  const iterator = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const r = await iterator.next();
+    if (r.done === true) throw new Error(`${command} ended early`);
+    return r.value;
+  };
+  if ((await next()) !== "ready") throw new Error(`${command} did not log in`);
+  return {
+    async time(direction) {
+      child.stdin.write(direction + "\n");
+      return Number(await next());
+    },
+    async close() {
+      child.stdin.end("quit\n");
+      await new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
+}
+
 /** Runs the family: two tables, download and upload. */
 export async function run(): Promise<BenchTable[]> {
   const { child, info } = await startServerProcess();
@@ -199,7 +211,18 @@ export async function run(): Promise<BenchTable[]> {
     const data = randomBytes(SIZE);
     writeFileSync(join(info.root, "big.bin"), data);
     writeFileSync(local, data);
-    const subjects = [await stdnetSubject(info, local), await basicFtpSubject(info, local), await pythonSubject(info, local)];
+    // every client in a process of its own, as python3 is
+    const nodeClient = (kind: string): Promise<Subject> =>
+      processSubject(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+        STDNET_FTP_BENCH_CLIENT: kind,
+        STDNET_FTP_BENCH_SERVER: JSON.stringify(info),
+        STDNET_FTP_BENCH_LOCAL: local,
+      });
+    const subjects = [
+      await nodeClient("stdnet"),
+      await nodeClient("basic-ftp"),
+      await processSubject("python3", ["-u", "-c", PYTHON, info.host, String(info.port), info.user, info.password, local, String(SIZE)], {}),
+    ];
     const [oursDown, basicDown, pyDown] = await race(subjects, "down");
     const [oursUp, basicUp, pyUp] = await race(subjects, "up");
     for (const subject of subjects) await subject.close();
