@@ -3,16 +3,12 @@
  * wait for a request (`get_request`), `verify_request`, `process_request`,
  * report a failure with `handle_error` and go on — with `serve_forever`,
  * `handle_request`, `shutdown` and `server_close`.
- *
- * Python waits with `select()` for the listening socket to become readable
- * and only then calls `get_request()`. Node has no readiness wait, so the
- * server starts `get_request()` itself and keeps its promise: a wait that
- * ends first (poll interval, timeout, `shutdown()`) leaves the request where
- * it is, and the next wait takes it, as the kernel's queue would keep it.
+ * How a request is waited for is in `_socketserver_requests.ts`.
  * @module
  */
 import { OSError, errno } from "./errors.js";
 import type { Address, AddressInput } from "./_address.js";
+import { RequestSlot, type Outcome } from "./_socketserver_requests.js";
 import { formatException, formatRequestError } from "./_socketserver_traceback.js";
 
 /**
@@ -37,15 +33,6 @@ class RuntimeError extends Error {
   static {
     this.prototype.name = "RuntimeError";
   }
-}
-
-/** What one `get_request()` came to. */
-type Outcome<R> = { ok: true; request: R; client_address: Address } | { ok: false; error: unknown };
-
-/** A `get_request()` under way, and the waits that want to hear when it settles. */
-interface PendingRequest<R> {
-  outcome: Outcome<R> | null;
-  readonly waiters: Set<() => void>;
 }
 
 /**
@@ -76,8 +63,8 @@ export abstract class BaseServer<R = unknown> {
 
   #shutdownRequest = false;
   #stopped: { promise: Promise<void>; resolve: () => void } | null = null;
-  #pending: PendingRequest<R> | null = null;
-  readonly #wakers = new Set<() => void>();
+  readonly #requests = new RequestSlot<R>();
+  readonly #get_request = (): Promise<[R, Address]> => this.get_request();
   #closed = false;
 
   /**
@@ -137,15 +124,12 @@ export abstract class BaseServer<R = unknown> {
     try {
       this._check_ready();
       while (!this.#shutdownRequest && !this.#closed) {
-        const pending = (this.#pending ??= this.#startRequest());
-        await this.#wait(pending, poll_interval);
+        await this.#requests.wait(this.#get_request, poll_interval);
         // bpo-35017: shutdown() during the wait ends the loop at once; a
         // request that came meanwhile stays for the next serve_forever.
         if (this.#shutdownRequest || this.#closed) break;
-        if (pending.outcome !== null && this.#pending === pending) {
-          this.#pending = null;
-          if (!(await this.#handleOutcome(pending.outcome))) break;
-        }
+        const outcome = this.#requests.take();
+        if (outcome !== null && !(await this.#handleOutcome(outcome))) break;
         await this.service_actions();
       }
     } finally {
@@ -170,7 +154,7 @@ export abstract class BaseServer<R = unknown> {
    */
   shutdown(): Promise<void> {
     this.#shutdownRequest = true;
-    this.#wakeAll();
+    this.#requests.wakeAll();
     return this.#stopped?.promise ?? Promise.resolve();
   }
 
@@ -204,11 +188,10 @@ export abstract class BaseServer<R = unknown> {
     const deadline = timeout === null ? 0 : performance.now() + timeout * 1000;
     this._check_ready();
     for (;;) {
-      const pending = (this.#pending ??= this.#startRequest());
-      await this.#wait(pending, timeout);
-      if (pending.outcome !== null && this.#pending === pending) {
-        this.#pending = null;
-        await this.#handleOutcome(pending.outcome);
+      await this.#requests.wait(this.#get_request, timeout);
+      const outcome = this.#requests.take();
+      if (outcome !== null) {
+        await this.#handleOutcome(outcome);
         return;
       }
       if (timeout !== null) {
@@ -271,21 +254,8 @@ export abstract class BaseServer<R = unknown> {
    */
   async server_close(): Promise<void> {
     this.#closed = true;
-    this.#wakeAll();
-    const pending = this.#pending;
-    this.#pending = null;
-    if (pending === null) return;
-    const dropTaken = async (): Promise<void> => {
-      const o = pending.outcome;
-      if (o?.ok === true) await this.shutdown_request(o.request);
-    };
-    if (pending.outcome !== null) {
-      await dropTaken();
-    } else {
-      pending.waiters.add(() => {
-        dropTaken().catch(() => undefined);
-      });
-    }
+    this.#requests.wakeAll();
+    await this.#requests.drop((request) => this.shutdown_request(request));
   }
 
   /**
@@ -359,48 +329,6 @@ export abstract class BaseServer<R = unknown> {
   /** @internal Throws when the server cannot serve yet (`TCPServer`: not listening). */
   _check_ready(): void {
     // a BaseServer is ready as made
-  }
-
-  #startRequest(): PendingRequest<R> {
-    const pending: PendingRequest<R> = { outcome: null, waiters: new Set() };
-    const settle = (o: Outcome<R>): void => {
-      pending.outcome = o;
-      const waiters = [...pending.waiters];
-      pending.waiters.clear();
-      for (const w of waiters) w();
-    };
-    let got: Promise<[R, Address]>;
-    try {
-      got = this.get_request();
-    } catch (e) {
-      got = Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
-    got.then(
-      ([request, client_address]) => settle({ ok: true, request, client_address }),
-      (error: unknown) => settle({ ok: false, error }),
-    );
-    return pending;
-  }
-
-  /** Waits until `pending` settles, `timeoutSec` passes, or shutdown/close wakes every wait. */
-  #wait(pending: PendingRequest<R>, timeoutSec: number | null): Promise<void> {
-    if (pending.outcome !== null) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        pending.waiters.delete(done);
-        this.#wakers.delete(done);
-        resolve();
-      };
-      pending.waiters.add(done);
-      this.#wakers.add(done);
-      if (timeoutSec !== null) timer = setTimeout(done, Math.max(0, timeoutSec * 1000));
-    });
-  }
-
-  #wakeAll(): void {
-    for (const w of [...this.#wakers]) w();
   }
 
   /**
