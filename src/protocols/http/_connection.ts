@@ -14,15 +14,37 @@ import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, Respons
 import { HTTPResponse, ResponseChannel } from "./_response.js";
 import { Engine, type EngineOptions, type EngineRequest, type Flow } from "./_undici.js";
 
-/** Python's `RuntimeError`. */
+/**
+ * Python's `RuntimeError` (what `set_tunnel` raises on an open connection).
+ *
+ * @example
+ * ```ts
+ * conn.set_tunnel("h"); // throws RuntimeError once the connection is open
+ * ```
+ */
 export class RuntimeError extends Error {
   static {
     this.prototype.name = "RuntimeError";
   }
 }
 
-/** HTTP's default ports. */
+/**
+ * Python's `http.client.HTTP_PORT`.
+ *
+ * @example
+ * ```ts
+ * new HTTPConnection("h").port === HTTP_PORT; // true
+ * ```
+ */
 export const HTTP_PORT = 80;
+/**
+ * Python's `http.client.HTTPS_PORT`.
+ *
+ * @example
+ * ```ts
+ * new HTTPSConnection("h").port === HTTPS_PORT; // true
+ * ```
+ */
 export const HTTPS_PORT = 443;
 
 const _CS_IDLE = "Idle";

@@ -6,9 +6,23 @@
  */
 import { ConnectionResetError, addBase } from "../../sockets/errors.js";
 
-/** Python's `http.client._MAXLINE`: the longest header or status line read. */
+/**
+ * Python's `http.client._MAXLINE`: the longest header or status line read.
+ *
+ * @example
+ * ```ts
+ * new LineTooLong("header line").message.includes(String(_MAXLINE)); // true
+ * ```
+ */
 export const _MAXLINE = 65536;
-/** Python's `http.client._MAXHEADERS`: the most header fields in a response. */
+/**
+ * Python's `http.client._MAXHEADERS`: the most header fields in a response.
+ *
+ * @example
+ * ```ts
+ * _MAXHEADERS; // 100
+ * ```
+ */
 export const _MAXHEADERS = 100;
 
 /**
@@ -239,5 +253,12 @@ export class RemoteDisconnected extends ConnectionResetError {
 addBase(RemoteDisconnected, BadStatusLine);
 addBase(RemoteDisconnected, HTTPException);
 
-/** Python's `http.client.error`, an alias of `HTTPException`. */
+/**
+ * Python's `http.client.error`, an alias of `HTTPException`.
+ *
+ * @example
+ * ```ts
+ * new error("x") instanceof HTTPException; // true
+ * ```
+ */
 export const error = HTTPException;

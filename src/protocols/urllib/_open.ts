@@ -23,10 +23,24 @@ import { _parse_proxy, _splithost, _splitport, _splittype } from "./_splitters.j
 import { urljoin, urlparse, urlunparse } from "./_urlsplit.js";
 import { HTTPError, URLError, type UrlResponse } from "./error.js";
 
-/** Python's `OpenerDirector.addheaders`: the User-agent urllib sends. */
+/**
+ * Python's `OpenerDirector.addheaders`: the User-agent urllib sends.
+ *
+ * @example
+ * ```ts
+ * USER_AGENT; // "Python-urllib/3.11"
+ * ```
+ */
 export const USER_AGENT = "Python-urllib/3.11";
 
-/** Python's `HTTPRedirectHandler` limits. */
+/**
+ * Python's `HTTPRedirectHandler` limits (read-only here).
+ *
+ * @example
+ * ```ts
+ * HTTPRedirectHandler.max_redirections; // 10
+ * ```
+ */
 export const HTTPRedirectHandler = Object.freeze({
   /** How often one URL may be visited in a redirect chain. */
   max_repeats: 4,

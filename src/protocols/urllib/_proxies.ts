@@ -33,7 +33,14 @@ export function getproxies_environment(env: NodeJS.ProcessEnv = process.env): Re
   return proxies;
 }
 
-/** Python's `getproxies` on Unix: the environment's proxies. */
+/**
+ * Python's `getproxies` on Unix: the environment's proxies.
+ *
+ * @example
+ * ```ts
+ * getproxies().https; // "http://proxy:3128" when https_proxy is set
+ * ```
+ */
 export const getproxies = getproxies_environment;
 
 /**

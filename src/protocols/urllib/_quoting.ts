@@ -11,7 +11,14 @@ export type Encoding = "utf-8" | "utf8" | "latin-1" | "latin1" | "iso-8859-1" | 
 /** Python's codec error handlers that apply here. */
 export type Errors = "strict" | "replace" | "ignore";
 
-/** Python's `UnicodeEncodeError`/`UnicodeDecodeError` (both `ValueError`s). */
+/**
+ * Python's `UnicodeEncodeError`/`UnicodeDecodeError` (both `ValueError`s).
+ *
+ * @example
+ * ```ts
+ * quote("\u20ac", "/", "latin-1"); // throws UnicodeError
+ * ```
+ */
 export class UnicodeError extends ValueError {
   static {
     this.prototype.name = "UnicodeError";

@@ -26,7 +26,14 @@ export function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
 }
 
-/** Python's `request_host`: the host of a request, port stripped, lower-cased. */
+/**
+ * Python's `request_host`: the host of a request, port stripped, lower-cased.
+ *
+ * @example
+ * ```ts
+ * request_host(new Request("http://Example.org:8080/")); // "example.org"
+ * ```
+ */
 export function request_host(request: Request): string {
   const url = request.full_url;
   let host = _splithost(_splittype(url)[1])[0] ?? "";

@@ -6,11 +6,32 @@
  */
 import { ValueError } from "../../sockets/errors.js";
 
-/** Schemes whose URLs may be relative (Python's `uses_relative`). */
+/**
+ * Schemes whose URLs may be relative (Python's `uses_relative`).
+ *
+ * @example
+ * ```ts
+ * uses_relative.includes("https"); // true
+ * ```
+ */
 export const uses_relative: readonly string[] = ["", "ftp", "http", "gopher", "nntp", "imap", "wais", "file", "https", "shttp", "mms", "prospero", "rtsp", "rtsps", "rtspu", "sftp", "svn", "svn+ssh", "ws", "wss"];
-/** Schemes whose URLs carry a network location (Python's `uses_netloc`). */
+/**
+ * Schemes whose URLs carry a network location (Python's `uses_netloc`).
+ *
+ * @example
+ * ```ts
+ * uses_netloc.includes("git+ssh"); // true
+ * ```
+ */
 export const uses_netloc: readonly string[] = ["", "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https", "shttp", "snews", "prospero", "rtsp", "rtsps", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs", "git", "git+ssh", "ws", "wss"];
-/** Schemes whose paths may carry `;params` (Python's `uses_params`). */
+/**
+ * Schemes whose paths may carry `;params` (Python's `uses_params`).
+ *
+ * @example
+ * ```ts
+ * uses_params.includes("sip"); // true
+ * ```
+ */
 export const uses_params: readonly string[] = ["", "ftp", "hdl", "prospero", "http", "imap", "https", "shttp", "rtsp", "rtsps", "rtspu", "sip", "sips", "mms", "sftp", "tel"];
 
 const RELATIVE = new Set(uses_relative);
