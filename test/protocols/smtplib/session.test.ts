@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionRefusedError } from "stdnet/socket";
+import { ConnectionRefusedError, gaierror } from "stdnet/socket";
 import { SMTP, SMTPConnectError, SMTPException, SMTPServerDisconnected } from "stdnet/smtplib";
 import { startSmtpServer, type SmtpTestServer } from "../../helpers/smtpserver.js";
 
@@ -141,6 +141,11 @@ describe("SMTP connection failures", () => {
     const s = new SMTP("127.0.0.1", port);
     await expect(s.noop()).rejects.toThrow(ConnectionRefusedError);
     await expect(SMTP.open("127.0.0.1", port)).rejects.toThrow(ConnectionRefusedError);
+  });
+
+  it("a name that does not resolve rejects with gaierror, as Python's", async () => {
+    const err = await SMTP.open("nonexistent.invalid", 25, null, { timeout: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(gaierror);
   });
 
   it("a greeting other than 220 rejects with SMTPConnectError", async () => {
