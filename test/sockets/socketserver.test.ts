@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import {
+  AF_INET6,
   AF_UNIX,
   SOCK_DGRAM,
   SOCK_STREAM,
@@ -13,6 +14,7 @@ import {
   socket,
   type Address,
   type AddressV4,
+  type AddressV6,
 } from "stdnet/socket";
 import {
   BaseRequestHandler,
@@ -105,6 +107,27 @@ describe("TCPServer", () => {
     b.close();
     await server.shutdown();
     await serving;
+  });
+
+  it("serves IPv6 when address_family is AF_INET6, and handlers see their server's own fields", async () => {
+    class V6Server extends TCPServer {
+      override address_family = AF_INET6;
+      greeting = "hello v6 ";
+    }
+    class Greeter extends BaseRequestHandler<socket, V6Server> {
+      override async handle(): Promise<void> {
+        await this.request.sendall(Buffer.from(this.server.greeting + (this.client_address as AddressV6)[0]));
+      }
+    }
+    await using server = await V6Server.create(["::1", 0], Greeter);
+    const address = server.server_address as AddressV6;
+    expect(address[0]).toBe("::1");
+    expect(address).toHaveLength(4);
+    const handled = server.handle_request();
+    const c = await create_connection(["::1", address[1]], 5);
+    expect((await c.recv(100)).toString()).toBe("hello v6 ::1");
+    c.close();
+    await handled;
   });
 
   it("refuses a second create() on a port in use with EADDRINUSE, and closes what it made", async () => {
