@@ -304,6 +304,18 @@ export class MIMEPart extends Message {
     this.#makeMultipart("mixed", []);
   }
 
+  /**
+   * Turns the part into multipart/related (HTML with its inline images), its content becoming the first subpart.
+   *
+   * @example
+   * ```ts
+   * msg.make_related();
+   * ```
+   */
+  make_related(): void {
+    this.#makeMultipart("related", ["alternative", "mixed"]);
+  }
+
   /** The subpart type that `add_alternative`/`add_attachment` create. */
   protected newPart(): MIMEPart {
     return new MIMEPart();
@@ -316,6 +328,7 @@ export class MIMEPart extends Message {
     if (disposition !== null && !part.has("Content-Disposition")) part.set("Content-Disposition", disposition);
     if (this.get_content_maintype() !== "multipart" || this.get_content_subtype() !== subtype) {
       if (subtype === "alternative") this.make_alternative();
+      else if (subtype === "related") this.make_related();
       else this.make_mixed();
     }
     const payload = this.#payload;
@@ -335,6 +348,22 @@ export class MIMEPart extends Message {
   add_alternative(data: Uint8Array, maintype: string, subtype: string, options?: ContentOptions): void;
   add_alternative(content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
     this.#addMultipart("alternative", null, content, a, b, c);
+  }
+
+  /**
+   * Adds a part shown inline with the content (an image the HTML names by
+   * its Content-ID), making the message multipart/related.
+   *
+   * @example
+   * ```ts
+   * msg.set_content('<img src="cid:logo@example.org">', { subtype: "html" });
+   * msg.add_related(png, "image", "png", { cid: "<logo@example.org>" });
+   * ```
+   */
+  add_related(text: string, options?: TextContentOptions): void;
+  add_related(data: Uint8Array, maintype: string, subtype: string, options?: ContentOptions): void;
+  add_related(content: string | Uint8Array, a?: TextContentOptions | string, b?: string, c?: ContentOptions): void {
+    this.#addMultipart("related", "inline", content, a, b, c);
   }
 
   /**

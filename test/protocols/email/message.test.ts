@@ -12,8 +12,8 @@ type Op =
   | ["set", string, string]
   | ["del", string]
   | ["replace_header", string, string]
-  | ["text", "set_content" | "add_alternative" | "add_attachment", string, Record<string, string>]
-  | ["bytes", "set_content" | "add_alternative" | "add_attachment", string, string, string, Record<string, string>];
+  | ["text", "set_content" | "add_alternative" | "add_attachment" | "add_related", string, Record<string, string>]
+  | ["bytes", "set_content" | "add_alternative" | "add_attachment" | "add_related", string, string, string, Record<string, string>];
 
 interface Tree {
   type: string;
@@ -133,6 +133,13 @@ const SCRIPTS: Op[][] = [
   [
     ["bytes", "set_content", BIN, "application", "pdf", { filename: "a.pdf" }],
     ["text", "set_content", "now text", { subtype: "plain" }],
+  ],
+  // HTML with an inline image (related), then a plain alternative is refused, then an attachment
+  [
+    ["text", "set_content", '<p><img src="cid:logo@example.org"></p>', { subtype: "html" }],
+    ["bytes", "add_related", BIN, "image", "png", { cid: "<logo@example.org>" }],
+    ["text", "add_alternative", "plain version", {}],
+    ["bytes", "add_attachment", BIN, "application", "octet-stream", { filename: "x.bin" }],
   ],
   // attachment first: the message becomes multipart/mixed with one part
   [
