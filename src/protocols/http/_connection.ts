@@ -89,6 +89,23 @@ function pyRepr(s: string): string {
   })}'`;
 }
 
+/** Python's repr of bytes (given as latin-1 text): `b'GET / HTTP/1.1\r\n'`. */
+function bytesRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = "b" + quote;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ch = text[i]!;
+    if (ch === "\\" || ch === quote) out += "\\" + ch;
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\t") out += "\\t";
+    else if (c < 0x20 || c >= 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else out += ch;
+  }
+  return out + quote;
+}
+
 function latin1(value: string, what: string): string {
   if (/[^\x00-\xff]/.test(value)) {
     throw new ValueError(`'latin-1' codec can't encode characters in ${what} ${pyRepr(value)}`);
@@ -399,7 +416,6 @@ export class HTTPConnection {
     if (lower === "content-length") this.#expectedBodyBytes = Number.parseInt(value, 10) || 0;
     // undici refuses obs-fold; a recipient reads CRLF+WS as one space (RFC 9112 5.2).
     this.#headers.push(name, value.replace(/\r?\n[ \t]+/g, " "));
-    if (this.debuglevel > 0) console.log(`header: ${name}: ${value}`);
   }
 
   /**
@@ -458,7 +474,11 @@ export class HTTPConnection {
     } else if (body !== null && isIterable(body)) {
       engineBody = chunksOf(body as Iterable<Uint8Array | string>);
     }
-    if (this.debuglevel > 0) console.log(`send: ${this.#method} ${this.#url} ${this._http_vsn_str}`);
+    if (this.debuglevel > 0) {
+      let head = `${this.#method} ${this.#url} ${this._http_vsn_str}\r\n`;
+      for (let i = 0; i + 1 < this.#headers.length; i += 2) head += `${this.#headers[i]!}: ${this.#headers[i + 1]!}\r\n`;
+      console.log(`send: ${bytesRepr(head + "\r\n")}`);
+    }
     this.#engine ??= new Engine(this.#engineOptions());
     const channel = new ResponseChannel(this.debuglevel);
     let flow: Flow;

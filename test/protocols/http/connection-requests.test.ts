@@ -2,7 +2,8 @@
  * HTTPConnection against a real node:http server: Python's request headers,
  * bodies, keep-alive, the state machine, and HTTPResponse's read family.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runPython } from "../../helpers/python.js";
 import { CannotSendRequest, HTTPConnection, HTTPMessage, ResponseNotReady, CannotSendHeader } from "stdnet/http/client";
 import { startHttpServer, type EchoedRequest, type TestServer } from "../../helpers/httpserver.js";
 
@@ -123,6 +124,28 @@ describe("HTTPConnection.request()", () => {
     expect(new HTTPConnection("[::1]").port).toBe(80);
     expect(new HTTPConnection("h:").port).toBe(80);
     expect(() => new HTTPConnection("h:x")).toThrow("nonnumeric port: 'x'");
+  });
+});
+
+describe("set_debuglevel()", () => {
+  it("prints send:, reply: and header: lines as Python's http.client does", async () => {
+    const script = `import sys, http.client\nc = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))\nc.set_debuglevel(1)\nc.request("GET", "/hello", headers={"X-Debug": "1"})\nr = c.getresponse()\nr.read()`;
+    const pyLines = (await runPython(script, [String(server.port)])).toString().trimEnd().split("\n");
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+    try {
+      const c = conn();
+      c.set_debuglevel(1);
+      await c.request("GET", "/hello", null, { "X-Debug": "1" });
+      await (await c.getresponse()).read();
+      c.close();
+    } finally {
+      spy.mockRestore();
+    }
+    const timeless = (l: string): string => l.replace(/^header: Date: .*$/, "header: Date: <now>");
+    expect(lines.map(timeless)).toEqual(pyLines.map(timeless));
   });
 });
 
