@@ -32,6 +32,18 @@ export function runScript(file: string, args: readonly string[] = [], env: NodeJ
   });
 }
 
+/** Kills a child process (SIGKILL) and resolves once it has exited. */
+export function killAndWait(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      done();
+      return;
+    }
+    child.once("exit", () => done());
+    child.kill("SIGKILL");
+  });
+}
+
 /** A script started as a server, with what it printed so far. */
 export interface RunningScript {
   child: ChildProcess;
@@ -47,15 +59,7 @@ export async function startScript(file: string, port: number, env: NodeJS.Proces
   let err = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-  const stop = (): Promise<void> =>
-    new Promise((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        done();
-        return;
-      }
-      child.once("exit", () => done());
-      child.kill("SIGKILL");
-    });
+  const stop = (): Promise<void> => killAndWait(child);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${file} exited with ${child.exitCode}: ${err}`);

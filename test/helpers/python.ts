@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { killAndWait } from "./processes.js";
 
 /** Runs `python3 -c script` with `input` on stdin; resolves to stdout as bytes. Rejects on a non-zero exit. */
 export function runPython(script: string, args: readonly string[] = [], input?: Uint8Array | string, timeoutMs = 60_000): Promise<Buffer> {
@@ -58,15 +59,7 @@ export function startPython(script: string, args: readonly string[] = [], env: N
       reject(new Error("python3 server did not start in time"));
     }, timeoutMs);
     const lines = createInterface({ input: child.stdout });
-    const stop = (): Promise<void> =>
-      new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          done();
-          return;
-        }
-        child.once("exit", () => done());
-        child.kill("SIGKILL");
-      });
+    const stop = (): Promise<void> => killAndWait(child);
     lines.once("line", (firstLine) => {
       clearTimeout(timer);
       resolve({ child, firstLine, stop });
