@@ -240,9 +240,13 @@ m['Subject'] = 'Grüße'
 m.set_content('Hallo Welt\nGrüße\n')
 m.add_alternative('<p>Grüße</p>', subtype='html')
 m.add_attachment(base64.b64decode(sys.argv[1]), maintype='application', subtype='octet-stream', filename='daten.bin')
+m2 = EmailMessage()
+m2['Subject'] = 'latin'
+m2.set_content('caf\u00e9 cr\u00e8me\nzweite Zeile \u00fc\n', charset='iso-8859-1')
+ours, ours2 = [email.message_from_bytes(base64.b64decode(b), policy=policy.default) for b in json.load(sys.stdin)]
 theirs = email.message_from_bytes(m.as_bytes(), policy=policy.default)
-ours = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
-print(json.dumps([part(theirs), part(ours)]))
+theirs2 = email.message_from_bytes(m2.as_bytes(), policy=policy.default)
+print(json.dumps([part(theirs), part(ours), part(theirs2), part(ours2)]))
 `;
 
   function build(): EmailMessage {
@@ -257,10 +261,16 @@ print(json.dumps([part(theirs), part(ours)]))
     return m;
   }
 
-  it("Python's parser reads our bytes as the message Python itself composes", async () => {
+  it("Python's parser reads our bytes as the message Python itself composes (utf-8 and iso-8859-1)", async () => {
     const ours = await build().as_bytes();
-    const [theirs, mine] = await runPython(PYTHON_PARSE, [BIN], ours).then((out) => JSON.parse(out.toString()) as unknown[]);
+    const latin = new EmailMessage();
+    latin.set("Subject", "latin");
+    latin.set_content("caf\u00e9 cr\u00e8me\nzweite Zeile \u00fc\n", { charset: "iso-8859-1" });
+    const ours2 = await latin.as_bytes();
+    const input = JSON.stringify([ours.toString("base64"), ours2.toString("base64")]);
+    const [theirs, mine, theirs2, mine2] = await runPython(PYTHON_PARSE, [BIN], input).then((out) => JSON.parse(out.toString()) as unknown[]);
     expect(mine).toEqual(theirs);
+    expect(mine2).toEqual(theirs2);
   });
 
   it("ends lines with \\n by default (Python's policy) and with \\r\\n when asked; Bcc is kept", async () => {
