@@ -6,7 +6,7 @@
  * @module
  */
 import * as dgram from "node:dgram";
-import { BlockingIOError, badFileDescriptor, errno, fromNodeError } from "./errors.js";
+import { BlockingIOError, OSError, badFileDescriptor, errno, fromNodeError } from "./errors.js";
 import { Signal } from "./_wait.js";
 
 /** Bytes of datagrams queued unread before new ones are dropped. */
@@ -28,6 +28,7 @@ export class DatagramEndpoint {
   #error: Error | null = null;
   #closed = false;
   #bound: Promise<void> | null = null;
+  #connected = false;
   /** Datagrams dropped because the queue was full. */
   dropped = 0;
 
@@ -77,6 +78,7 @@ export class DatagramEndpoint {
         if (err) reject(fromNodeError(err));
         else {
           this.#bound ??= Promise.resolve();
+          this.#connected = true;
           resolve();
         }
       });
@@ -86,6 +88,7 @@ export class DatagramEndpoint {
   /** Sends one datagram; resolves with its length. */
   send(data: Uint8Array, host: string | undefined, port: number | undefined): Promise<number> {
     if (this.#closed) return Promise.reject(badFileDescriptor());
+    if (host === undefined && !this.#connected) return Promise.reject(new OSError(errno.EDESTADDRREQ));
     return new Promise<number>((resolve, reject) => {
       const done = (err: Error | null): void => {
         if (err) reject(fromNodeError(err));

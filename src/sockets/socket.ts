@@ -57,6 +57,7 @@ import {
 } from "./constants.js";
 import {
   BlockingIOError,
+  BrokenPipeError,
   OSError,
   PyTypeError,
   ValueError,
@@ -424,6 +425,8 @@ export class socket {
     this.#check();
     if (this.#dgram !== null) return this.#dgram.send(bytes, undefined, undefined);
     if (this.#connecting !== null && this.#timeout !== 0) await this.#connecting;
+    // Python: sending on a stream socket that never connected is EPIPE.
+    if (this.#conn === null && this.#connecting === null) throw new BrokenPipeError(errno.EPIPE);
     await this.#requireConn().sendall(bytes, this.#waitTimeout(flags));
     return bytes.length;
   }

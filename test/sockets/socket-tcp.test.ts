@@ -254,6 +254,18 @@ describe("socket over TCP", () => {
     expect((await conn.recv(10)).toString()).toBe("unix");
   });
 
+  it("sending on a socket that never connected is Python's error: EPIPE for TCP, EDESTADDRREQ for UDP", async () => {
+    const { SOCK_DGRAM, BrokenPipeError } = await import("stdnet/socket");
+    const t = new socket();
+    await expect(t.send(Buffer.from("x"))).rejects.toBeInstanceOf(BrokenPipeError);
+    await expect(t.recv(1)).rejects.toMatchObject({ errno: 107 });
+    expect(() => t.getpeername()).toThrow("[Errno 107] Transport endpoint is not connected");
+    const u = new socket(AF_INET, SOCK_DGRAM);
+    await expect(u.send(Buffer.from("x"))).rejects.toMatchObject({ errno: 89, message: "[Errno 89] Destination address required" });
+    t.close();
+    u.close();
+  });
+
   it("a wrong address shape is Python's TypeError/OverflowError", async () => {
     const s = new socket();
     expect(() => s.bind("127.0.0.1")).toThrow("AF_INET address must be tuple, not str");
