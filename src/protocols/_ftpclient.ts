@@ -1,43 +1,19 @@
 /**
- * Python's `ftplib.FTP`: the client class, over the engine in `_ftpengine.ts`.
+ * Python's `ftplib.FTP`: the file commands and the transfers, over the
+ * control session of `_ftpsession.ts` and the engine of `_ftpengine.ts`.
  * @module
  */
-import { Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
-import { EOFError, OSError, ValueError } from "../sockets/errors.js";
-import { getdefaulttimeout } from "../sockets/_defaulttimeout.js";
-import { FtpEngine, type EngineObserver, type TransferControl } from "./_ftpengine.js";
+import { ValueError } from "../sockets/errors.js";
+import type { TransferControl } from "./_ftpengine.js";
 import { error_perm, error_reply } from "./_ftperrors.js";
 import { LineReader, nodeEncoding } from "./_ftplines.js";
-import { parse227, parse229, parse257, pyRepr, sanitize } from "./_ftpreplies.js";
+import { parse227, parse229, parse257, pyRepr } from "./_ftpreplies.js";
+import { FTPSession, checkLine, type FTPOptions } from "./_ftpsession.js";
+import { deliver, isPromiseLike, sink } from "./_ftpsinks.js";
 import { binaryStream, lineStream, openSource, type BlockCallback, type StorSource } from "./_ftpsources.js";
 
-/** The standard FTP control port. */
-export const FTP_PORT = 21;
-/** The longest line ftplib accepts in a listing or text file, Python's `MAXLINE`. */
-export const MAXLINE = 8192;
-
-/** Python's keyword arguments of `FTP(...)`. */
-export interface FTPOptions {
-  /**
-   * Seconds every blocking operation may take; `null` waits forever.
-   * @default getdefaulttimeout() of stdnet/socket (`null` unless set)
-   */
-  timeout?: number | null;
-  /** `[host, port]` to bind the control and data connections to. */
-  source_address?: readonly [string, number] | null;
-  /**
-   * Encoding of commands, replies and text transfers (`utf-8`, `latin-1`, `ascii`).
-   * @default "utf-8"
-   */
-  encoding?: string;
-  /**
-   * The port the constructor (and `open`) connects to; not in Python, whose
-   * constructor always uses 21.
-   * @default 21
-   */
-  port?: number;
-}
+export { FTP_PORT, MAXLINE, type FTPOptions } from "./_ftpsession.js";
 
 /** Options of a transfer method, beyond Python's arguments. */
 export interface TransferOptions {
@@ -54,73 +30,6 @@ export type MlsdFacts = Record<string, string>;
 /** Data to upload; see `storbinary`. */
 export type { StorSource, BlockCallback };
 
-class RuntimeError extends Error {
-  static {
-    this.prototype.name = "RuntimeError";
-  }
-}
-
-/** How fast the receiving side takes data: a large buffer keeps the socket read loop going. */
-const SINK_HIGH_WATER = 1 << 20;
-
-function checkLine(...parts: string[]): void {
-  for (const p of parts) {
-    if (p.includes("\r") || p.includes("\n")) {
-      throw new ValueError("an illegal newline character should not be contained");
-    }
-  }
-}
-
-function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
-  return typeof x === "object" && x !== null && typeof (x as { then?: unknown }).then === "function";
-}
-
-/** Calls `callback` with each item in order, waiting for any Promise it returns; sync when it never does. */
-function deliver<T>(items: readonly T[], callback: (item: T) => unknown): Promise<void> | undefined {
-  for (let i = 0; i < items.length; i++) {
-    const r = callback(items[i]!);
-    if (isPromiseLike(r)) {
-      return (async () => {
-        await r;
-        for (let j = i + 1; j < items.length; j++) await callback(items[j]!);
-      })();
-    }
-  }
-  return undefined;
-}
-
-function sink(
-  control: TransferControl,
-  onChunk: (chunk: Buffer) => Promise<void> | undefined,
-  onEnd: () => Promise<void> | undefined,
-): Writable {
-  const fail = (e: unknown, done: (e?: Error | null) => void): void => {
-    control.failure ??= { error: e };
-    control.abort?.();
-    done(e instanceof Error ? e : new Error(String(e)));
-  };
-  const run = (step: () => Promise<void> | undefined, done: (e?: Error | null) => void): void => {
-    try {
-      const p = step();
-      if (p === undefined) done();
-      else p.then(() => done(), (e: unknown) => fail(e, done));
-    } catch (e) {
-      fail(e, done);
-    }
-  };
-  const w = new Writable({
-    highWaterMark: SINK_HIGH_WATER,
-    write(chunk: Buffer, _encoding, done) {
-      run(() => onChunk(chunk), done);
-    },
-    final(done) {
-      run(onEnd, done);
-    },
-  });
-  w.on("error", () => undefined);
-  return w;
-}
-
 /**
  * Python's `ftplib.FTP`: an FTP client session. Given a host, the constructor
  * starts connecting (and logging in, given a user) as Python's does, and every
@@ -134,61 +43,7 @@ function sink(
  * await ftp.retrbinary("RETR data.bin", (block) => out.push(block));
  * ```
  */
-export class FTP {
-  /** Debug output level; see `set_debuglevel`. */
-  debugging = 0;
-  /** The host last connected to. */
-  host = "";
-  /** The port last connected to. */
-  port = FTP_PORT;
-  /** The longest line accepted in a text transfer. */
-  maxline = MAXLINE;
-  /** The server's welcome reply, once connected. */
-  welcome: string | null = null;
-  /** Passive mode (the only mode; see `set_pasv`). */
-  passiveserver = true;
-  /** Use the address in a PASV reply instead of the control connection's peer (Python's security default: off). */
-  trust_server_pasv_ipv4_address = false;
-  /** The session's encoding, Python's name for it. */
-  encoding: string;
-  /** `[host, port]` the connections are bound to, or `null`. */
-  source_address: readonly [string, number] | null;
-  /** Seconds each blocking operation may take, or `null` for no limit. */
-  timeout: number | null;
-
-  #engine: FtpEngine | undefined;
-  #pending: Promise<void> | undefined;
-  #busy: { name: string; stack: string } | undefined;
-
-  /**
-   * Makes a session; given `host` it connects (and logs in given `user`) in
-   * the background, as Python's constructor does. Methods wait for that;
-   * `FTP.open` waits and reports a failure.
-   *
-   * @example
-   * ```ts
-   * const ftp = new FTP("127.0.0.1", "anonymous");
-   * console.log(await ftp.pwd()); // waits for the connection and login
-   * ```
-   */
-  constructor(host = "", user = "", passwd = "", acct = "", options: FTPOptions = {}) {
-    this.encoding = options.encoding ?? "utf-8";
-    nodeEncoding(this.encoding);
-    this.source_address = options.source_address ?? null;
-    this.timeout = options.timeout === undefined ? getdefaulttimeout() : options.timeout;
-    if (options.port !== undefined) this.port = options.port;
-    if (host !== "") {
-      const start = async (): Promise<void> => {
-        await Promise.resolve(); // let a subclass's constructor finish first
-        await this._exclusive("connect", () => this._connect(host, 0, undefined), true);
-        if (user !== "") await this._exclusive("login", () => this._login(user, passwd, acct), true);
-      };
-      const pending = start();
-      pending.catch(() => undefined);
-      this.#pending = pending;
-    }
-  }
-
+export class FTP extends FTPSession {
   /**
    * Connects (and logs in, given a user) and resolves to the session:
    * the awaitable form of the constructor.
@@ -202,221 +57,6 @@ export class FTP {
     const ftp = new this(host, user, passwd, acct, options);
     await ftp._ready();
     return ftp;
-  }
-
-  /** Waits for the connection the constructor started; rejects (and closes) if it failed. */
-  protected async _ready(): Promise<void> {
-    try {
-      await this.#pending;
-    } catch (e) {
-      this.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Runs `fn` as the session's one task in flight. A second call while one
-   * runs rejects at once (the session stays usable), naming the running call.
-   */
-  protected async _exclusive<T>(name: string, fn: () => Promise<T>, starting = false): Promise<T> {
-    if (!starting && this.#pending !== undefined) await this.#pending;
-    const busy = this.#busy;
-    if (busy !== undefined) {
-      const err = new RuntimeError(`Cannot run ${name}() while ${busy.name}() is still running: await each call before the next`);
-      err.stack = `${err.stack ?? ""}\nRunning task started at: ${busy.stack}`;
-      throw err;
-    }
-    this.#busy = { name, stack: new Error().stack ?? "" };
-    try {
-      return await fn();
-    } finally {
-      this.#busy = undefined;
-    }
-  }
-
-  #observer(): EngineObserver {
-    return {
-      sent: (line) => {
-        if (this.debugging > 0) console.log("*cmd*", sanitize(line));
-        if (this.debugging > 1) console.log("*put*", sanitize(line + "\r\n"));
-      },
-      received: (reply) => {
-        if (this.debugging > 1) for (const line of reply.split("\n")) console.log("*get*", sanitize(line + "\r\n"));
-        if (this.debugging > 0) console.log("*resp*", sanitize(reply));
-      },
-    };
-  }
-
-  /** The engine of a connected session; `[Errno 9] Bad file descriptor` otherwise, as a closed socket in Python. */
-  protected get _engine(): FtpEngine {
-    if (this.#engine === undefined) throw new OSError(9);
-    return this.#engine;
-  }
-
-  /**
-   * Connects to `host` (default: the last one) on `port` (default: the last
-   * one, 21 at first) and resolves to the server's welcome line.
-   * `timeout` of 0 is refused, as Python's (`Non-blocking socket … is not supported`).
-   *
-   * @example
-   * ```ts
-   * const ftp = new FTP();
-   * console.log(await ftp.connect("127.0.0.1", 2121)); // "220 …"
-   * ```
-   */
-  async connect(host = "", port = 0, timeout?: number | null, source_address?: readonly [string, number] | null): Promise<string> {
-    this.#pending = undefined;
-    return this._exclusive("connect", () => this._connect(host, port, timeout, source_address));
-  }
-
-  protected async _connect(host: string, port: number, timeout?: number | null, source_address?: readonly [string, number] | null): Promise<string> {
-    if (host !== "") this.host = host;
-    if (port > 0) this.port = port;
-    if (timeout !== undefined) this.timeout = timeout;
-    if (this.timeout !== null && this.timeout === 0) throw new ValueError("Non-blocking socket (timeout=0) is not supported");
-    if (source_address != null) this.source_address = source_address;
-    this.#engine?.close();
-    const engine = new FtpEngine({
-      timeoutMs: this.timeout === null ? 0 : Math.max(1, Math.round(this.timeout * 1000)),
-      encoding: nodeEncoding(this.encoding),
-      sourceAddress: this.source_address,
-      observer: this.#observer(),
-    });
-    this.#engine = engine;
-    try {
-      this.welcome = await engine.connect(this.host, this.port);
-    } catch (e) {
-      this.#engine = undefined;
-      throw e;
-    }
-    return this.welcome;
-  }
-
-  /**
-   * The welcome reply the server sent on connecting (printed when debugging).
-   *
-   * @example
-   * ```ts
-   * ftp.getwelcome(); // "220 Service ready"
-   * ```
-   */
-  getwelcome(): string | null {
-    if (this.debugging > 0 && this.welcome !== null) console.log("*welcome*", sanitize(this.welcome));
-    return this.welcome;
-  }
-
-  /**
-   * Debug output: 0 none, 1 commands and replies, 2 also each raw line,
-   * 3 also each line of a text transfer. Passwords show as `*`.
-   *
-   * @example
-   * ```ts
-   * ftp.set_debuglevel(1); // *cmd* 'PASS ******'
-   * ```
-   */
-  set_debuglevel(level: number): void {
-    this.debugging = level;
-  }
-
-  /**
-   * Python's alias of `set_debuglevel`.
-   *
-   * @example
-   * ```ts
-   * ftp.debug(2);
-   * ```
-   */
-  debug(level: number): void {
-    this.set_debuglevel(level);
-  }
-
-  /**
-   * Passive (`true`, the default) or active transfers. Active mode (PORT) is
-   * not available over basic-ftp: `set_pasv(false)` throws `ValueError`.
-   *
-   * @example
-   * ```ts
-   * ftp.set_pasv(true);
-   * ```
-   */
-  set_pasv(val: boolean): void {
-    if (!val) throw new ValueError("active mode (PORT) is not supported: stdnet's ftplib transfers in passive mode only");
-    this.passiveserver = true;
-  }
-
-  /**
-   * Sends a command and resolves to the reply; a 4xx or 5xx reply rejects
-   * with `error_temp`/`error_perm`.
-   *
-   * @example
-   * ```ts
-   * await ftp.sendcmd("SYST"); // "215 UNIX Type: L8"
-   * ```
-   */
-  async sendcmd(cmd: string): Promise<string> {
-    checkLine(cmd);
-    return this._exclusive("sendcmd", () => this._sendcmd(cmd));
-  }
-
-  /**
-   * Sends a command and expects a 2xx reply (`error_reply` otherwise).
-   *
-   * @example
-   * ```ts
-   * await ftp.voidcmd("NOOP"); // "200 …"
-   * ```
-   */
-  async voidcmd(cmd: string): Promise<string> {
-    checkLine(cmd);
-    return this._exclusive("voidcmd", () => this._voidcmd(cmd));
-  }
-
-  protected async _sendcmd(cmd: string): Promise<string> {
-    checkLine(cmd);
-    return this._engine.command(cmd);
-  }
-
-  protected async _voidcmd(cmd: string): Promise<string> {
-    const resp = await this._sendcmd(cmd);
-    if (!resp.startsWith("2")) throw new error_reply(resp);
-    return resp;
-  }
-
-  /**
-   * Logs in (default: anonymous, password `anonymous@`) and resolves to the
-   * server's 2xx reply; a wrong password rejects with `error_perm`.
-   *
-   * @example
-   * ```ts
-   * await ftp.login("user", "secret"); // "230 …"
-   * ```
-   */
-  async login(user = "", passwd = "", acct = ""): Promise<string> {
-    checkLine(user, passwd, acct);
-    return this._exclusive("login", () => this._login(user, passwd, acct));
-  }
-
-  protected async _login(user: string, passwd: string, acct: string): Promise<string> {
-    checkLine(user, passwd, acct);
-    if (user === "") user = "anonymous";
-    if (user === "anonymous" && (passwd === "" || passwd === "-")) passwd += "anonymous@";
-    let resp = await this._sendcmd("USER " + user);
-    if (resp.startsWith("3")) resp = await this._sendcmd("PASS " + passwd);
-    if (resp.startsWith("3")) resp = await this._sendcmd("ACCT " + acct);
-    if (!resp.startsWith("2")) throw new error_reply(resp);
-    return resp;
-  }
-
-  /**
-   * Sends an account name (`ACCT`).
-   *
-   * @example
-   * ```ts
-   * await ftp.acct("billing");
-   * ```
-   */
-  async acct(password: string): Promise<string> {
-    return this.voidcmd("ACCT " + password);
   }
 
   /** TLS options for a data connection, or `null` for a clear one. */
@@ -787,53 +427,4 @@ export class FTP {
     });
   }
 
-  /**
-   * Sends `QUIT`, closes the session and resolves to the server's goodbye.
-   *
-   * @example
-   * ```ts
-   * await ftp.quit(); // "221 …"
-   * ```
-   */
-  async quit(): Promise<string> {
-    return this._exclusive("quit", async () => {
-      const resp = await this._voidcmd("QUIT");
-      this.close();
-      return resp;
-    });
-  }
-
-  /**
-   * Closes the connections without a word to the server. Idempotent.
-   *
-   * @example
-   * ```ts
-   * ftp.close();
-   * ```
-   */
-  close(): void {
-    const engine = this.#engine;
-    this.#engine = undefined;
-    engine?.close();
-  }
-
-  /**
-   * `await using ftp = …` ends as Python's `with` does: `QUIT` (ignoring
-   * `OSError` and `EOFError`), then close.
-   *
-   * @example
-   * ```ts
-   * { await using ftp = await FTP.open("127.0.0.1"); await ftp.login(); } // QUIT sent here
-   * ```
-   */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#engine === undefined && this.#pending === undefined) return;
-    try {
-      await this.quit();
-    } catch (e) {
-      if (!(e instanceof OSError) && !(e instanceof EOFError)) throw e;
-    } finally {
-      this.close();
-    }
-  }
 }
