@@ -51,6 +51,7 @@ def by_hand():
     command('TYPE I')                           # binary: the bytes as they are
     pasv = command('PASV')                      # 227 Entering Passive Mode (127,0,0,1,195,80)
     h1, h2, h3, h4, p1, p2 = map(int, re.search(r'(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)', pasv).groups())
+    # ftplib itself connects to the control connection's host instead (trust_server_pasv_ipv4_address).
     data = socket.create_connection((f"{h1}.{h2}.{h3}.{h4}", p1 * 256 + p2), 10)
     command(f"RETR {filename}")                 # 150: the file comes on the data connection
     digest = hashlib.sha256()

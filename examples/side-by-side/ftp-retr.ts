@@ -56,6 +56,7 @@ async function byHand(): Promise<string> {
   await command("TYPE I"); // binary: the bytes as they are
   const pasv = await command("PASV"); // 227 Entering Passive Mode (127,0,0,1,195,80)
   const [h1, h2, h3, h4, p1, p2] = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(pasv)!.slice(1).map(Number);
+  // ftplib itself connects to the control connection's host instead (trust_server_pasv_ipv4_address).
   const data = await create_connection([`${h1}.${h2}.${h3}.${h4}`, p1! * 256 + p2!], 10);
   await command(`RETR ${filename}`); // 150: the file comes on the data connection
   const hash = createHash("sha256");

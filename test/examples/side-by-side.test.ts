@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandFor, runScript } from "../helpers/processes.js";
-import { startHttpServer, type TestServer } from "../helpers/httpserver.js";
+import { startHttpServer, startRawServer, type TestServer } from "../helpers/httpserver.js";
 import { startSmtpServer, type SmtpTestServer } from "../helpers/smtpserver.js";
 import { startFtpServer, type TestFtpServer } from "../helpers/ftpserver.js";
 
@@ -85,10 +85,18 @@ async function exchange(sender: string, receiver: string): Promise<{ sent: strin
 const stable = (out: string): string => out.replace(/port \d+/, "port N").replace(/\('127\.0\.0\.1', \d+\)/, "('127.0.0.1', N)");
 
 describe.concurrent("side-by-side examples, ours beside Python's", () => {
-  it("http-get prints what http-get.py prints for a Content-Length body, a chunked body and a 404", { timeout: TIMEOUT_MS }, async () => {
+  it("http-get prints what http-get.py prints for a Content-Length body, a chunked body, a 404 and a body that runs until close", { timeout: TIMEOUT_MS }, async () => {
     const paths = ["/bytes?n=100000", "/chunked", "/status/404"];
-    const { ours, python } = await both("http-get", ["127.0.0.1", String(http.port), ...paths]);
+    // A server that sends neither Content-Length nor chunks: the body runs until it closes.
+    const raw = await startRawServer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the server closes\n");
+    const [{ ours, python }, untilClose] = await Promise.all([
+      both("http-get", ["127.0.0.1", String(http.port), ...paths]),
+      both("http-get", ["127.0.0.1", String(raw.port), "/"]).finally(() => raw.close()),
+    ]);
     expect(ours).toBe(python);
+    expect(untilClose.ours).toBe(untilClose.python);
+    expect(untilClose.ours).toContain("by hand (socket): 200 OK, Content-Type 'text/plain', 24 bytes");
+    expect(untilClose.ours).toContain("agree: True\n");
     const digest = createHash("sha256").update(Buffer.from(Array.from({ length: 100_000 }, (_, i) => i & 0xff))).digest("hex");
     const lines = ours.trimEnd().split("\n");
     expect(lines).toHaveLength(15);
