@@ -12,6 +12,7 @@
  */
 export * as socket from "./sockets/index.js";
 export * as ssl from "./sockets/ssl.js";
+export * as socketserver from "./sockets/socketserver.js";
 export * as struct from "./serialize/struct.js";
 export * as pickle from "./serialize/pickle/index.js";
 export * as ftplib from "./protocols/ftplib.js";

@@ -1,0 +1,280 @@
+/**
+ * The text files of `socket.makefile("r" | "w" | "rw")`: Python's
+ * `TextIOWrapper` over a binary socket file, with its encodings (utf-8,
+ * ascii, latin-1), error handlers and newline translation.
+ * @module
+ */
+import { EOL } from "node:os";
+import { TextDecoder } from "node:util";
+import { ValueError, PyTypeError } from "./errors.js";
+import type { MakefileOptions, SocketFile } from "./makefile.js";
+
+/** Python's `io.DEFAULT_BUFFER_SIZE`, the size of each read of a text file. */
+const READ_SIZE = 8192;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Python's `UnicodeDecodeError` (a `ValueError`): bytes that are not valid in the encoding.
+ *
+ * @example
+ * ```ts
+ * try { await textFile.read(); } catch (e) { if (e instanceof UnicodeDecodeError) {} }
+ * ```
+ */
+export class UnicodeDecodeError extends ValueError {
+  static {
+    this.prototype.name = "UnicodeDecodeError";
+  }
+}
+
+/**
+ * Python's `UnicodeEncodeError` (a `ValueError`): text the encoding cannot hold.
+ *
+ * @example
+ * ```ts
+ * await asciiFile.write("é"); // rejects with UnicodeEncodeError
+ * ```
+ */
+export class UnicodeEncodeError extends ValueError {
+  static {
+    this.prototype.name = "UnicodeEncodeError";
+  }
+}
+
+const ENCODINGS: Record<string, "utf-8" | "latin-1" | "ascii"> = {
+  "utf-8": "utf-8",
+  utf8: "utf-8",
+  "utf_8": "utf-8",
+  "latin-1": "latin-1",
+  latin1: "latin-1",
+  "latin_1": "latin-1",
+  "iso-8859-1": "latin-1",
+  "iso8859-1": "latin-1",
+  ascii: "ascii",
+  "us-ascii": "ascii",
+};
+
+/**
+ * A text file over a socket, as Python's `TextIOWrapper`, made by
+ * `sock.makefile("r" | "w" | "rw", { encoding, errors, newline })`.
+ * Multi-byte characters split across packets decode whole; newlines are
+ * translated as Python's `newline` option says.
+ *
+ * @example
+ * ```ts
+ * const f = sock.makefile("rw", { encoding: "utf-8" }) as SocketTextFile;
+ * await f.write("héllo\n");
+ * await f.flush();
+ * const reply = await f.readline(); // "échoed\n"
+ * ```
+ */
+export class SocketTextFile implements AsyncIterable<string> {
+  /** The mode it was made with. */
+  readonly mode: string;
+  /** The encoding, as Python's `encoding`. */
+  readonly encoding: string;
+  /** The error handling, as Python's `errors`. */
+  readonly errors: string;
+  /** The binary file underneath, as Python's `buffer`. */
+  readonly buffer: SocketFile;
+  readonly #kind: "utf-8" | "latin-1" | "ascii";
+  readonly #newline: string | null;
+  readonly #decoder: TextDecoder | undefined;
+  #text = "";
+  #pendingCR = false;
+  #eof = false;
+
+  constructor(buffer: SocketFile, mode: string, options: MakefileOptions) {
+    const encoding = (options.encoding ?? "utf-8").toLowerCase();
+    const kind = ENCODINGS[encoding];
+    if (kind === undefined) throw new PyTypeError(`unknown encoding: ${options.encoding}`);
+    const errors = options.errors ?? "strict";
+    if (errors !== "strict" && errors !== "replace") throw new ValueError(`unsupported errors handler: ${errors}`);
+    const newline = options.newline ?? null;
+    if (newline !== null && !["", "\n", "\r", "\r\n"].includes(newline)) throw new ValueError(`illegal newline value: ${newline}`);
+    this.buffer = buffer;
+    this.mode = mode;
+    this.encoding = options.encoding ?? "utf-8";
+    this.errors = errors;
+    this.#kind = kind;
+    this.#newline = newline;
+    this.#decoder = kind === "utf-8" ? new TextDecoder("utf-8", { fatal: errors === "strict", ignoreBOM: true }) : undefined;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.buffer.closed;
+  }
+
+  #decode(bytes: Buffer, final: boolean): string {
+    if (this.#decoder !== undefined) {
+      try {
+        return this.#decoder.decode(bytes, { stream: !final });
+      } catch (e) {
+        throw new UnicodeDecodeError("'utf-8' codec can't decode bytes: invalid utf-8 data", { cause: e });
+      }
+    }
+    if (this.#kind === "ascii") {
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i]! > 0x7f) {
+          if (this.errors === "strict") {
+            throw new UnicodeDecodeError(`'ascii' codec can't decode byte 0x${bytes[i]!.toString(16)} in position ${i}: ordinal not in range(128)`);
+          }
+          return [...bytes].map((b) => (b > 0x7f ? "\ufffd" : String.fromCharCode(b))).join("");
+        }
+      }
+    }
+    return bytes.toString("latin1");
+  }
+
+  #encode(text: string): Buffer {
+    if (this.#kind === "utf-8") return Buffer.from(text, "utf8");
+    const limit = this.#kind === "ascii" ? 0x7f : 0xff;
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) > limit) {
+        if (this.errors === "strict") {
+          throw new UnicodeEncodeError(`'${this.#kind === "ascii" ? "ascii" : "latin-1"}' codec can't encode character '\\u${text.charCodeAt(i).toString(16).padStart(4, "0")}' in position ${i}: ordinal not in range(${limit + 1})`);
+        }
+        const out = Buffer.allocUnsafe(text.length);
+        for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k) > limit ? 0x3f : text.charCodeAt(k);
+        return out;
+      }
+    }
+    return Buffer.from(text, "latin1");
+  }
+
+  /** Translates decoded text as `newline=None` asks: \r\n and \r become \n. */
+  #translate(text: string): string {
+    if (this.#newline !== null) return text;
+    let t = text;
+    if (this.#pendingCR) {
+      t = "\r" + t;
+      this.#pendingCR = false;
+    }
+    if (t.endsWith("\r") && !this.#eof) {
+      t = t.slice(0, -1);
+      this.#pendingCR = true;
+    }
+    return t.replace(/\r\n?/g, "\n");
+  }
+
+  /** Pulls one more chunk into the text buffer; false at end of stream. */
+  async #fill(): Promise<boolean> {
+    if (this.#eof) return false;
+    const chunk = await this.buffer.read1(READ_SIZE);
+    if (chunk.length === 0) {
+      this.#eof = true;
+      this.#text += this.#translate(this.#decode(EMPTY, true));
+      return this.#text.length > 0;
+    }
+    this.#text += this.#translate(this.#decode(chunk, false));
+    return true;
+  }
+
+  /**
+   * Reads `size` characters (fewer only at the end); all when negative.
+   *
+   * @example
+   * ```ts
+   * const all = await f.read();
+   * ```
+   */
+  async read(size = -1): Promise<string> {
+    while ((size < 0 || this.#text.length < size) && (await this.#fill())) {
+      // keep filling
+    }
+    const n = size < 0 ? this.#text.length : Math.min(size, this.#text.length);
+    const out = this.#text.slice(0, n);
+    this.#text = this.#text.slice(n);
+    return out;
+  }
+
+  #lineEnd(): number {
+    const nl = this.#newline;
+    if (nl === null || nl === "\n") return this.#text.indexOf("\n") + 1 || -1;
+    if (nl === "\r\n" || nl === "\r") {
+      const i = this.#text.indexOf(nl);
+      return i < 0 ? -1 : i + nl.length;
+    }
+    // newline "": any of \n, \r\n, \r ends a line, untranslated.
+    const m = /\r\n|\r(?!$)|\n/.exec(this.#text);
+    return m === null ? -1 : m.index + m[0].length;
+  }
+
+  /**
+   * Reads one line, its line end included (`size` characters at most).
+   *
+   * @example
+   * ```ts
+   * const line = await f.readline(); // "hello\n"
+   * ```
+   */
+  async readline(size = -1): Promise<string> {
+    for (;;) {
+      const end = this.#lineEnd();
+      if (end > 0 && (size < 0 || end <= size)) {
+        const line = this.#text.slice(0, end);
+        this.#text = this.#text.slice(end);
+        return line;
+      }
+      if (size >= 0 && this.#text.length >= size) return this.read(size);
+      if (!(await this.#fill())) return this.read();
+    }
+  }
+
+  /**
+   * Reads lines until the end.
+   *
+   * @example
+   * ```ts
+   * const lines = await f.readlines();
+   * ```
+   */
+  async readlines(): Promise<string[]> {
+    const lines: string[] = [];
+    for (let line = await this.readline(); line !== ""; line = await this.readline()) lines.push(line);
+    return lines;
+  }
+
+  /** Lines until the end of stream. */
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    for (;;) {
+      const line = await this.readline();
+      if (line === "") return;
+      yield line;
+    }
+  }
+
+  /**
+   * Encodes and buffers text (`\n` written as the platform's line end, or as
+   * `newline` says); resolves to the count of characters.
+   *
+   * @example
+   * ```ts
+   * await f.write("hello\n");
+   * ```
+   */
+  async write(s: string): Promise<number> {
+    if (typeof s !== "string") throw new PyTypeError(`write() argument must be str, not ${typeof s}`);
+    const nl = this.#newline === null ? EOL : this.#newline;
+    const text = nl === "" || nl === "\n" ? s : s.replaceAll("\n", nl);
+    await this.buffer.write(this.#encode(text));
+    return s.length;
+  }
+
+  /** Sends what is buffered. @example await f.flush(); */
+  flush(): Promise<void> {
+    return this.buffer.flush();
+  }
+
+  /** Flushes and closes. @example await f.close(); */
+  close(): Promise<void> {
+    return this.buffer.close();
+  }
+
+  /** Closes the file: `await using f = sock.makefile("r")`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
