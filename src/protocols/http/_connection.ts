@@ -1,17 +1,34 @@
 /**
- * Python's `HTTPConnection`/`HTTPSConnection`: the request state machine,
+ * Python's `HTTPConnection`: the request state machine,
  * Python's validation of methods, URLs and headers (before anything is sent),
  * Python's automatic headers (Host, Accept-Encoding, Content-Length), over one
  * keep-alive engine connection.
  * @module
  */
 import type { ConnectionOptions } from "node:tls";
-import { domainToASCII } from "node:url";
 import { getdefaulttimeout } from "../../sockets/_defaulttimeout.js";
 import { ConnectionError, ValueError } from "../../sockets/errors.js";
-import { create_default_context, type SSLContext } from "../../sockets/ssl.js";
 import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, ResponseNotReady, _MAXHEADERS } from "./_errors.js";
-import { HTTPResponse, ResponseChannel } from "./_response.js";
+import {
+  DISALLOWED_METHOD_CHAR,
+  DISALLOWED_URL_CHAR,
+  ILLEGAL_HEADER_VALUE,
+  LEGAL_HEADER_NAME,
+  METHODS_EXPECTING_BODY,
+  asciiHost,
+  bytesRepr,
+  chunksOf,
+  encodeBody,
+  isIterable,
+  latin1,
+  parsePort,
+  pyRepr,
+  stripIPv6Zone,
+  type HeaderValue,
+  type RequestBody,
+} from "./_requestchecks.js";
+import { ResponseChannel } from "./_channel.js";
+import { HTTPResponse } from "./_response.js";
 import { Engine, type EngineOptions, type EngineRequest, type Flow } from "./_undici.js";
 
 /**
@@ -52,18 +69,6 @@ const _CS_REQ_STARTED = "Request-started";
 const _CS_REQ_SENT = "Request-sent";
 type State = typeof _CS_IDLE | typeof _CS_REQ_STARTED | typeof _CS_REQ_SENT;
 
-const METHODS_EXPECTING_BODY = new Set(["PATCH", "POST", "PUT"]);
-const DISALLOWED_URL_CHAR = /[\x00-\x20\x7f]/;
-const DISALLOWED_METHOD_CHAR = /[\x00-\x1f]/;
-// Python's _is_legal_header_name / _is_illegal_header_value (on latin-1 text).
-const LEGAL_HEADER_NAME = /^[^:\s][^:\r\n]*$/;
-const ILLEGAL_HEADER_VALUE = /\n(?![ \t])|\r(?![ \t\n])/;
-
-/** A request body: bytes, text (sent as latin-1, as Python), or an iterable of chunks (sent chunked). */
-export type RequestBody = Uint8Array | string | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
-/** A header value as Python accepts it: text (latin-1), a number, or bytes. */
-export type HeaderValue = string | number | Uint8Array;
-
 /** Python's keyword arguments of `HTTPConnection`. */
 export interface HTTPConnectionOptions {
   /** Seconds for connecting and for each wait on the server; `null` for none; omitted: `socket.getdefaulttimeout()`. */
@@ -72,82 +77,6 @@ export interface HTTPConnectionOptions {
   source_address?: readonly [string, number] | null;
   /** Python's send block size; kept for compatibility. @default 8192 */
   blocksize?: number;
-}
-
-/** Python's keyword arguments of `HTTPSConnection`. */
-export interface HTTPSConnectionOptions extends HTTPConnectionOptions {
-  /** The `stdnet/ssl` context; `create_default_context()` (verifying) when omitted. */
-  context?: SSLContext | null;
-}
-
-function pyRepr(s: string): string {
-  return `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replace(/[\x00-\x1f\x7f]/g, (c) => {
-    if (c === "\n") return "\\n";
-    if (c === "\r") return "\\r";
-    if (c === "\t") return "\\t";
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  })}'`;
-}
-
-/** Python's repr of bytes (given as latin-1 text): `b'GET / HTTP/1.1\r\n'`. */
-function bytesRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = "b" + quote;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const ch = text[i]!;
-    if (ch === "\\" || ch === quote) out += "\\" + ch;
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c >= 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + quote;
-}
-
-function latin1(value: string, what: string): string {
-  if (/[^\x00-\xff]/.test(value)) {
-    throw new ValueError(`'latin-1' codec can't encode characters in ${what} ${pyRepr(value)}`);
-  }
-  return value;
-}
-
-function encodeBody(body: string): Uint8Array {
-  if (/[^\x00-\xff]/.test(body)) {
-    throw new ValueError(`body (${pyRepr(body.slice(0, 30))}) is not valid Latin-1. Use body.encode('utf-8') if you want to send it encoded in UTF-8.`);
-  }
-  return Buffer.from(body, "latin1");
-}
-
-function isIterable(x: unknown): x is Iterable<unknown> | AsyncIterable<unknown> {
-  return typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
-}
-
-async function* chunksOf(body: Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
-  for await (const part of body) {
-    const bytes = typeof part === "string" ? encodeBody(part) : part;
-    if (bytes.length > 0) yield bytes;
-  }
-}
-
-function parsePort(text: string): number | null {
-  const t = text.trim().replaceAll("_", "");
-  if (!/^[+-]?\d+$/.test(t) || /^_|_$|__/.test(text.trim())) return null;
-  return Number.parseInt(t, 10);
-}
-
-function stripIPv6Zone(hostHeader: string): string {
-  // Python's _strip_ipv6_iface: "[fe80::1%eth0]" → "[fe80::1]".
-  const m = /^\[([^\]%]*)%[^\]]*\](.*)$/.exec(hostHeader);
-  return m === null ? hostHeader : `[${m[1]!}]${m[2]!}`;
-}
-
-function asciiHost(host: string): string {
-  if (/^[\x00-\x7f]*$/.test(host)) return host;
-  const idna = domainToASCII(host);
-  if (idna === "") throw new ValueError(`encoding with 'idna' codec failed: ${pyRepr(host)}`);
-  return idna;
 }
 
 /**
@@ -593,32 +522,5 @@ export class HTTPConnection {
     if (response.will_close) this.close();
     else this.#response = response;
     return response;
-  }
-}
-
-/**
- * Python's `HTTPSConnection`: `HTTPConnection` over TLS with a `stdnet/ssl`
- * context; certificates and host names are verified by default.
- *
- * @example
- * ```ts
- * const conn = new HTTPSConnection("example.org", undefined, { context: create_default_context(), timeout: 10 });
- * await conn.request("GET", "/");
- * console.log((await conn.getresponse()).status);
- * ```
- */
-export class HTTPSConnection extends HTTPConnection {
-  static override readonly default_port: number = HTTPS_PORT;
-  /** The TLS context in use. */
-  readonly _context: SSLContext;
-
-  constructor(host: string, port?: number | null, options: HTTPSConnectionOptions = {}) {
-    super(host, port, options);
-    this._context = options.context ?? create_default_context();
-  }
-
-  protected override _engineTLS(): { tls?: ConnectionOptions } {
-    // Through a tunnel, TLS is with the tunnelled host, as Python's server_hostname.
-    return { tls: this._context.tlsClientOptions(this._tunnel_host ?? this.host) };
   }
 }

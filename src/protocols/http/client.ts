@@ -37,7 +37,9 @@
  * - `set_tunnel` sends its CONNECT through undici (HTTP/1.1 where Python says HTTP/1.0).
  * @module
  */
-export { HTTPConnection, HTTPSConnection, HTTP_PORT, HTTPS_PORT, type HTTPConnectionOptions, type HTTPSConnectionOptions, type RequestBody, type HeaderValue } from "./_connection.js";
+export { HTTPConnection, HTTP_PORT, HTTPS_PORT, type HTTPConnectionOptions } from "./_connection.js";
+export { HTTPSConnection, type HTTPSConnectionOptions } from "./_https.js";
+export type { RequestBody, HeaderValue } from "./_requestchecks.js";
 export { HTTPResponse } from "./_response.js";
 export { HTTPMessage } from "./_message.js";
 export { HTTPStatus, responses, type HTTPStatusMember } from "./_status.js";
