@@ -18,7 +18,10 @@ const port = Number(argv[1] ?? process.env.RECORDS_PORT ?? 50008);
 const RECORD = new Struct("!IHd8s"); // seq, kind, value, name: 22 bytes
 const LENGTH = new Struct(">I"); // the length of the pickle that follows
 
-/** Python's repr() of what a pickle gives: `repr` from stdnet/socket, plus lists and dicts. */
+/**
+ * Python's repr() of what a pickle gives: `repr` from stdnet/socket, plus lists and dicts.
+ * (A float with a whole value, such as 2.0, loads as a JS number and would print as 2.)
+ */
 function pyrepr(value: unknown): string {
   if (Array.isArray(value)) {
     const items = value.map(pyrepr);
