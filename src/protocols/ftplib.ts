@@ -15,7 +15,9 @@
  * - Methods that talk to the server return Promises. `new FTP(host, …)` starts
  *   connecting (and logging in) as Python's constructor does and every method
  *   waits for it; `await FTP.open(host, …)` also reports a failure at once.
- *   One call at a time: a second call while one runs rejects (`RuntimeError`).
+ *   The options object takes a `port` as well (Python's constructor always
+ *   uses 21). One call at a time: a second call while one runs rejects
+ *   (`RuntimeError`) and leaves the session as it was.
  * - `storbinary`/`storlines` take a node Readable, an (async) iterable of
  *   chunks, a Uint8Array, or the path of a local file, in place of a file
  *   object. Callbacks may return a Promise to hold the transfer (back-pressure).
@@ -26,7 +28,9 @@
  *   server's closing reply before the next command (Python's gets out of step).
  *   A timeout during a transfer closes the session, as basic-ftp does.
  * - Passive mode only (PASV, EPSV over IPv6): `set_pasv(false)` throws
- *   `ValueError`; there is no `abort()`/`ntransfercmd()`/`makeport()`.
+ *   `ValueError`. The low-level `ntransfercmd`/`transfercmd`/`makeport`/
+ *   `makepasv`/`getresp`/`voidresp`, `abort()` (use an AbortSignal) and
+ *   `ftpcp` are not provided: basic-ftp runs each transfer whole.
  * - `FTP_TLS` verifies the server's certificate by default
  *   (`create_default_context()`; Python's ftplib does not). `ccc()` cannot
  *   return node's socket to clear text: on success it closes the session.
