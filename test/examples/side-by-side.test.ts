@@ -16,7 +16,7 @@ import { startSmtpServer, type SmtpTestServer } from "../helpers/smtpserver.js";
 import { startFtpServer, type TestFtpServer } from "../helpers/ftpserver.js";
 
 const DIR = "examples/side-by-side";
-// A safety net for a loaded machine: the file uses 19-27 s of CPU in all (its 18
+// A safety net for a loaded machine: the file uses 19-27 s of CPU in all (its 16
 // processes run in parallel), so a quiet 2-core box runs it in well under 40 s.
 const TIMEOUT_MS = 120_000;
 
