@@ -25,6 +25,10 @@
  * - Keyword arguments are one trailing options object: `set_content(text,
  *   { subtype: "html", charset })`, `add_attachment(bytes, maintype, subtype,
  *   { filename })`. Text charsets: utf-8, us-ascii, iso-8859-1.
+ * - Covered: headers, `set_content`, `add_alternative`, `add_related`,
+ *   `add_attachment`, `make_*`, `iter_parts`, `get_content`, `as_bytes`.
+ *   Not covered: parsing (`message_from_bytes`), `get_body`,
+ *   `iter_attachments`, `set_param`, policies other than the default.
  * @module
  */
 export { Message } from "./_emailheaders.js";
