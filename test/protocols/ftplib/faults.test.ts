@@ -7,7 +7,7 @@ import { FTP, all_errors, error_perm } from "stdnet/ftplib";
 import { TimeoutError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 
-const TIMEOUT = 1.5;
+const TIMEOUT = 1;
 const BIG = randomBytes(8 * 1024 * 1024);
 let srv: TestFtpServer;
 
