@@ -30,6 +30,22 @@ export interface PickleWritable {
   write(data: Uint8Array): unknown;
 }
 
+/** A file `dump` writes synchronously (its write returns no Promise). */
+export interface SyncWritable {
+  write(data: Uint8Array): number | boolean | undefined | null;
+}
+
+/** A file `dump` writes asynchronously (e.g. `socket.makefile("wb")`). */
+export interface AsyncWritable {
+  write(data: Uint8Array): Promise<unknown>;
+}
+
+/** What dumping to a file of type F returns: a Promise for an async file, nothing for a sync one. */
+export type DumpResult<F> = F extends Writable | AsyncWritable ? Promise<void> : F extends SyncWritable ? undefined : Promise<void> | undefined;
+
+/** What loading from a file of type F returns: a Promise for an async file, the value for a sync one. */
+export type LoadResult<F> = F extends Readable | AsyncReadable ? Promise<unknown> : unknown;
+
 /** Reads are split into pieces of this size, so a huge length field allocates only what arrives. */
 const MAX_READ = 1 << 20;
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -273,7 +289,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 }
 
 /** Writes `data` to a file; resolves when a Writable has taken it, or returns what a Python-like write returns. */
-export function writeAll(file: PickleWritable | Writable, data: Uint8Array): void | Promise<void> {
+export function writeAll(file: PickleWritable | Writable, data: Uint8Array): Promise<void> | undefined {
   if (file instanceof Writable) {
     return new Promise<void>((resolve, reject) => {
       file.write(data, (err) => {

@@ -41,7 +41,7 @@
 export { PickleError, PicklingError, UnpicklingError } from "./_errors.js";
 export { Global, PickleBuffer, PyFloat, Tuple, bytearray, float, frozenset, isTuple, tuple } from "./_values.js";
 export type { ReduceValue } from "./_reduce.js";
-export type { AsyncReadable, PickleReadable, PickleWritable, SyncReadable } from "./_files.js";
+export type { AsyncReadable, AsyncWritable, DumpResult, LoadResult, PickleReadable, PickleWritable, SyncReadable, SyncWritable } from "./_files.js";
 export { DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, Pickler, dump, dumps, type DumpOptions } from "./pickler.js";
 export { Unpickler, load, loads, type LoadOptions } from "./unpickler.js";
 export { opcodes, type OpcodeName } from "./opcodes.js";

@@ -3,7 +3,7 @@
  */
 import type { Writable } from "node:stream";
 import { PicklingError } from "./_errors.js";
-import { writeAll, type PickleWritable } from "./_files.js";
+import { writeAll, type AsyncWritable, type DumpResult, type PickleWritable, type SyncWritable } from "./_files.js";
 import type { ReduceValue } from "./_reduce.js";
 import { Memo, Saver, type SaveConfig } from "./_save.js";
 import type { PickleBuffer } from "./_values.js";
@@ -89,8 +89,11 @@ export function dumps(obj: unknown, protocol?: number | null, options?: DumpOpti
  * await dump({ a: 1 }, sockfile, 4);
  * ```
  */
-export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions): void | Promise<void> {
-  return new Pickler(file, protocol, options).dump(obj);
+export function dump(obj: unknown, file: Writable | AsyncWritable, protocol?: number | null, options?: DumpOptions): Promise<void>;
+export function dump(obj: unknown, file: SyncWritable, protocol?: number | null, options?: DumpOptions): undefined;
+export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions): Promise<void> | undefined;
+export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions): Promise<void> | undefined {
+  return new Pickler<PickleWritable | Writable>(file, protocol, options).dump(obj);
 }
 
 /**
@@ -104,14 +107,14 @@ export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: n
  * new Pickler({ write: (b) => chunks.push(b) }, 2).dump([1, 2, 3]);
  * ```
  */
-export class Pickler {
+export class Pickler<F extends PickleWritable | Writable = PickleWritable | Writable> {
   /** Reducers by constructor, as Python's `copyreg`-style dispatch_table. */
   dispatch_table: Map<unknown, (obj: never) => ReduceValue> | undefined = undefined;
-  readonly #file: PickleWritable | Writable;
+  readonly #file: F;
   readonly #cfg: SaveConfig;
   readonly #memo = new Memo();
 
-  constructor(file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions) {
+  constructor(file: F, protocol?: number | null, options?: DumpOptions) {
     this.#file = file;
     this.#cfg = configOf(protocol, options);
   }
@@ -140,13 +143,13 @@ export class Pickler {
   }
 
   /** Writes the pickle of `obj` to the file; a Promise when the file's write is async. */
-  dump(obj: unknown): void | Promise<void> {
+  dump(obj: unknown): DumpResult<F> {
     const cfg: SaveConfig = {
       ...this.#cfg,
       persistentId: this.persistent_id === Pickler.prototype.persistent_id ? undefined : (o) => this.persistent_id(o),
       reducerOverride: this.reducer_override === Pickler.prototype.reducer_override ? undefined : (o) => this.reducer_override(o),
       dispatchTable: this.dispatch_table,
     };
-    return writeAll(this.#file, run(obj, cfg, this.#memo));
+    return writeAll(this.#file, run(obj, cfg, this.#memo)) as DumpResult<F>;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import { UnpicklingError } from "./_errors.js";
-import { readOnePickle, type AsyncReadable, type PickleReadable } from "./_files.js";
+import { readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
 import { safeGlobal } from "./_globals.js";
 import { runMachine, type MachineConfig } from "./_machine.js";
 
@@ -96,7 +96,7 @@ export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): un
 export function load(file: Readable | AsyncReadable, options?: LoadOptions): Promise<unknown>;
 export function load(file: PickleReadable | Readable, options?: LoadOptions): unknown;
 export function load(file: PickleReadable | Readable, options?: LoadOptions): unknown {
-  return new Unpickler(file, options).load();
+  return new Unpickler<PickleReadable | Readable>(file, options).load();
 }
 
 /**
@@ -115,13 +115,13 @@ export function load(file: PickleReadable | Readable, options?: LoadOptions): un
  * const p = new Points(file).load();
  * ```
  */
-export class Unpickler {
+export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Readable> {
   /** The memo, kept across `load` calls as in Python. */
   memo: unknown[] = [];
-  readonly #file: PickleReadable | Readable;
+  readonly #file: F;
   readonly #options: LoadOptions | undefined;
 
-  constructor(file: PickleReadable | Readable, options?: LoadOptions) {
+  constructor(file: F, options?: LoadOptions) {
     this.#file = file;
     this.#options = options;
   }
@@ -141,10 +141,10 @@ export class Unpickler {
   }
 
   /** Reads one pickle from the file and returns its value (a Promise when the file is async). */
-  load(): unknown {
+  load(): LoadResult<F> {
     const data = readOnePickle(this.#file);
     if (data instanceof Promise) return data.then((d) => this.#run(d));
-    return this.#run(data);
+    return this.#run(data) as LoadResult<F>;
   }
 
   /** Unpickles bytes with this Unpickler's find_class, memo and options. */

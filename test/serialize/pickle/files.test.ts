@@ -1,0 +1,157 @@
+/**
+ * dump() and load() over files: Python-like objects (sync or async read /
+ * readline / write) and Node streams. load() reads exactly one pickle and no
+ * byte past its STOP, so pickles can follow each other on one stream.
+ */
+import { PassThrough, Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { dump, dumps, load, Pickler, Unpickler, UnpicklingError } from "stdnet/pickle";
+import { pythonJson } from "../../helpers/python.js";
+
+/** A BytesIO: read(n), readline(), write(b), over one growing buffer. */
+class BytesIO {
+  data: Buffer;
+  pos = 0;
+  constructor(initial: Uint8Array = new Uint8Array(0)) {
+    this.data = Buffer.from(initial);
+  }
+  read(n: number): Uint8Array {
+    const b = this.data.subarray(this.pos, this.pos + n);
+    this.pos += b.length;
+    return b;
+  }
+  readline(): Uint8Array {
+    const nl = this.data.indexOf(0x0a, this.pos);
+    const stop = nl < 0 ? this.data.length : nl + 1;
+    const b = this.data.subarray(this.pos, stop);
+    this.pos = stop;
+    return b;
+  }
+  write(b: Uint8Array): number {
+    this.data = Buffer.concat([this.data, b]);
+    return b.length;
+  }
+}
+
+/** The same file with each read answered asynchronously and in small pieces (short reads). */
+class SlowAsyncFile {
+  constructor(private readonly inner: BytesIO) {}
+  async read(n: number): Promise<Uint8Array> {
+    await new Promise((r) => setImmediate(r));
+    return this.inner.read(Math.min(n, 4093));
+  }
+}
+
+/** Equal as pickled values (cheaper than a deep compare of big arrays). */
+function same(a: unknown, b: unknown): boolean {
+  return Buffer.from(dumps(a, 4)).equals(Buffer.from(dumps(b, 4)));
+}
+
+const values: unknown[] = [
+  { a: [1, 2, 3], b: "é日😀", c: new Uint8Array(70_000).fill(3) },
+  Array.from({ length: 3000 }, (_, i) => `s${i}`),
+  null,
+  [new Map([[1, 2]]), new Set(["x"])],
+];
+
+// pickles python3 wrote, several in one stream, at every protocol
+const pyStream = Buffer.from(
+  pythonJson<string>(`
+import pickle, io, json
+f = io.BytesIO()
+for p in range(6):
+    pickle.dump({"p": p, "big": b"x" * 70000, "t": (1, "two")}, f, p)
+    pickle.dump(["second", p], f, p)
+print(json.dumps(f.getvalue().hex()))
+`),
+  "hex",
+);
+
+describe("dump() and load() over files", () => {
+  it("load() reads one pickle at a time from a sync file, leaving the rest", () => {
+    const f = new BytesIO(pyStream);
+    for (let p = 0; p < 6; p++) {
+      const first = load(f) as { p: number; big: Uint8Array };
+      expect(first.p).toBe(p);
+      expect(first.big.length).toBe(70_000);
+      expect(load(f)).toEqual(["second", p]);
+    }
+    expect(f.pos).toBe(pyStream.length);
+    expect(() => load(f)).toThrow(UnpicklingError);
+  });
+
+  it("load() reads one pickle at a time from an async file with short reads and no readline", async () => {
+    const f = new SlowAsyncFile(new BytesIO(pyStream));
+    for (let p = 0; p < 6; p++) {
+      const pending = load(f);
+      expect(pending).toBeInstanceOf(Promise);
+      expect(((await pending) as { p: number }).p).toBe(p);
+      expect(await load(f)).toEqual(["second", p]);
+    }
+  });
+
+  it("dump() then load() through a sync file at every protocol, several in a row", () => {
+    const f = new BytesIO();
+    for (let p = 0; p <= 5; p++) for (const v of values) dump(v, f, p);
+    f.pos = 0;
+    for (let p = 0; p <= 5; p++) for (const v of values) expect(same(load(f), v), `protocol ${p}`).toBe(true);
+  });
+
+  it("dump() to a Node Writable resolves when written; load() from a Readable reads exactly one pickle", async () => {
+    const stream = new PassThrough();
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
+    for (const v of values) await dump(v, sink, 4);
+    const all = Buffer.concat(chunks);
+    expect(all.equals(Buffer.concat(values.map((v) => Buffer.from(dumps(v, 4)))))).toBe(true);
+    // feed the stream in odd-sized pieces while reading
+    const feeding = (async () => {
+      for (let i = 0; i < all.length; i += 4099) {
+        stream.write(all.subarray(i, i + 4099));
+        await new Promise((r) => setImmediate(r));
+      }
+      stream.write(Buffer.from("tail"));
+      stream.end();
+    })();
+    for (const v of values) expect(same(await load(stream), v)).toBe(true);
+    await feeding;
+    expect((stream.read() as Buffer).toString()).toBe("tail");
+  });
+
+  it("load() from a stream that ends inside a pickle is UnpicklingError, not a hang", async () => {
+    const stream = new PassThrough();
+    const data = Buffer.from(dumps(values[0], 4));
+    stream.end(data.subarray(0, data.length - 10));
+    await expect(load(stream)).rejects.toThrow("pickle data was truncated");
+  });
+
+  it("Pickler keeps its memo across dump() calls as Python's does; clear_memo() forgets", () => {
+    const f = new BytesIO();
+    const shared = [1, 2];
+    const pk = new Pickler(f, 2);
+    pk.dump(shared);
+    pk.dump(shared);
+    const second = f.data.subarray(f.data.indexOf(0x2e) + 1);
+    expect(Array.from(second)).toEqual([0x80, 2, 0x68, 0, 0x2e]); // PROTO 2, BINGET 0, STOP
+    const up = new Unpickler(new BytesIO(f.data));
+    const a = up.load();
+    expect(up.load()).toBe(a);
+    pk.clear_memo();
+    const before = f.data.length;
+    pk.dump(shared);
+    expect(f.data.subarray(before).equals(Buffer.from(dumps(shared, 2)))).toBe(true);
+  });
+
+  it("dump() with an async write returns a Promise", async () => {
+    const got: Uint8Array[] = [];
+    const r = dump([1], { write: async (b: Uint8Array) => { await new Promise((res) => setImmediate(res)); got.push(b); } }, 2);
+    expect(r).toBeInstanceOf(Promise);
+    await r;
+    expect(Buffer.concat(got).equals(Buffer.from(dumps([1], 2)))).toBe(true);
+  });
+});
