@@ -93,6 +93,14 @@ describe("connecting and logging in", () => {
     }
   });
 
+  it("connect() binds to source_address", async () => {
+    const ftp = new FTP("", "", "", "", { source_address: ["127.0.0.1", 0] });
+    await ftp.connect(srv.host, srv.port, 5);
+    await ftp.login();
+    expect(await ftp.nlst()).toContain("hello.txt");
+    await ftp.quit();
+  });
+
   it("connect() refuses a timeout of 0 as Python does", async () => {
     const ftp = new FTP();
     await expect(ftp.connect(srv.host, srv.port, 0)).rejects.toThrow("Non-blocking socket (timeout=0) is not supported");
@@ -185,6 +193,22 @@ describe("commands", () => {
     const err = await ftp.sendcmd("XYZZY").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(error_perm);
     expect((err as Error).message).toBe("502 Command not allowed: XYZZY");
+    await ftp.quit();
+  });
+
+  it("acct() sends ACCT and passes the server's refusal on as error_perm", async () => {
+    const ftp = await session();
+    ftp.debug(1);
+    const log = captureLog();
+    let err: unknown;
+    try {
+      err = await ftp.acct("billing").catch((e: unknown) => e);
+    } finally {
+      log.restore();
+    }
+    expect(err).toBeInstanceOf(error_perm);
+    expect(log.lines[0]).toBe("*cmd* 'ACCT billing'");
+    ftp.set_debuglevel(0);
     await ftp.quit();
   });
 

@@ -142,6 +142,18 @@ describe("text transfers", () => {
     expect(new Set(lines)).toEqual(new Set(["é€😀"]));
   });
 
+  it("retrlines() decodes in the session's encoding and refuses bytes invalid in it", async () => {
+    writeFileSync(join(srv.root, "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a, 0xff, 0x0a]));
+    const latin = await FTP.open(srv.host, srv.user, srv.password, "", { timeout: 10, port: srv.port, encoding: "latin-1" });
+    const lines: string[] = [];
+    await latin.retrlines("RETR latin1.txt", (l) => lines.push(l));
+    expect(lines).toEqual(["café", "ÿ"]);
+    latin.close();
+    const err = await ftp.retrlines("RETR latin1.txt", () => undefined).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("ValueError");
+    expect(await ftp.pwd()).toBe("/");
+  });
+
   it("retrlines() refuses a line longer than maxline, and the session stays usable", async () => {
     writeFileSync(join(srv.root, "long.txt"), "x".repeat(9000) + "\nshort\n");
     const err = await ftp.retrlines("RETR long.txt", () => undefined).catch((e: unknown) => e);
