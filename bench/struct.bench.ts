@@ -106,9 +106,9 @@ function handUnpackInts(buf: Uint8Array): number[] {
 let sink = 0;
 
 // The machine may be busy: the subjects of a workload (CPython included) are
-// measured in turn, seven rounds of one window of about 100 ms each, and each
+// measured in turn, fifteen rounds of one window of about 100 ms each, and each
 // keeps its best window.
-const ROUNDS = 7;
+const ROUNDS = 15;
 async function best(python: CPython, workload: Workload, fns: readonly (() => unknown)[], opsPerCall = 1, minMs = 100): Promise<number[]> {
   const js = fns.map(() => 0);
   let cpython = 0;
