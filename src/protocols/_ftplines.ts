@@ -8,6 +8,7 @@
  */
 import { TextDecoder } from "node:util";
 import { ValueError } from "../sockets/errors.js";
+import { UnicodeDecodeError } from "../sockets/makefile.js";
 import { FtplibError } from "./_ftperrors.js";
 
 /** node's names of the encodings a session can use. */
@@ -61,13 +62,13 @@ class StrictDecoder {
       try {
         return this.#utf8.decode(bytes, { stream: !final });
       } catch (e) {
-        throw new ValueError("'utf-8' codec can't decode the data: invalid utf-8", { cause: e });
+        throw new UnicodeDecodeError("'utf-8' codec can't decode bytes: invalid utf-8 data", { cause: e });
       }
     }
     if (this.#encoding === "ascii") {
       for (let i = 0; i < bytes.length; i++) {
         if (bytes[i]! > 0x7f) {
-          throw new ValueError(`'ascii' codec can't decode byte 0x${bytes[i]!.toString(16)}: ordinal not in range(128)`);
+          throw new UnicodeDecodeError(`'ascii' codec can't decode byte 0x${bytes[i]!.toString(16)}: ordinal not in range(128)`);
         }
       }
     }
