@@ -39,8 +39,8 @@ export function errorName(e: Error): string {
 }
 
 /**
- * Runs `attempt` once through a proxy at each point with fault `kind`, all at
- * once; `attempt` gets the proxy's port and must make the proxy faithful
+ * Runs `attempt` once through a proxy at each point with fault `kind`,
+ * `concurrency` at a time (all at once by default); `attempt` gets the proxy's port and must make the proxy faithful
  * (`proxy.fault = NO_FAULT`) before its second call.
  */
 export async function runPoints(
@@ -49,6 +49,21 @@ export async function runPoints(
   points: readonly FaultPoint[],
   attempt: (port: number, proxy: FaultProxy) => Promise<RunEnd>,
   delayMs = 100,
+  concurrency = points.length,
+): Promise<FaultRun[]> {
+  const out: FaultRun[] = [];
+  for (let i = 0; i < points.length; i += concurrency) {
+    out.push(...(await runBatch(targetPort, kind, points.slice(i, i + concurrency), attempt, delayMs)));
+  }
+  return out;
+}
+
+function runBatch(
+  targetPort: number,
+  kind: FaultKind,
+  points: readonly FaultPoint[],
+  attempt: (port: number, proxy: FaultProxy) => Promise<RunEnd>,
+  delayMs: number,
 ): Promise<FaultRun[]> {
   return Promise.all(
     points.map(async (p) => {
