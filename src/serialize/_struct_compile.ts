@@ -237,7 +237,9 @@ function unpackBody(layout: Layout): { src: Source; statements: string; result: 
         lines.push(`r[${arg + j}] = ${unpackItem(src, f, `d + ${off}`, "lv", String(off))};`);
       }
     } else {
-      lines.push(`for (let j = 0, q = ${f.offset}; j < ${f.count}; j++, q += ${f.size}) r[${arg} + j] = ${unpackItem(src, f, "d + q", "lv", "q")};`);
+      // Offsets as offset + j * size (not a second induction variable): measured faster.
+      const q = `${f.offset} + j * ${f.size}`;
+      lines.push(`for (let j = 0; j < ${f.count}; j++) r[${arg} + j] = ${unpackItem(src, f, `d + ${q}`, "lv", q)};`);
     }
     arg += f.count;
   }
