@@ -22,7 +22,7 @@ import { downloadTo, uploadFrom } from "basic-ftp/dist/transfer.js";
 import { ProgressTracker } from "basic-ftp/dist/ProgressTracker.js";
 import { EOFError, OSError, ValueError, badFileDescriptor, fromNodeError, timedOut, ConnectionResetError } from "../sockets/errors.js";
 import { sslErrorFromNode } from "../sockets/ssl.js";
-import { error_proto, replyError } from "./_ftperrors.js";
+import { FtplibError, error_proto, replyError } from "./_ftperrors.js";
 import type { SessionEncoding } from "./_ftplines.js";
 
 /**
@@ -32,6 +32,9 @@ import type { SessionEncoding } from "./_ftplines.js";
  * keeps the connection busy (bench/ftp.bench.ts).
  */
 const WRITE_HIGH_WATER_BYTES = 4 << 20;
+
+/** The longest reply line accepted, Python's `ftplib.MAXLINE`. */
+const MAXLINE = 8192;
 
 /** How long to wait for the reply that ends a failed transfer when no timeout is set, in milliseconds. */
 const RESYNC_WAIT_MS = 5_000;
@@ -72,6 +75,8 @@ class ObservedContext extends FTPContext {
   observer: EngineObserver;
   transfer: TransferState | undefined;
   quiet = false;
+  /** The start of a reply line whose end has not arrived yet. */
+  #lineRest = "";
 
   constructor(timeoutMs: number, encoding: SessionEncoding, observer: EngineObserver) {
     super(timeoutMs, encoding);
@@ -81,6 +86,29 @@ class ObservedContext extends FTPContext {
   override send(command: string): void {
     if (!this.quiet) this.observer.sent(command);
     super.send(command);
+  }
+
+  /**
+   * basic-ftp parses each chunk as it comes and takes a line cut off by the
+   * end of a TCP segment for a whole one (or drops it, cut inside its code).
+   * Hand it whole lines only, keeping the rest for the next chunk; a line
+   * longer than Python's `MAXLINE` fails the session as Python's does.
+   */
+  protected override _onControlSocketData(chunk: string): void {
+    const text = this.#lineRest + chunk;
+    const end = text.lastIndexOf("\n");
+    if (end < 0) {
+      this.#lineRest = text;
+      if (text.length > MAXLINE) this.closeWithError(new Error(`got more than ${MAXLINE} bytes`));
+      return;
+    }
+    this.#lineRest = text.slice(end + 1);
+    super._onControlSocketData(text.slice(0, end + 1));
+  }
+
+  /** Forgets a partial line (the connection changed under it). */
+  forgetPartialLine(): void {
+    this.#lineRest = "";
   }
 
   protected override _passToHandler(response: Error | FTPResponse): void {
@@ -106,6 +134,7 @@ const ENGINE_MESSAGES: readonly (readonly [RegExp, (e: Error, host: string) => E
   [/^User closed client/, (e) => new OSError(9, undefined, { cause: e })],
   [/^Invalid command: Contains control characters/, (e) => new ValueError("an illegal newline character should not be contained", { cause: e })],
   [/^Can't parse|^Unexpected FTP response|^FTP control response exceeded/, (e) => new error_proto(e.message, { cause: e })],
+  [/^got more than \d+ bytes$/, (e) => new FtplibError(e.message, { cause: e })],
 ];
 
 /**
@@ -245,6 +274,7 @@ export class FtpEngine {
         });
         s.once("error", reject);
       });
+      ftp.forgetPartialLine();
       ftp.socket = secured;
       ftp.tlsOptions = tlsOptions;
     } catch (e) {

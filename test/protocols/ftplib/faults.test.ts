@@ -47,7 +47,54 @@ async function silentServer(greet: boolean): Promise<{ port: number; close(): Pr
   };
 }
 
+/** A TCP peer that sends each reply in pieces, cut inside the code and inside the text. */
+async function fragmentingServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const sendInPieces = async (s: Socket, text: string): Promise<void> => {
+    for (const piece of [text.slice(0, 2), text.slice(2, 7), text.slice(7)]) {
+      s.write(piece);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => undefined);
+    void sendInPieces(s, "220-first line\r\n220 welcome\r\n");
+    s.on("data", (d: Buffer) => {
+      const cmd = d.toString("latin1").trim();
+      if (cmd === "PWD") void sendInPieces(s, '257 "/frag" is the current directory\r\n');
+      else if (cmd === "LONG") s.write("500 " + "x".repeat(9000));
+      else void sendInPieces(s, "200 ok\r\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 describe("server faults", () => {
+  it("replies that arrive in pieces, cut inside the code or the text, are read whole", async () => {
+    const peer = await fragmentingServer();
+    try {
+      const ftp = new FTP();
+      expect(await ftp.connect("127.0.0.1", peer.port, 2)).toBe("220-first line\n220 welcome");
+      expect(await ftp.pwd()).toBe("/frag");
+      expect(await ftp.sendcmd("NOOP")).toBe("200 ok");
+      const err = await ftp.sendcmd("LONG").catch((e: unknown) => e);
+      expect((err as Error).message).toBe("got more than 8192 bytes");
+      expect(isFtpFailure(err)).toBe(true);
+      ftp.close();
+    } finally {
+      await peer.close();
+    }
+  });
+
   it("RETR of a missing file rejects with error_perm carrying the server's 55x line; the session stays usable", async () => {
     const ftp = await session();
     const err = await ftp.retrbinary("RETR missing.bin", () => undefined).catch((e: unknown) => e);
