@@ -3,7 +3,7 @@
  * control connection, `PROT P` for the data connections.
  * @module
  */
-import type { ConnectionOptions } from "node:tls";
+import { createSecureContext, type ConnectionOptions } from "node:tls";
 import { OSError, ValueError } from "../sockets/errors.js";
 import { create_default_context, type SSLContext } from "../sockets/ssl.js";
 import { FTP, type FTPOptions } from "./_ftpclient.js";
@@ -35,6 +35,8 @@ export class FTP_TLS extends FTP {
   /** The TLS context of both connections. */
   context: SSLContext;
   #protP = false;
+  /** The data connections' TLS options, built once per context and host (node parses the CA list per context). */
+  #dataOptions: { context: SSLContext; host: string; options: ConnectionOptions } | undefined;
 
   /**
    * Makes a session; given `host` it connects (and, given `user`, secures the
@@ -158,6 +160,12 @@ export class FTP_TLS extends FTP {
   }
 
   protected override _dataTLS(): ConnectionOptions | null {
-    return this.#protP ? this.context.tlsClientOptions(this.host) : null;
+    if (!this.#protP) return null;
+    const cached = this.#dataOptions;
+    if (cached !== undefined && cached.context === this.context && cached.host === this.host) return cached.options;
+    const options = this.context.tlsClientOptions(this.host);
+    const withContext: ConnectionOptions = { ...options, secureContext: createSecureContext(options) };
+    this.#dataOptions = { context: this.context, host: this.host, options: withContext };
+    return withContext;
   }
 }
