@@ -4,14 +4,39 @@
  * against CPython's C pickle (python3 timeit), the npm parsers pickleparser
  * and jpickle where they can read the pickle, and JSON.parse/JSON.stringify
  * of the equivalent JSON as the bar V8's native parser sets.
+ *
+ * Every figure is operations per CPU second (process CPU time, Python's
+ * time.process_time), so that other work on a shared machine does not tilt
+ * the comparison; GC threads count against Node.
  */
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { Parser } from "pickleparser";
 import { dumps, float, loads } from "stdnet/pickle";
-import { opsPerSecond, type BenchRow, type BenchTable } from "./_harness.js";
+import type { BenchRow, BenchTable } from "./_harness.js";
 
 const require = createRequire(import.meta.url);
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Calls per CPU second of fn, after a warm-up, over at least `minSec` of CPU time. */
+function opsPerSecond(fn: () => unknown, _opsPerCall = 1, minMs = 1000): number {
+  const minSec = minMs / 1000;
+  const warm = cpuSeconds() + minSec / 2;
+  while (cpuSeconds() < warm) fn();
+  let calls = 0;
+  const start = cpuSeconds();
+  let now = start;
+  do {
+    fn();
+    calls++;
+    now = cpuSeconds();
+  } while (now - start < minSec);
+  return calls / (now - start);
+}
 const jpickle = require("jpickle") as { loads(data: string): unknown };
 
 interface Workload {
@@ -58,14 +83,15 @@ interface PyFigures {
 /** CPython's figures (pickles per second) and its pickle of each workload, measured with timeit. */
 function cpython(): PyFigures[] {
   const script = `
-import pickle, timeit, json, sys
+import pickle, timeit, json, sys, time
 out = []
 for expr, p in json.loads(sys.stdin.read()):
     v = eval(expr)
     data = pickle.dumps(v, p)
     def rate(fn):
-        n, t = timeit.Timer(fn).autorange()
-        best = min(timeit.Timer(fn).repeat(3, n))
+        timer = timeit.Timer(fn, timer=time.process_time)
+        n, t = timer.autorange()
+        best = min(timer.repeat(3, n))
         return n / best
     out.append({"loads": rate(lambda: pickle.loads(data)), "dumps": rate(lambda: pickle.dumps(v, p)), "pickle": data.hex()})
 print(json.dumps(out))

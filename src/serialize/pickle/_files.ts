@@ -7,43 +7,99 @@
  */
 import { Readable, Writable } from "node:stream";
 
-/** A file `load` reads from: Python's `read(n)` (short only at EOF) and optional `readline()`, sync or async. */
+/**
+ * A file `load` reads from: Python's `read(n)` (short only at EOF) and optional `readline()`, sync or async.
+ *
+ * @example
+ * ```ts
+ * load({ read: (n) => chunk.subarray(0, n) });
+ * ```
+ */
 export interface PickleReadable {
   read(n: number): Uint8Array | Promise<Uint8Array>;
   readline?(): Uint8Array | Promise<Uint8Array>;
 }
 
-/** A file `load` reads synchronously. */
+/**
+ * A file `load` reads synchronously.
+ *
+ * @example
+ * ```ts
+ * const v = load(bytesIO); // not a Promise
+ * ```
+ */
 export interface SyncReadable {
   read(n: number): Uint8Array;
   readline?(): Uint8Array;
 }
 
-/** A file `load` reads asynchronously (e.g. `socket.makefile("rb")`). */
+/**
+ * A file `load` reads asynchronously (e.g. `socket.makefile("rb")`).
+ *
+ * @example
+ * ```ts
+ * const v = await load(sock.makefile("rb"));
+ * ```
+ */
 export interface AsyncReadable {
   read(n: number): Promise<Uint8Array>;
   readline?(): Promise<Uint8Array>;
 }
 
-/** A file `dump` writes to: `write(b)`, sync or returning a Promise. */
+/**
+ * A file `dump` writes to: `write(b)`, sync or returning a Promise.
+ *
+ * @example
+ * ```ts
+ * dump(obj, { write: (b) => chunks.push(b) });
+ * ```
+ */
 export interface PickleWritable {
   write(data: Uint8Array): unknown;
 }
 
-/** A file `dump` writes synchronously (its write returns no Promise). */
+/**
+ * A file `dump` writes synchronously (its write returns no Promise).
+ *
+ * @example
+ * ```ts
+ * dump(obj, bytesIO); // returns undefined
+ * ```
+ */
 export interface SyncWritable {
   write(data: Uint8Array): number | boolean | undefined | null;
 }
 
-/** A file `dump` writes asynchronously (e.g. `socket.makefile("wb")`). */
+/**
+ * A file `dump` writes asynchronously (e.g. `socket.makefile("wb")`).
+ *
+ * @example
+ * ```ts
+ * await dump(obj, sock.makefile("wb"));
+ * ```
+ */
 export interface AsyncWritable {
   write(data: Uint8Array): Promise<unknown>;
 }
 
-/** What dumping to a file of type F returns: a Promise for an async file, nothing for a sync one. */
+/**
+ * What dumping to a file of type F returns: a Promise for an async file, nothing for a sync one.
+ *
+ * @example
+ * ```ts
+ * const r: DumpResult<AsyncWritable> = dump(obj, sockfile); // Promise<void>
+ * ```
+ */
 export type DumpResult<F> = F extends Writable | AsyncWritable ? Promise<void> : F extends SyncWritable ? undefined : Promise<void> | undefined;
 
-/** What loading from a file of type F returns: a Promise for an async file, the value for a sync one. */
+/**
+ * What loading from a file of type F returns: a Promise for an async file, the value for a sync one.
+ *
+ * @example
+ * ```ts
+ * const r: LoadResult<Readable> = load(stream); // Promise<unknown>
+ * ```
+ */
 export type LoadResult<F> = F extends Readable | AsyncReadable ? Promise<unknown> : unknown;
 
 /** Reads are split into pieces of this size, so a huge length field allocates only what arrives. */

@@ -9,7 +9,14 @@
 import { PicklingError } from "./_errors.js";
 import type { Saver } from "./_save.js";
 
-/** What a reducer returns, as Python's `__reduce__`: `[callable, args, state?, listitems?, dictitems?]`. */
+/**
+ * What a reducer returns, as Python's `__reduce__`: `[callable, args, state?, listitems?, dictitems?]`.
+ *
+ * @example
+ * ```ts
+ * const rv: ReduceValue = [new Global("datetime", "date"), [2024, 1, 31]];
+ * ```
+ */
 export type ReduceValue = readonly [callable: unknown, args: readonly unknown[], state?: unknown, listitems?: Iterable<unknown> | null, dictitems?: Iterable<readonly [unknown, unknown]> | null];
 
 interface Reducible {

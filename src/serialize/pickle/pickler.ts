@@ -8,12 +8,33 @@ import type { ReduceValue } from "./_reduce.js";
 import { Memo, Saver, type SaveConfig } from "./_save.js";
 import type { PickleBuffer } from "./_values.js";
 
-/** The highest protocol this module writes and reads (5, Python 3.8+). */
+/**
+ * The highest protocol this module writes and reads (5, Python 3.8+).
+ *
+ * @example
+ * ```ts
+ * dumps(value, HIGHEST_PROTOCOL);
+ * ```
+ */
 export const HIGHEST_PROTOCOL = 5;
-/** The protocol `dumps` uses when none is given (4, as CPython 3.8–3.13). */
+/**
+ * The protocol `dumps` uses when none is given (4, as CPython 3.8–3.13).
+ *
+ * @example
+ * ```ts
+ * dumps(null)[1] === DEFAULT_PROTOCOL; // true
+ * ```
+ */
 export const DEFAULT_PROTOCOL = 4;
 
-/** Python's keyword arguments of `pickle.dumps` / `Pickler`. */
+/**
+ * Python's keyword arguments of `pickle.dumps` / `Pickler`.
+ *
+ * @example
+ * ```ts
+ * dumps(new PickleBuffer(data), 5, { buffer_callback: (b) => { sent.push(b); } });
+ * ```
+ */
 export interface DumpOptions {
   /** Write Python 3 module names as Python 2's at protocols 0–2. @default true */
   fix_imports?: boolean;

@@ -9,7 +9,14 @@ import { readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable
 import { safeGlobal } from "./_globals.js";
 import { runMachine, type MachineConfig } from "./_machine.js";
 
-/** Python's keyword arguments of `pickle.loads` / `Unpickler`, and the JS-side choices. */
+/**
+ * Python's keyword arguments of `pickle.loads` / `Unpickler`, and the JS-side choices.
+ *
+ * @example
+ * ```ts
+ * loads(data, { encoding: "latin1", dict: "map", find_class: (m, n) => (m === "shapes" ? Shapes[n] : undefined) });
+ * ```
+ */
 export interface LoadOptions {
   /** Map Python 2 module names at protocols 0–2. @default true */
   fix_imports?: boolean;
