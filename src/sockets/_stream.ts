@@ -201,8 +201,14 @@ export class StreamConnection {
    * buffer at end of stream. `timeoutSec` 0 is non-blocking; `waitAll` keeps
    * waiting until `n` bytes or the end (MSG_WAITALL); `peek` leaves them queued.
    */
-  async recv(n: number, timeoutSec: number | null, waitAll = false, peek = false): Promise<Buffer> {
-    if (n === 0) return EMPTY;
+  recv(n: number, timeoutSec: number | null, waitAll = false, peek = false): Promise<Buffer> {
+    if (n === 0) return Promise.resolve(EMPTY);
+    // Bytes already here: no waiting, no async machinery.
+    if (this.#size > 0 && (!waitAll || this.#size >= n)) return Promise.resolve(this.#take(n, peek));
+    return this.#recvWaiting(n, timeoutSec, waitAll, peek);
+  }
+
+  async #recvWaiting(n: number, timeoutSec: number | null, waitAll: boolean, peek: boolean): Promise<Buffer> {
     for (;;) {
       if (this.#size > 0 && (!waitAll || this.#size >= n || this.#eof || this.#error !== null)) {
         return this.#take(n, peek);
@@ -247,6 +253,18 @@ export class StreamConnection {
     if (data.length === 0) return Promise.resolve();
     if (timeoutSec === 0 && this.sock.writableNeedDrain) {
       return Promise.reject(new BlockingIOError(errno.EAGAIN));
+    }
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.sock.writableLength > 0 && !this.sock.writableNeedDrain) {
+      // node is still writing earlier bytes and has room below its
+      // high-water mark: queue a private copy (the caller may reuse its
+      // buffer at once, as after Python's sendall) and return without
+      // waiting for the kernel. A failure of that write surfaces at the
+      // next call, as a send error does in C.
+      this.sock.write(Buffer.from(data), (err) => {
+        if (err != null) this.#error ??= this.#mapError(err);
+      });
+      return Promise.resolve();
     }
     const pending = new PendingWrite();
     this.sock.write(data, (err) => {

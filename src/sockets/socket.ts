@@ -366,7 +366,17 @@ export class socket {
    * if (data.length === 0) console.log("peer closed");
    * ```
    */
-  async recv(bufsize: number, flags = 0): Promise<Buffer> {
+  recv(bufsize: number, flags = 0): Promise<Buffer> {
+    // The hot path of every stream program: a connected socket hands the
+    // call straight to its connection, with no extra Promise in between.
+    const conn = this.#conn;
+    if (conn !== null && !this.#closed && this.#dgram === null && bufsize > 0 && Number.isInteger(bufsize)) {
+      return conn.recv(bufsize, this.#waitTimeout(flags), (flags & MSG_WAITALL) !== 0, (flags & MSG_PEEK) !== 0);
+    }
+    return this.#recvSlow(bufsize, flags);
+  }
+
+  async #recvSlow(bufsize: number, flags: number): Promise<Buffer> {
     if (!Number.isInteger(bufsize)) throw new PyTypeError(`'${typeof bufsize}' object cannot be interpreted as an integer`);
     if (bufsize < 0) throw new ValueError("negative buffersize in recv");
     this.#check();
@@ -440,8 +450,10 @@ export class socket {
    * await s.sendall(new TextEncoder().encode("Hello network world"));
    * ```
    */
-  async sendall(data: Uint8Array, flags = 0): Promise<void> {
-    await this.send(data, flags);
+  sendall(data: Uint8Array, flags = 0): Promise<void> {
+    const conn = this.#conn;
+    if (conn !== null && !this.#closed && data instanceof Uint8Array) return conn.sendall(data, this.#waitTimeout(flags));
+    return this.send(data, flags).then(() => undefined);
   }
 
   /**

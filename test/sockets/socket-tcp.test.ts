@@ -223,6 +223,25 @@ describe("socket over TCP", () => {
     expect(ok).toBe(true);
   });
 
+  it("a buffer may be reused as soon as sendall resolves, even while earlier bytes are still queued", async () => {
+    const [c, s] = await pair();
+    const big = Buffer.alloc(4 * 1024 * 1024, 1);
+    const first = c.sendall(big); // the peer is not reading yet: most of this stays queued
+    await new Promise((r) => setTimeout(r, 20));
+    const reused = Buffer.from("original");
+    const second = c.sendall(reused);
+    await second;
+    reused.write("MUTATED!");
+    const draining = (async () => {
+      let got = Buffer.alloc(0);
+      while (got.length < big.length + 8) got = Buffer.concat([got, await s.recv(1 << 20)]);
+      return got;
+    })();
+    await first;
+    const got = await draining;
+    expect(got.subarray(big.length).toString()).toBe("original");
+  });
+
   it("IPv6 sockets give 4-tuples", async () => {
     const l = await listening(AF_INET6, "::1");
     const addr = l.getsockname();
