@@ -358,6 +358,7 @@ export class Saver {
   saveBytes(b: Uint8Array, obj: object): void {
     if (this.proto < 3) {
       if (b.length === 0) this.saveReduce([new Global("builtins", "bytes"), toTuple([])], obj);
+      else if (this.bin && this.cfg.persistentId === undefined && this.cfg.reducerOverride === undefined) this.saveBytesCodecs(b, obj);
       else {
         let latin = "";
         for (let i = 0; i < b.length; i += 4096) latin += String.fromCharCode(...b.subarray(i, i + 4096));
@@ -401,6 +402,38 @@ export class Saver {
       new DataView(header.buffer).setUint32(1, n, true);
       this.headerAndPayload(header, 5, b);
     }
+    this.memo.objects.set(obj, this.memoize());
+  }
+
+  /**
+   * Protocols 1–2 bytes, written directly as the generic path would write
+   * `_codecs.encode(<latin-1 str>, 'latin1')`: the global, the fresh str
+   * (memoized, never shared), 'latin1', the args tuple, REDUCE, the memo.
+   */
+  private saveBytesCodecs(b: Uint8Array, obj: object): void {
+    this.saveGlobal("_codecs", "encode", undefined);
+    if (this.proto < 2) this.byte(0x28);
+    const n = b.length;
+    this.ensure(5 + 2 * n);
+    const buf = this.buf;
+    const start = this.pos;
+    let p = start + 5;
+    for (let i = 0; i < n; i++) {
+      const c = b[i]!;
+      if (c < 0x80) buf[p++] = c;
+      else {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    buf[start] = 0x58;
+    this.dv.setUint32(start + 1, p - start - 5, true);
+    this.pos = p;
+    this.memoize();
+    this.save("latin1");
+    this.byte(this.proto >= 2 ? 0x86 : 0x74);
+    this.memoize();
+    this.byte(0x52);
     this.memo.objects.set(obj, this.memoize());
   }
 

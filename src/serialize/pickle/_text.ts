@@ -31,20 +31,41 @@ function utf8Error(message: string): Utf8Error {
 export function decodeUtf8(data: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n <= 32) {
-    let s = "";
     let i = start;
-    for (; i < end; i++) {
-      const c = data[i]!;
-      if (c >= 0x80) break;
-      s += String.fromCharCode(c);
-    }
-    if (i === end) return s;
+    while (i < end && data[i]! < 0x80) i++;
+    if (i === end) return asciiShort(data, start, n);
     return decodeSurrogatePass(data, start, end);
   }
   try {
     return fatalDecoder.decode(data.subarray(start, end));
   } catch {
     return decodeSurrogatePass(data, start, end);
+  }
+}
+
+/** n (<= 32) ASCII bytes at `start` as a string, in one allocation (no concatenation). */
+function asciiShort(d: Uint8Array, s: number, n: number): string {
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return String.fromCharCode(d[s]!);
+    case 2:
+      return String.fromCharCode(d[s]!, d[s + 1]!);
+    case 3:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!);
+    case 4:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!);
+    case 5:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!);
+    case 6:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!);
+    case 7:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!);
+    case 8:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!);
+    default:
+      return String.fromCharCode.apply(null, d.subarray(s, s + n) as unknown as number[]);
   }
 }
 
