@@ -33,6 +33,15 @@ afterAll(async () => {
   await srv.close();
   recordFigures("ftp-faults", [
     { title: "ftplib session (login, RETR 5000 B, STOR 3000 B), faults on the control connection, timeout 0.5 s, 5 sessions at a time", columns: FAULT_COLUMNS, rows },
+    {
+      title: "Known gaps, left out of the asserted runs until fixed",
+      columns: ["client", "case", "what happens", "Python"],
+      rows: [
+        ["ftplib", "a reply line split across TCP segments (fragment down; a 50 ms delay inside the 226 after RETR)", "the reply is lost (basic-ftp parses the partial line as a reply): TimeoutError", "readline waits for the line end: success"],
+        ["ftplib", "a command split across TCP segments (fragment up)", "ftp-srv (the test server) parses each segment as a command: error_perm", "same with this server"],
+        ["ftplib", "timers after the runs", "3 Timeout handles remain with every socket closed (not yet attributed: ftp-srv or ours)", ""],
+      ],
+    },
   ]);
 });
 

@@ -17,7 +17,7 @@ import { recordFigures, type FigureTable } from "./_record.js";
 import { openHandles, settle } from "./_faultrun.js";
 
 const CONNECTIONS = Number(process.env.STDNET_HTTP_LOAD_CONNECTIONS ?? 64);
-const REQUESTS = Number(process.env.STDNET_HTTP_LOAD_REQUESTS ?? 100);
+const REQUESTS = Number(process.env.STDNET_HTTP_LOAD_REQUESTS ?? 250);
 const SS_CLIENTS = Number(process.env.STDNET_SS_LOAD_CLIENTS ?? 300);
 const SS_MESSAGES = Number(process.env.STDNET_SS_LOAD_MESSAGES ?? 20);
 const SS_MAX_BYTES = Number(process.env.STDNET_SS_LOAD_MAX_BYTES ?? 16 * 1024);

@@ -524,6 +524,11 @@ describe("secrets stay out of debug output and error messages", () => {
 afterAll(() => {
   recordFigures("injection-tls", [
     { title: "Injection: CR/LF/NUL in user strings, refused before sending (raw peer records every byte)", columns: ["protocol", "place", "character", "refusal", "reached the wire"], rows: injectionRows },
+    {
+      title: "Injection: known gaps, left out of the asserted cases until fixed",
+      columns: ["protocol", "place", "character", "what happens"],
+      rows: [["SMTP", "sender, recipient, MAIL/RCPT options, docmd, ehlo name", "NUL", "sent to the server (as CPython 3.11 does; a header value is RFC 2047-encoded, =00)"]],
+    },
     { title: "TLS verification", columns: ["client", "certificate", "context", "outcome"], rows: tlsRows },
     { title: "Secrets in debug output and error messages", columns: ["module", "case", "captured", "password / AUTH line"], rows: secretRows },
   ]);
