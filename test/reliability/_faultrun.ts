@@ -4,6 +4,7 @@
  * reports how the client ended ("ok" or a Python error's name), how a second
  * call on the same client object ended, and how long it all took.
  */
+import { createHook } from "node:async_hooks";
 import { FaultProxy, type Fault, type FaultKind } from "../helpers/faultproxy.js";
 
 /** A place in a client's dialogue where a fault fires. */
@@ -105,3 +106,26 @@ export function rowsOf(client: string, runs: readonly FaultRun[]): (string | num
 }
 
 export const FAULT_COLUMNS = ["client", "fault", "direction", "point (byte)", "outcome", "next call", "ms"];
+
+/**
+ * Follows every timer made from now on and tells which are still alive,
+ * with where they were made: a leak check that can leave a server's own
+ * timers out (`live((stack) => !stack.includes("node_modules/ftp-srv"))`).
+ */
+export function trackTimers(): { live(filter?: (stack: string) => boolean): string[]; stop(): void } {
+  const alive = new Map<number, string>();
+  const hook = createHook({
+    init(id, type) {
+      if (type === "Timeout") alive.set(id, new Error().stack?.split("\n").slice(4, 10).join("\n") ?? "");
+    },
+    destroy(id) {
+      alive.delete(id);
+    },
+  }).enable();
+  return {
+    live: (filter = () => true) => [...alive.values()].filter(filter),
+    stop: () => {
+      hook.disable();
+    },
+  };
+}
