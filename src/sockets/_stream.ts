@@ -135,7 +135,7 @@ export class StreamConnection {
   }
 
   /** Takes up to `n` queued bytes (n > 0, at least one queued), or peeks at them. */
-  #take(n: number, peek: boolean): Buffer {
+  #take(n: number, peek: boolean, exact: boolean): Buffer {
     const first = this.#chunks[this.#head]!;
     let out: Buffer;
     if (first.length >= n) {
@@ -144,7 +144,9 @@ export class StreamConnection {
         if (first.length === n) this.#shift();
         else this.#chunks[this.#head] = first.subarray(n);
       }
-    } else if (this.#chunks.length - this.#head === 1) {
+    } else if (this.#chunks.length - this.#head === 1 || (!exact && first.length >= 16 * 1024)) {
+      // One chunk, or a large one: hand it over as it is (no copy); recv
+      // may return fewer bytes than asked, as the kernel's does.
       out = first;
       if (!peek) this.#shift();
     } else {
@@ -204,17 +206,17 @@ export class StreamConnection {
   recv(n: number, timeoutSec: number | null, waitAll = false, peek = false): Promise<Buffer> {
     if (n === 0) return Promise.resolve(EMPTY);
     // Bytes already here: no waiting, no async machinery.
-    if (this.#size > 0 && (!waitAll || this.#size >= n)) return Promise.resolve(this.#take(n, peek));
+    if (this.#size > 0 && (!waitAll || this.#size >= n)) return Promise.resolve(this.#take(n, peek, waitAll));
     return this.#recvWaiting(n, timeoutSec, waitAll, peek);
   }
 
   async #recvWaiting(n: number, timeoutSec: number | null, waitAll: boolean, peek: boolean): Promise<Buffer> {
     for (;;) {
       if (this.#size > 0 && (!waitAll || this.#size >= n || this.#eof || this.#error !== null)) {
-        return this.#take(n, peek);
+        return this.#take(n, peek, waitAll);
       }
       if (this.#size === 0 && this.#error !== null) throw this.#error;
-      if (this.#eof || this.#readShut) return this.#size > 0 ? this.#take(n, peek) : EMPTY;
+      if (this.#eof || this.#readShut) return this.#size > 0 ? this.#take(n, peek, waitAll) : EMPTY;
       if (timeoutSec === 0) throw new BlockingIOError(errno.EAGAIN);
       await this.#changed(timeoutSec);
     }
@@ -233,14 +235,14 @@ export class StreamConnection {
         if (seen + c.length > scanned) {
           const from = Math.max(0, scanned - seen);
           const at = c.indexOf(0x0a, from);
-          if (at >= 0) return this.#take(Math.min(seen + at + 1, limit), false);
+          if (at >= 0) return this.#take(Math.min(seen + at + 1, limit), false, true);
         }
         seen += c.length;
       }
       scanned = seen;
-      if (this.#size >= limit) return this.#take(limit, false);
+      if (this.#size >= limit) return this.#take(limit, false, true);
       if (this.#size === 0 && this.#error !== null) throw this.#error;
-      if (this.#eof || this.#readShut || this.#error !== null) return this.#size > 0 ? this.#take(this.#size, false) : EMPTY;
+      if (this.#eof || this.#readShut || this.#error !== null) return this.#size > 0 ? this.#take(this.#size, false, true) : EMPTY;
       if (timeoutSec === 0) throw new BlockingIOError(errno.EAGAIN);
       await this.#changed(timeoutSec);
     }
