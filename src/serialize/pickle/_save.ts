@@ -10,6 +10,7 @@ import { encodeLong } from "./_ints.js";
 import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
 import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, toTuple } from "./_values.js";
 import { saveObject, type ReduceValue } from "./_reduce.js";
+import { StrMemo } from "./_strmemo.js";
 
 const FRAME_SIZE_TARGET = 64 * 1024;
 const FRAME_SIZE_MIN = 4;
@@ -36,7 +37,7 @@ const PY2_MODULES: Readonly<Record<string, string>> = { builtins: "__builtin__",
 /** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object). */
 export class Memo {
   objects = new Map<unknown, number>();
-  strings = new Map<string, number>();
+  strings = new StrMemo();
   globals = new Map<string, number>();
   size = 0;
   clear(): void {
@@ -185,7 +186,7 @@ export class Saver {
     switch (typeof obj) {
       case "string": {
         const idx = this.memo.strings.get(obj);
-        if (idx !== undefined) this.get(idx);
+        if (idx >= 0) this.get(idx);
         else this.memo.strings.set(obj, this.saveStr(obj));
         break;
       }

@@ -98,8 +98,16 @@ function configOf(protocol: number | null | undefined, options: DumpOptions | un
  * ```
  */
 export function dumps(obj: unknown, protocol?: number | null, options?: DumpOptions): Uint8Array {
-  return run(obj, configOf(protocol, options), new Memo());
+  if (scratchInUse) return run(obj, configOf(protocol, options), new Memo());
+  // the memo's tables are reused across calls (emptied after each)
+  try {
+    return run(obj, configOf(protocol, options), scratchMemo);
+  } finally {
+    scratchMemo.clear();
+  }
 }
+
+const scratchMemo = new Memo();
 
 /**
  * Python's `pickle.dump`: writes the pickle of `obj` to a file (an object

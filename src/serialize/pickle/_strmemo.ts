@@ -1,0 +1,104 @@
+/**
+ * The pickler's memo of strs by value: an open-addressing hash table of
+ * (hash, key number) pairs in one Int32Array, the strs and their memo
+ * indexes beside it. Unlike a JS Map it can be emptied without giving its
+ * memory back, so `dumps` reuses one across calls: on a loaded machine the
+ * page faults of fresh memory cost more than the hashing.
+ */
+
+/** FNV-1a over the UTF-16 code units, mixed; never 0 (0 marks an empty slot). */
+function strHash(s: string): number {
+  let h = 0x811c9dc5 ^ s.length;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  return h === 0 ? 1 : h;
+}
+
+/** Tables bigger than this are dropped by `clear` rather than kept for reuse. */
+const KEEP_SLOTS = 1 << 20;
+
+export class StrMemo {
+  /** Pairs [hash, 1 + key number]; hash 0 marks an empty slot. */
+  private table = new Int32Array(2 * 256);
+  private mask = 255;
+  private keys: (string | undefined)[] = [];
+  private values = new Int32Array(128);
+  private count = 0;
+  /** Where the last `get` that found nothing stopped: `set` of the same str fills it. */
+  private pendingHash = 0;
+  private pendingSlot = -1;
+  private pendingKey: string | undefined = undefined;
+
+  /** The memo index of `s`, or -1 when it is not there. */
+  get(s: string): number {
+    const h = strHash(s);
+    const t = this.table;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const th = t[2 * i]!;
+      if (th === 0) break;
+      if (th === h) {
+        const j = t[2 * i + 1]! - 1;
+        if (this.keys[j] === s) return this.values[j]!;
+      }
+      i = (i + 1) & mask;
+    }
+    this.pendingHash = h;
+    this.pendingSlot = i;
+    this.pendingKey = s;
+    return -1;
+  }
+
+  /** Records `s` (not yet there) at memo index `idx`. */
+  set(s: string, idx: number): void {
+    const j = this.count++;
+    this.keys[j] = s;
+    if (j >= this.values.length) {
+      const v = new Int32Array(this.values.length * 2);
+      v.set(this.values);
+      this.values = v;
+    }
+    this.values[j] = idx;
+    if (this.pendingKey === s && this.pendingSlot >= 0) {
+      const t = this.table;
+      t[2 * this.pendingSlot] = this.pendingHash;
+      t[2 * this.pendingSlot + 1] = j + 1;
+    } else this.place(strHash(s), j + 1);
+    this.pendingSlot = -1;
+    this.pendingKey = undefined;
+    if (this.count * 2 > this.mask) this.grow();
+  }
+
+  private place(h: number, ref: number): void {
+    const t = this.table;
+    let i = h & this.mask;
+    while (t[2 * i] !== 0) i = (i + 1) & this.mask;
+    t[2 * i] = h;
+    t[2 * i + 1] = ref;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const size = (this.mask + 1) * 2;
+    this.table = new Int32Array(2 * size);
+    this.mask = size - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i]!, old[i + 1]!);
+  }
+
+  /** Empties the memo, keeping its memory for the next use when it is not huge. */
+  clear(): void {
+    this.pendingSlot = -1;
+    this.pendingKey = undefined;
+    if (this.mask + 1 > KEEP_SLOTS) {
+      this.table = new Int32Array(2 * 256);
+      this.mask = 255;
+      this.keys = [];
+      this.values = new Int32Array(128);
+    } else {
+      if (this.count > 0) this.table.fill(0);
+      this.keys.fill(undefined, 0, this.count);
+    }
+    this.count = 0;
+  }
+}
