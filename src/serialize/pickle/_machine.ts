@@ -30,6 +30,8 @@ export interface MachineConfig {
   fixImports: boolean;
   /** The memo (kept by an Unpickler across loads). */
   memo: unknown[];
+  /** True when `memo` holds nothing (a reused array emptied to undefined). */
+  memoEmpty?: boolean;
 }
 
 const latin1 = new TextDecoder("latin1");
@@ -130,7 +132,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const marks: number[] = [];
   let base = 0; // stack height at the innermost MARK
   const memo = cfg.memo;
-  let memoLen = memo.length === 0 ? 0 : Object.keys(memo).length;
+  let memoLen = memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length;
   const dictAsMap = cfg.dictAsMap;
   const tracking: DictTracking = { slotAt: [], shared: undefined };
   let proto = 0;

@@ -87,8 +87,22 @@ function resolverOf(user: ((m: string, n: string) => unknown) | null | undefined
  */
 export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
   const pl = options?.persistent_load ?? undefined;
-  return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl ?? noPersistentLoad, []));
+  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl ?? noPersistentLoad, []));
+  // one memo array reused across calls (emptied after each): fresh memory costs more than filling
+  const cfg = configOf(options, resolverOf(options?.find_class), pl ?? noPersistentLoad, scratchMemo);
+  cfg.memoEmpty = true;
+  scratchInUse = true;
+  try {
+    return runMachine(toBytes(data), cfg);
+  } finally {
+    scratchInUse = false;
+    if (scratchMemo.length > 1 << 20) scratchMemo = [];
+    else scratchMemo.fill(undefined);
+  }
 }
+
+let scratchMemo: unknown[] = [];
+let scratchInUse = false;
 
 /**
  * Python's `pickle.load`: reads exactly one pickle from a file (never a byte
