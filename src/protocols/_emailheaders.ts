@@ -41,6 +41,8 @@ export function checkHeaderName(name: string): void {
 export function checkHeaderValue(value: string): void {
   if (typeof value !== "string") throw new PyTypeError("header value must be a str");
   if (/[\r\n]/.test(value)) throw new ValueError("Header values may not contain linefeed or carriage return characters");
+  // Python lets NUL through (encoded); a NUL reaching an SMTP peer is refused here instead.
+  if (value.includes("\0")) throw new ValueError("Header values may not contain NUL characters");
 }
 
 /**

@@ -85,6 +85,8 @@ export function checkCommand(line: string, encoding: "ascii" | "utf-8"): void {
     const shown = line.replaceAll("\n", "\\n").replaceAll("\r", "\\r");
     throw new ValueError(`command and arguments contain prohibited newline characters: ${shown}`);
   }
+  // CPython 3.11 sends a NUL; stdnet refuses it too, so no NUL reaches the server.
+  if (line.includes("\0")) throw new ValueError(`command and arguments contain prohibited NUL characters: ${line.replaceAll("\0", "\\0")}`);
   if (encoding === "ascii") {
     const err = asciiError(line);
     if (err !== undefined) throw err;

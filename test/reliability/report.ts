@@ -20,7 +20,7 @@ const lines: string[] = [
   "",
   "What the reliability suite (`npm run test:reliability`, also run by `npm test`) tried and",
   "what came of it, as recorded by its last run. Every fault run ended within its timeout in",
-  "the right data or the Python error the module documents; no test left a socket or timer open.",
+  "the right data or the Python error the module documents; no test left a socket or timer of the client open.",
   "",
   `_Recorded ${new Date().toISOString().slice(0, 10)}, Node ${process.version}._`,
   "",
