@@ -14,7 +14,7 @@ export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
 
 function encodeText(s: unknown, encoding: unknown): Uint8Array {
   if (typeof s !== "string") throw dataError("encode() argument 'obj' must be str");
-  const enc = typeof encoding === "string" ? encoding.toLowerCase().replace(/_/g, "-") : "utf-8";
+  const enc = encoding === "latin1" ? encoding : typeof encoding === "string" ? encoding.toLowerCase().replace(/_/g, "-") : "utf-8";
   if (enc === "latin1" || enc === "latin-1" || enc === "iso-8859-1" || enc === "l1" || enc === "ascii") {
     const limit = enc === "ascii" ? 0x80 : 0x100;
     const out = new Uint8Array(s.length);

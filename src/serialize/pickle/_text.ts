@@ -64,6 +64,22 @@ function asciiShort(d: Uint8Array, s: number, n: number): string {
       return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!);
     case 8:
       return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!);
+    case 9:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!);
+    case 10:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!, d[s + 9]!);
+    case 11:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!, d[s + 9]!, d[s + 10]!);
+    case 12:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!, d[s + 9]!, d[s + 10]!, d[s + 11]!);
+    case 13:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!, d[s + 9]!, d[s + 10]!, d[s + 11]!, d[s + 12]!);
+    case 14:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!, d[s + 9]!, d[s + 10]!, d[s + 11]!, d[s + 12]!, d[s + 13]!);
+    case 15:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!, d[s + 9]!, d[s + 10]!, d[s + 11]!, d[s + 12]!, d[s + 13]!, d[s + 14]!);
+    case 16:
+      return String.fromCharCode(d[s]!, d[s + 1]!, d[s + 2]!, d[s + 3]!, d[s + 4]!, d[s + 5]!, d[s + 6]!, d[s + 7]!, d[s + 8]!, d[s + 9]!, d[s + 10]!, d[s + 11]!, d[s + 12]!, d[s + 13]!, d[s + 14]!, d[s + 15]!);
     default:
       return String.fromCharCode.apply(null, d.subarray(s, s + n) as unknown as number[]);
   }
