@@ -13,7 +13,8 @@ import { create_connection, MSG_WAITALL, SHUT_WR } from "stdnet/socket";
 import type { BenchTable } from "./_harness.js";
 
 const MESSAGE = Buffer.alloc(100, 0x61);
-const ROUND_TRIP_MS = 2000;
+const ROUND_TRIP_MS = 1000;
+const ROUNDS = 3;
 const BULK_BYTES = Number(process.env.STDNET_BENCH_ECHO_MB ?? 128) * 1024 * 1024;
 
 const PYTHON_SERVER = `
@@ -175,47 +176,56 @@ async function pythonClientRoundTrips(port: number): Promise<number> {
   return Number(out.trim());
 }
 
+/** Measures every subject ROUNDS times, taking turns, and keeps each one's best. */
+async function table(workload: string, unit: string, subjects: [string, () => Promise<number>][]): Promise<BenchTable> {
+  const best = subjects.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, [, measure]] of subjects.entries()) best[i] = Math.max(best[i]!, await measure());
+  }
+  return { workload: `${workload}, best of ${ROUNDS} turns`, unit, rows: subjects.map(([subject], i) => ({ subject, value: best[i]! })) };
+}
+
 export async function run(): Promise<BenchTable[]> {
   const tsx = [process.execPath, ["--import", "tsx", "--conditions=source", new URL("./_echo-server.ts", import.meta.url).pathname]] as const;
   const ours = await startServer(tsx[0], [...tsx[1], "stdnet"]);
   const raw = await startServer(tsx[0], [...tsx[1], "raw"]);
   const python = await startServer("python3", ["-u", "-c", PYTHON_SERVER]);
   try {
-    const serverRtt: BenchTable = {
-      workload: "echo server: sequential round trips, 100-byte messages (raw node:net client as load)",
-      unit: "round trips/s",
-      rows: [
-        { subject: "stdnet serveEcho", value: await rawRoundTrips(ours.port) },
-        { subject: "raw node:net server", value: await rawRoundTrips(raw.port) },
-        { subject: "CPython 3.11 socket server", value: await rawRoundTrips(python.port) },
+    const serverRtt = await table(
+      "echo server: sequential round trips, 100-byte messages (raw node:net client as load)",
+      "round trips/s",
+      [
+        ["stdnet serveEcho", () => rawRoundTrips(ours.port)],
+        ["raw node:net server", () => rawRoundTrips(raw.port)],
+        ["CPython 3.11 socket server", () => rawRoundTrips(python.port)],
       ],
-    };
-    const serverBulk: BenchTable = {
-      workload: `echo server: ${BULK_BYTES / 1024 / 1024} MiB streamed and echoed back (raw node:net client as load)`,
-      unit: "MB/s",
-      rows: [
-        { subject: "stdnet serveEcho", value: await rawBulk(ours.port) },
-        { subject: "raw node:net server", value: await rawBulk(raw.port) },
-        { subject: "CPython 3.11 socket server", value: await rawBulk(python.port) },
+    );
+    const serverBulk = await table(
+      `echo server: ${BULK_BYTES / 1024 / 1024} MiB streamed and echoed back (raw node:net client as load)`,
+      "MB/s",
+      [
+        ["stdnet serveEcho", () => rawBulk(ours.port)],
+        ["raw node:net server", () => rawBulk(raw.port)],
+        ["CPython 3.11 socket server", () => rawBulk(python.port)],
       ],
-    };
-    const clientRtt: BenchTable = {
-      workload: "echo client: sequential round trips, 100-byte messages, against the raw node:net server",
-      unit: "round trips/s",
-      rows: [
-        { subject: "stdnet socket client", value: await stdnetRoundTrips(raw.port) },
-        { subject: "raw node:net client", value: await rawRoundTrips(raw.port) },
-        { subject: "CPython 3.11 socket client", value: await pythonClientRoundTrips(raw.port) },
+    );
+    const clientRtt = await table(
+      "echo client: sequential round trips, 100-byte messages, against the raw node:net server",
+      "round trips/s",
+      [
+        ["stdnet socket client", () => stdnetRoundTrips(raw.port)],
+        ["raw node:net client", () => rawRoundTrips(raw.port)],
+        ["CPython 3.11 socket client", () => pythonClientRoundTrips(raw.port)],
       ],
-    };
-    const clientBulk: BenchTable = {
-      workload: `echo client: ${BULK_BYTES / 1024 / 1024} MiB streamed and read back, against the raw node:net server`,
-      unit: "MB/s",
-      rows: [
-        { subject: "stdnet socket client", value: await stdnetBulk(raw.port) },
-        { subject: "raw node:net client", value: await rawBulk(raw.port) },
+    );
+    const clientBulk = await table(
+      `echo client: ${BULK_BYTES / 1024 / 1024} MiB streamed and read back, against the raw node:net server`,
+      "MB/s",
+      [
+        ["stdnet socket client", () => stdnetBulk(raw.port)],
+        ["raw node:net client", () => rawBulk(raw.port)],
       ],
-    };
+    );
     return [serverRtt, serverBulk, clientRtt, clientBulk];
   } finally {
     await Promise.all([stop(ours), stop(raw), stop(python)]);
