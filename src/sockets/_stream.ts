@@ -126,8 +126,32 @@ export class StreamConnection {
   }
 
   #wake(): void {
+    const pending = this.#pending;
+    if (pending !== null) {
+      // The common case, one recv waiting with no timeout: hand it its bytes
+      // (or its end, or its error) here, with no second wake-up.
+      if (this.#size > 0 && (!pending.waitAll || this.#size >= pending.n || this.#eof || this.#error !== null)) {
+        this.#pending = null;
+        pending.resolve(this.#take(pending.n, pending.peek, pending.waitAll));
+      } else if (this.#size === 0 && this.#error !== null) {
+        this.#pending = null;
+        pending.reject(this.#error);
+      } else if (this.#size === 0 && (this.#eof || this.#readShut)) {
+        this.#pending = null;
+        pending.resolve(EMPTY);
+      }
+    }
     this.#signal.notify();
   }
+
+  /** The recv waiting without a timeout, served straight from the socket's events. */
+  #pending: {
+    n: number;
+    waitAll: boolean;
+    peek: boolean;
+    resolve: (data: Buffer) => void;
+    reject: (e: Error) => void;
+  } | null = null;
 
   /** Waits for any change: data, end, error. */
   #changed(timeoutSec: number | null): Promise<void> {
@@ -207,6 +231,11 @@ export class StreamConnection {
     if (n === 0) return Promise.resolve(EMPTY);
     // Bytes already here: no waiting, no async machinery.
     if (this.#size > 0 && (!waitAll || this.#size >= n)) return Promise.resolve(this.#take(n, peek, waitAll));
+    if (timeoutSec === null && this.#pending === null && this.#size === 0 && this.#error === null && !this.#eof && !this.#readShut) {
+      return new Promise<Buffer>((resolve, reject) => {
+        this.#pending = { n, waitAll, peek, resolve, reject };
+      });
+    }
     return this.#recvWaiting(n, timeoutSec, waitAll, peek);
   }
 
