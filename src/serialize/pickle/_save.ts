@@ -412,7 +412,7 @@ export class Saver {
    * (memoized, never shared), 'latin1', the args tuple, REDUCE, the memo.
    */
   private saveBytesCodecs(b: Uint8Array, obj: object): void {
-    this.saveGlobal("_codecs", "encode", undefined);
+    this.saveGlobal("_codecs", "encode", undefined, "_codecs\nencode");
     if (this.proto < 2) this.byte(0x28);
     const n = b.length;
     this.ensure(5 + 2 * n);
@@ -464,8 +464,7 @@ export class Saver {
     if (pb.readonly) this.byte(0x98);
   }
 
-  saveGlobal(module: string, name: string, obj: object | undefined): void {
-    const key = `${module}\n${name}`;
+  saveGlobal(module: string, name: string, obj: object | undefined, key = `${module}\n${name}`): void {
     const known = this.memo.globals.get(key);
     if (known !== undefined) {
       this.get(known);
