@@ -14,7 +14,7 @@ import type { BenchTable } from "./_harness.js";
 
 const MESSAGE = Buffer.alloc(100, 0x61);
 const ROUND_TRIP_MS = 1000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const BULK_BYTES = Number(process.env.STDNET_BENCH_ECHO_MB ?? 128) * 1024 * 1024;
 
 const PYTHON_SERVER = `
