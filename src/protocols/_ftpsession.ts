@@ -4,7 +4,7 @@
  * quitting. `FTP` (in `_ftpclient.ts`) adds the file commands and transfers.
  * @module
  */
-import { EOFError, OSError, ValueError } from "../sockets/errors.js";
+import { EOFError, OSError, RuntimeError, ValueError } from "../sockets/errors.js";
 import { getdefaulttimeout } from "../sockets/_defaulttimeout.js";
 import { FtpEngine, type EngineObserver } from "./_ftpengine.js";
 import { error_reply } from "./_ftperrors.js";
@@ -38,12 +38,6 @@ export interface FTPOptions {
   port?: number;
 }
 
-
-class RuntimeError extends Error {
-  static {
-    this.prototype.name = "RuntimeError";
-  }
-}
 
 /** Python's `putline` check: a CR or LF would smuggle in a second command. */
 export function checkLine(...parts: string[]): void {

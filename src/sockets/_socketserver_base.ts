@@ -6,7 +6,7 @@
  * How a request is waited for is in `_socketserver_requests.ts`.
  * @module
  */
-import { OSError, errno } from "./errors.js";
+import { OSError, RuntimeError, errno } from "./errors.js";
 import type { Address, AddressInput } from "./_address.js";
 import { RequestSlot, type Outcome } from "./_socketserver_requests.js";
 import { formatException, formatRequestError } from "./_socketserver_traceback.js";
@@ -26,13 +26,6 @@ import { formatException, formatRequestError } from "./_socketserver_traceback.j
  */
 export interface RequestHandlerClass<R> {
   new (request: R, client_address: Address, server: BaseServer<R>): { setup_handle_finish(): Promise<void> };
-}
-
-/** Python's `RuntimeError`, for a call the server's state does not allow. */
-class RuntimeError extends Error {
-  static {
-    this.prototype.name = "RuntimeError";
-  }
 }
 
 /**

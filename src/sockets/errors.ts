@@ -71,6 +71,22 @@ export class OverflowError extends Error {
 }
 
 /**
+ * Python's `RuntimeError`: a call the object's state does not allow (a
+ * second `serve_forever`, `set_tunnel` on an open connection, a second FTP
+ * command while one runs).
+ *
+ * @example
+ * ```ts
+ * throw new RuntimeError("serve_forever is already running");
+ * ```
+ */
+export class RuntimeError extends Error {
+  static {
+    this.prototype.name = "RuntimeError";
+  }
+}
+
+/**
  * Python's `EOFError`: the peer ended the stream where more was expected.
  *
  * @example

@@ -37,6 +37,7 @@ export {
   ValueError,
   OverflowError,
   EOFError,
+  RuntimeError,
   PyTypeError,
   errno,
   strerror,

@@ -7,7 +7,7 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import { getdefaulttimeout } from "../../sockets/_defaulttimeout.js";
-import { ConnectionError, ValueError } from "../../sockets/errors.js";
+import { ConnectionError, RuntimeError, ValueError } from "../../sockets/errors.js";
 import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, ResponseNotReady, _MAXHEADERS } from "./_errors.js";
 import {
   DISALLOWED_METHOD_CHAR,
@@ -31,19 +31,6 @@ import { ResponseChannel } from "./_channel.js";
 import { HTTPResponse } from "./_response.js";
 import { Engine, type EngineOptions, type EngineRequest, type Flow } from "./_undici.js";
 
-/**
- * Python's `RuntimeError` (what `set_tunnel` raises on an open connection).
- *
- * @example
- * ```ts
- * conn.set_tunnel("h"); // throws RuntimeError once the connection is open
- * ```
- */
-export class RuntimeError extends Error {
-  static {
-    this.prototype.name = "RuntimeError";
-  }
-}
 
 /**
  * Python's `http.client.HTTP_PORT`.
