@@ -234,18 +234,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     if (this.length !== null && amt > this.length) amt = this.length;
     const want = amt;
     await this.#waitFor(() => ch.buffered >= want, want);
-    const s = ch.take(want);
-    if (s.length === 0 && want > 0) {
-      if (ch.error !== null && (this.chunked || ch.error instanceof TimeoutError)) {
-        this.close();
-        throw this.#bodyError(s, null);
-      }
-      this.#finish();
-    } else if (this.length !== null) {
-      this.length -= s.length;
-      if (this.length === 0) this.#finish();
-    }
-    return s;
+    return this.#account(ch.take(want), want > 0);
   }
 
   /**
@@ -305,8 +294,17 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     const max = limit < 0 ? Infinity : limit;
     await this.#waitFor(() => ch.lineEnd(max) >= 0 || ch.buffered >= max, HIGH_WATER);
     const end = ch.lineEnd(max);
-    const s = ch.take(end >= 0 ? end : Math.min(ch.buffered, max));
-    if (s.length === 0 && max > 0) {
+    return this.#account(ch.take(end >= 0 ? end : Math.min(ch.buffered, max)), max > 0);
+  }
+
+  /**
+   * Books bytes just taken from the body: an empty take where bytes were
+   * wanted is the end (or, for a chunked body or a timeout, the error that
+   * cut it); otherwise the count left of a sized body goes down.
+   */
+  #account(s: Buffer, wanted: boolean): Buffer {
+    const ch = this.#channel;
+    if (s.length === 0 && wanted) {
       if (ch.error !== null && (this.chunked || ch.error instanceof TimeoutError)) {
         this.close();
         throw this.#bodyError(s, null);
