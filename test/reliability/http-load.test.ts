@@ -13,6 +13,7 @@ import { HTTPConnection } from "stdnet/http/client";
 import { create_connection, MSG_WAITALL, type AddressV4, type socket } from "stdnet/socket";
 import { BaseRequestHandler, ThreadingTCPServer } from "stdnet/socketserver";
 import { startHttpServer, type TestServer } from "../helpers/httpserver.js";
+import { echoLoad, rng } from "./_echoload.js";
 import { recordFigures, type FigureTable } from "./_record.js";
 import { openHandles, settle } from "./_faultrun.js";
 
@@ -21,16 +22,6 @@ const REQUESTS = Number(process.env.STDNET_HTTP_LOAD_REQUESTS ?? 250);
 const SS_CLIENTS = Number(process.env.STDNET_SS_LOAD_CLIENTS ?? 300);
 const SS_MESSAGES = Number(process.env.STDNET_SS_LOAD_MESSAGES ?? 20);
 const SS_MAX_BYTES = Number(process.env.STDNET_SS_LOAD_MAX_BYTES ?? 16 * 1024);
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** What /bytes?n= answers: byte i is i & 0xff. */
 function expectedBytes(n: number): Buffer {
@@ -112,31 +103,7 @@ describe("load", () => {
       const address = ss.server_address as AddressV4;
       global.gc?.();
       const heapBefore = process.memoryUsage().heapUsed;
-      const t0 = Date.now();
-      let bytes = 0;
-      const failures = (
-        await Promise.all(
-          Array.from({ length: SS_CLIENTS }, async (_, id) => {
-            const random = rng(1000 + id);
-            const s = await create_connection(address, 30);
-            try {
-              for (let m = 0; m < SS_MESSAGES; m++) {
-                const size = 1 + Math.floor(random() * SS_MAX_BYTES);
-                const message = Buffer.allocUnsafe(size);
-                for (let i = 0; i < size; i++) message[i] = (id * 31 + m * 7 + i) & 0xff;
-                await s.sendall(message);
-                const back = await s.recv(size, MSG_WAITALL);
-                if (!back.equals(message)) return `client ${id} message ${m}: ${back.length} of ${size} bytes, content differs`;
-                bytes += size;
-              }
-              return null;
-            } finally {
-              s.close();
-            }
-          }),
-        )
-      ).filter((f) => f !== null);
-      const seconds = (Date.now() - t0) / 1000;
+      const { failures, bytes, seconds } = await echoLoad(address, SS_CLIENTS, SS_MESSAGES, SS_MAX_BYTES, 1000, 30);
       global.gc?.();
       const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
       expect(failures).toEqual([]);

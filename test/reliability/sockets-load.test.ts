@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create_connection, serveEcho, TimeoutError, MSG_WAITALL, type EchoServer, type AddressV4 } from "stdnet/socket";
 import { recordFigures } from "./_record.js";
+import { echoLoad } from "./_echoload.js";
 
 const CLIENTS = Number(process.env.STDNET_LOAD_CLIENTS ?? 1000);
 const MESSAGES = Number(process.env.STDNET_LOAD_MESSAGES ?? 10);
@@ -22,49 +23,13 @@ afterAll(async () => {
   await server.close();
 });
 
-/** A cheap deterministic generator so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
 describe("echo server under load", () => {
   const figures: (string | number)[][] = [];
 
   it(`serves ${CLIENTS} concurrent clients × ${MESSAGES} messages of up to ${MAX_BYTES} bytes, nothing lost or reordered`, async () => {
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    const t0 = Date.now();
-    let bytes = 0;
-    const address = server.address as AddressV4;
-    const failures = (
-      await Promise.all(
-        Array.from({ length: CLIENTS }, async (_, id) => {
-          const random = rng(id + 1);
-          const s = await create_connection(address, 60);
-          try {
-            for (let m = 0; m < MESSAGES; m++) {
-              const size = 1 + Math.floor(random() * MAX_BYTES);
-              const message = Buffer.allocUnsafe(size);
-              for (let i = 0; i < size; i++) message[i] = (id * 31 + m * 7 + i) & 0xff;
-              await s.sendall(message);
-              const back = await s.recv(size, MSG_WAITALL);
-              if (!back.equals(message)) return `client ${id} message ${m}: ${back.length} of ${size} bytes, content differs`;
-              bytes += size;
-            }
-            return null;
-          } finally {
-            s.close();
-          }
-        }),
-      )
-    ).filter((f) => f !== null);
-    const seconds = (Date.now() - t0) / 1000;
+    const { failures, bytes, seconds } = await echoLoad(server.address as AddressV4, CLIENTS, MESSAGES, MAX_BYTES);
     global.gc?.();
     const heapGrowthMB = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
     expect(failures).toEqual([]);
