@@ -11,6 +11,7 @@ import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
 import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, toTuple } from "./_values.js";
 import { saveObject, type ReduceValue } from "./_reduce.js";
 import { StrMemo } from "./_strmemo.js";
+import { IdentityMemo } from "./_idmemo.js";
 
 const FRAME_SIZE_TARGET = 64 * 1024;
 const FRAME_SIZE_MIN = 4;
@@ -36,12 +37,20 @@ const PY2_MODULES: Readonly<Record<string, string>> = { builtins: "__builtin__",
 
 /** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object). */
 export class Memo {
-  objects = new Map<unknown, number>();
+  objects = new IdentityMemo();
   strings = new StrMemo();
   globals = new Map<string, number>();
   size = 0;
+  /** Empties the memo (Python's `clear_memo`). */
   clear(): void {
     this.objects.clear();
+    this.strings.clear();
+    this.globals.clear();
+    this.size = 0;
+  }
+  /** Empties the memo but keeps its tables for the next `dumps` (see IdentityMemo.recycle). */
+  recycle(): void {
+    this.objects.recycle();
     this.strings.clear();
     this.globals.clear();
     this.size = 0;

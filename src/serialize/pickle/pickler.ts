@@ -99,15 +99,30 @@ function configOf(protocol: number | null | undefined, options: DumpOptions | un
  */
 export function dumps(obj: unknown, protocol?: number | null, options?: DumpOptions): Uint8Array {
   if (scratchInUse) return run(obj, configOf(protocol, options), new Memo());
-  // the memo's tables are reused across calls (emptied after each)
+  const memo = reusableMemo();
   try {
-    return run(obj, configOf(protocol, options), scratchMemo);
+    return run(obj, configOf(protocol, options), memo);
   } finally {
-    scratchMemo.clear();
+    memo.recycle();
   }
 }
 
-const scratchMemo = new Memo();
+/**
+ * One memo reused by `dumps`, its tables kept between calls (growing them
+ * afresh was most of the cost of a large dumps). It is held weakly: the
+ * objects it still refers to between calls are let go at the next full
+ * garbage collection, with the memo.
+ */
+let scratchMemo: WeakRef<Memo> | undefined;
+
+function reusableMemo(): Memo {
+  let memo = scratchMemo?.deref();
+  if (memo === undefined) {
+    memo = new Memo();
+    scratchMemo = new WeakRef(memo);
+  }
+  return memo;
+}
 
 /**
  * Python's `pickle.dump`: writes the pickle of `obj` to a file (an object

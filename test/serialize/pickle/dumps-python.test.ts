@@ -42,6 +42,7 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["small sets", [new Set(), new Set([1]), new frozenset(), new frozenset(["a"])], true],
   ["big sets", [new Set([1, "a", tuple(1, 2)]), new Set(Array.from({ length: 1500 }, (_, i) => i)), new frozenset([1, 2]), new frozenset(Array.from({ length: 1200 }, (_, i) => `s${i}`))], false],
   ["shared references", [a, a, { x: a, y: a }, shared, shared], true],
+  ["objects an earlier dumps saw (its memo forgotten)", [[3], shared, a, { a }, a], true],
   ["a list containing itself", selfList, true],
   ["a dict containing itself", selfDict, true],
   ["a Map containing itself", selfMap, true],
