@@ -17,7 +17,7 @@ import { HTTPMessage } from "../http/_message.js";
 import type { HTTPResponse } from "../http/_response.js";
 import { addinfourl, bufferSource, fileSource } from "./_addinfourl.js";
 import { guess_type } from "./_mimetypes.js";
-import { getproxies, proxy_bypass } from "./_proxies.js";
+import { getproxies, proxy_bypass_environment } from "./_proxies.js";
 import { quote, unquote, unquote_to_bytes } from "./_quoting.js";
 import { Request, type RequestData } from "./_requestobj.js";
 import { _parse_proxy, _splithost, _splitport, _splittype } from "./_splitters.js";
@@ -82,7 +82,7 @@ function applyProxy(req: Request): void {
   const origType = req.type;
   const [parsedType, user, password, rawHostport] = _parse_proxy(proxy);
   const proxyType = parsedType ?? origType;
-  if (req.host && proxy_bypass(req.host)) return;
+  if (req.host && proxy_bypass_environment(req.host, proxies)) return;
   if (user && password) {
     const creds = Buffer.from(`${unquote(user)}:${unquote(password)}`).toString("base64");
     req.add_header("Proxy-authorization", "Basic " + creds);

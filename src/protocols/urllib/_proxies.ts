@@ -17,15 +17,18 @@ import { _splitport } from "./_splitters.js";
  */
 export function getproxies_environment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const proxies: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [rawName, value] of Object.entries(env)) {
-    const name = rawName.toLowerCase();
-    if (value && name.endsWith("_proxy")) proxies[name.slice(0, -6)] = value;
+  // only the names are listed: reading every value of process.env costs a call into node each
+  const names = Object.keys(env).filter((n) => n.length >= 6 && n.toLowerCase().endsWith("_proxy"));
+  for (const rawName of names) {
+    const value = env[rawName];
+    if (value) proxies[rawName.toLowerCase().slice(0, -6)] = value;
   }
   // CVE-2016-1000110: under CGI, HTTP_PROXY comes from the client.
   if ("REQUEST_METHOD" in env) Reflect.deleteProperty(proxies, "http");
-  for (const [rawName, value] of Object.entries(env)) {
+  for (const rawName of names) {
     if (rawName.endsWith("_proxy")) {
       const name = rawName.toLowerCase().slice(0, -6);
+      const value = env[rawName];
       if (value) proxies[name] = value;
       else Reflect.deleteProperty(proxies, name);
     }
