@@ -134,6 +134,13 @@ export async function run(): Promise<BenchTable[]> {
       const r = await urlopen(`http://127.0.0.1:${port}/k`);
       if ((await r.read()).length !== 1024) throw new Error("short body");
     }, 200);
+    // the engine's own floor for a new connection per request: one undici Client, `connection: close` each time
+    const closing = new Client(`http://127.0.0.1:${port}`);
+    const undiciClose = await rate(URLOPEN_N, async () => {
+      const { body } = await closing.request({ path: "/k", method: "GET", headers: { connection: "close" } });
+      if ((await body.arrayBuffer()).byteLength !== 1024) throw new Error("short body");
+    }, 200);
+    await closing.close();
     const pyUrlopen = await python(PY_URLOPEN, [String(port), String(URLOPEN_N), "200", String(ROUNDS)]);
 
     return [
@@ -152,6 +159,7 @@ export async function run(): Promise<BenchTable[]> {
         unit: "requests/s",
         rows: [
           { subject: "stdnet urlopen", value: oursUrlopen },
+          { subject: "undici Client.request, connection: close (direct)", value: undiciClose },
           { subject: "CPython 3.11 urllib.request.urlopen", value: pyUrlopen },
         ],
       },

@@ -158,6 +158,11 @@ export class HTTPConnection {
     this.debuglevel = level;
   }
 
+  /** Makes the engine of this connection (urlopen's share their dispatcher). */
+  protected _newEngine(options: EngineOptions): Engine {
+    return new Engine(options);
+  }
+
   /** The engine options of this connection (HTTPS adds TLS). */
   protected _engineTLS(): { tls?: ConnectionOptions } {
     return {};
@@ -172,7 +177,7 @@ export class HTTPConnection {
    * ```
    */
   connect(): Promise<void> {
-    this.#engine ??= new Engine(this.#engineOptions());
+    this.#engine ??= this._newEngine(this.#engineOptions());
     return Promise.resolve();
   }
 
@@ -395,7 +400,7 @@ export class HTTPConnection {
       for (let i = 0; i + 1 < this.#headers.length; i += 2) head += `${this.#headers[i]!}: ${this.#headers[i + 1]!}\r\n`;
       console.log(`send: ${bytesRepr(head + "\r\n")}`);
     }
-    this.#engine ??= new Engine(this.#engineOptions());
+    this.#engine ??= this._newEngine(this.#engineOptions());
     const channel = new ResponseChannel(this.debuglevel);
     let flow: Flow;
     try {

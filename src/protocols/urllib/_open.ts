@@ -14,6 +14,7 @@ import type { SSLContext } from "../../sockets/ssl.js";
 import { HTTPConnection } from "../http/_connection.js";
 import { HTTPSConnection } from "../http/_https.js";
 import { HTTPMessage } from "../http/_message.js";
+import { Engine, type EngineOptions } from "../http/_undici.js";
 import type { HTTPResponse } from "../http/_response.js";
 import { addinfourl, bufferSource, fileSource } from "./_addinfourl.js";
 import { guess_type } from "./_mimetypes.js";
@@ -90,6 +91,13 @@ function applyProxy(req: Request): void {
   req.set_proxy(unquote(rawHostport), proxyType);
 }
 
+/** urllib's http: connection: one request with `Connection: close` (see Engine.forOneRequest). */
+class OneRequestConnection extends HTTPConnection {
+  protected override _newEngine(options: EngineOptions): Engine {
+    return Engine.forOneRequest(options);
+  }
+}
+
 async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPResponse> {
   const host = req.host;
   if (!host) throw new URLError("no host given");
@@ -114,7 +122,7 @@ async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPR
   if (!req.has_header("Host")) req.add_unredirected_header("Host", selHost);
   if (!req.has_header("User-agent")) req.add_unredirected_header("User-agent", USER_AGENT);
   // AbstractHTTPHandler.do_open
-  const h = req.type === "https" ? new HTTPSConnection(host, null, { timeout: req.timeout, context }) : new HTTPConnection(host, null, { timeout: req.timeout });
+  const h = req.type === "https" ? new HTTPSConnection(host, null, { timeout: req.timeout, context }) : new OneRequestConnection(host, null, { timeout: req.timeout });
   const merged = new Map(req.unredirected_hdrs);
   for (const [k, v] of req.headers) if (!merged.has(k)) merged.set(k, v);
   merged.set("Connection", "close");

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConnectionRefusedError, TimeoutError } from "stdnet/socket";
@@ -118,6 +120,32 @@ describe("urlopen() over http", () => {
     for (let i = 0; i < py.length; i++) {
       expect([ours[i]!.method, ours[i]!.url, ours[i]!.body]).toEqual([py[i]!.method, py[i]!.url, py[i]!.body]);
       expect(normalized(ours[i]!.headers)).toEqual(normalized(py[i]!.headers));
+    }
+  });
+
+  it("concurrent urlopen calls each open a connection of their own and run side by side", async () => {
+    const N = 8;
+    const held: (() => void)[] = [];
+    let connections = 0;
+    const srv = createServer((req, res) => {
+      // answer nobody until all N requests are in: calls queued behind one another would time out
+      held.push(() => res.end(req.headers.connection ?? ""));
+      if (held.length === N) for (const answer of held) answer();
+    });
+    srv.on("connection", () => connections++);
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = srv.address() as AddressInfo;
+      const bodies = await Promise.all(Array.from({ length: N }, async () => (await (await urlopen(`http://127.0.0.1:${port}/`, null, { timeout: 5 })).read()).toString()));
+      expect(bodies).toEqual(Array<string>(N).fill("close"));
+      expect(connections).toBe(N);
+      // and again: nothing of the first round is reused
+      held.length = 0;
+      await Promise.all(Array.from({ length: N }, async () => (await urlopen(`http://127.0.0.1:${port}/`, null, { timeout: 5 })).read()));
+      expect(connections).toBe(2 * N);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((resolve) => srv.close(resolve));
     }
   });
 
