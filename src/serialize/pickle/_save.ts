@@ -232,12 +232,17 @@ export class Saver {
   }
 
   private saveObj(obj: object): void {
-    if (this.cfg.reducerOverride !== undefined) {
-      const rv = this.cfg.reducerOverride(obj);
+    const cfg = this.cfg;
+    if (cfg.reducerOverride !== undefined) {
+      const rv = cfg.reducerOverride(obj);
       if (rv !== undefined) {
         this.saveReduce(rv, obj);
         return;
       }
+    } else if (cfg.dispatchTable === undefined && Object.getPrototypeOf(obj) === Object.prototype && !hasReducer(obj)) {
+      // the usual dict, before the type tests below (saveObject decides the same)
+      this.saveDict(obj, obj);
+      return;
     }
     if (Array.isArray(obj)) {
       if (obj instanceof Tuple) this.saveTuple(obj);
@@ -567,6 +572,35 @@ export class Saver {
     else this.setitemsObject(d as Record<string, unknown>);
   }
 
+  /**
+   * The keys of the last plain object saved and their memo indexes: a list
+   * of records repeats one set of keys, and a key seen at the same place
+   * goes straight to its memo GET without hashing it again.
+   */
+  private lastKeys: string[] = [];
+  private lastKeyMemo: number[] = [];
+
+  /** Saves key `k` (the `i`th of its object) as `save` would, and returns its memo index. */
+  private saveKey(k: string, i: number): void {
+    if (this.cfg.persistentId !== undefined) {
+      this.save(k);
+      return;
+    }
+    if (this.frameStart >= 0 && this.pos - this.frameStart >= FRAME_SIZE_TARGET + FRAME_HEADER_SIZE) this.commitFrame();
+    if (this.lastKeys[i] === k) {
+      this.get(this.lastKeyMemo[i]!);
+      return;
+    }
+    let idx = this.memo.strings.get(k);
+    if (idx >= 0) this.get(idx);
+    else {
+      idx = this.saveStr(k);
+      this.memo.strings.set(k, idx);
+    }
+    this.lastKeys[i] = k;
+    this.lastKeyMemo[i] = idx;
+  }
+
   private setitemsObject(d: Record<string, unknown>): void {
     const keys = Object.keys(d);
     const n = keys.length;
@@ -586,7 +620,8 @@ export class Saver {
       batch = 0;
       for (; i < n && batch < BATCHSIZE; i++, batch++) {
         const k = keys[i]!;
-        this.save(k);
+        if (i < 32) this.saveKey(k, i);
+        else this.save(k);
         this.save(d[k]);
       }
       this.byte(0x75);
@@ -732,6 +767,12 @@ export class Saver {
     }
     this.memoize();
   }
+}
+
+/** Whether a plain object carries its own `__reduce_ex__` or `__reduce__` method. */
+function hasReducer(obj: object): boolean {
+  const r = obj as { __reduce_ex__?: unknown; __reduce__?: unknown };
+  return typeof r.__reduce_ex__ === "function" || typeof r.__reduce__ === "function";
 }
 
 /** A str that CPython builds afresh for each use (so never shared through the memo). */

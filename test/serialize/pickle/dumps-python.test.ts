@@ -36,6 +36,7 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["tuples", [tuple(), tuple(1), tuple(1, 2), tuple(1, 2, 3), tuple(1, 2, 3, 4), tuple(tuple()), tuple(tuple("a"))], true],
   ["lists", [[], [1], Array.from({ length: 1001 }, (_, i) => i), [[[]]]], true],
   ["objects", { a: 1, b: [2], "": null, nested: { x: { y: "z" } } }, true],
+  ["objects whose keys repeat, reorder and differ", [{ a: 1, b: 2, c: 3 }, { b: 1, a: 2, c: 3 }, { a: 1, b: 2 }, { a: 1, b: 2, c: 3, d: 4 }, { x: { a: 1, b: { a: 2, c: 3 } }, a: 0 }, { a: "a", b: "b" }], true],
   ["__proto__ and constructor keys", protoKeys, true],
   ["Maps", [new Map([[1, "a"], [2, "b"]]), new Map<unknown, unknown>([["a", 1], [2, "b"], [tuple(1, 2), "t"], [null, 0], [1.5, 2]])], true],
   ["a dict of exactly 1000 items", new Map(Array.from({ length: 1000 }, (_, i) => [i, i])), true],
