@@ -90,6 +90,12 @@ export function openHandles(): { sockets: number; timers: number } {
   return { sockets: r.filter((x) => x === "TCPSocketWrap").length, timers: r.filter((x) => x === "Timeout").length };
 }
 
+/** How many sockets and timers are open beyond `baseline` (never below 0: fewer than at the start is fine). */
+export function openBeyond(baseline: { sockets: number; timers: number }): { sockets: number; timers: number } {
+  const now = openHandles();
+  return { sockets: Math.max(0, now.sockets - baseline.sockets), timers: Math.max(0, now.timers - baseline.timers) };
+}
+
 /** Waits until `check()` holds or `ms` pass; returns whether it held. */
 export async function settle(check: () => boolean, ms = 1000): Promise<boolean> {
   const until = Date.now() + ms;
