@@ -7,7 +7,9 @@
  *
  * Every figure is operations per CPU second (process CPU time, Python's
  * time.process_time), so that other work on a shared machine does not tilt
- * the comparison; GC threads count against Node.
+ * the comparison; GC threads count against Node. Each side keeps its best:
+ * stdnet the best of three rounds per figure, CPython the best of timeit's
+ * repeats over two runs, one before and one after stdnet's.
  */
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -22,20 +24,27 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Calls per CPU second of fn, after a warm-up, over at least `minSec` of CPU time. */
-function opsPerSecond(fn: () => unknown, _opsPerCall = 1, minMs = 1000): number {
+/**
+ * Calls per CPU second of fn, after a warm-up: the best of three rounds of at
+ * least `minMs` of CPU time each (as CPython's side keeps the best of timeit's repeats).
+ */
+function opsPerSecond(fn: () => unknown, minMs = 400): number {
   const minSec = minMs / 1000;
   const warm = cpuSeconds() + minSec / 2;
   while (cpuSeconds() < warm) fn();
-  let calls = 0;
-  const start = cpuSeconds();
-  let now = start;
-  do {
-    fn();
-    calls++;
-    now = cpuSeconds();
-  } while (now - start < minSec);
-  return calls / (now - start);
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    let calls = 0;
+    const start = cpuSeconds();
+    let now = start;
+    do {
+      fn();
+      calls++;
+      now = cpuSeconds();
+    } while (now - start < minSec);
+    best = Math.max(best, calls / (now - start));
+  }
+  return best;
 }
 const jpickle = require("jpickle") as { loads(data: string): unknown };
 
@@ -108,39 +117,72 @@ function tryRate(fn: () => unknown): number | undefined {
   } catch {
     return undefined;
   }
-  return opsPerSecond(fn, 1, 1000);
+  return opsPerSecond(fn);
+}
+
+/** stdnet's and the JS peers' figures for one workload. */
+interface JsFigures {
+  loads: number;
+  dumps: number;
+  pickleparser: number | undefined;
+  jpickle: number | undefined;
+  jsonParse: number;
+  jsonStringify: number;
+  /** Megabytes of CPython's pickle, of the JSON text, and of our pickle. */
+  mb: number;
+  jsonMb: number;
+  oursMb: number;
+}
+
+function measure(w: Workload, pyPickle: Buffer): JsFigures {
+  const value = w.js();
+  const jsonValue = w.json();
+  const jsonText = JSON.stringify(jsonValue);
+  const latin1 = pyPickle.toString("latin1");
+  return {
+    loads: opsPerSecond(() => loads(pyPickle)),
+    pickleparser: tryRate(() => new Parser().parse(pyPickle)),
+    jpickle: tryRate(() => jpickle.loads(latin1)),
+    jsonParse: opsPerSecond(() => JSON.parse(jsonText)),
+    dumps: opsPerSecond(() => dumps(value, w.protocol)),
+    jsonStringify: opsPerSecond(() => JSON.stringify(jsonValue)),
+    mb: pyPickle.length / 1e6,
+    jsonMb: jsonText.length / 1e6,
+    oursMb: dumps(value, w.protocol).length / 1e6,
+  };
+}
+
+/** The better of two CPython runs, per workload. */
+function best(a: PyFigures[], b: PyFigures[]): PyFigures[] {
+  return a.map((x, i) => ({ ...x, loads: Math.max(x.loads, b[i]!.loads), dumps: Math.max(x.dumps, b[i]!.dumps) }));
 }
 
 export async function run(): Promise<BenchTable[]> {
-  const py = cpython();
+  // CPython is measured before and after stdnet, keeping its best, so that neither side alone meets a busy spell of the machine
+  const before = cpython();
+  const ours = workloads.map((w, i) => measure(w, Buffer.from(before[i]!.pickle, "hex")));
+  const py = best(before, cpython());
   const tables: BenchTable[] = [];
   workloads.forEach((w, i) => {
+    const js = ours[i]!;
     const fig = py[i]!;
-    const pyPickle = Buffer.from(fig.pickle, "hex");
-    const value = w.js();
-    const ours = dumps(value, w.protocol);
-    const mb = pyPickle.length / 1e6;
-    const jsonValue = w.json();
-    const jsonText = JSON.stringify(jsonValue);
-    const latin1 = pyPickle.toString("latin1");
-
-    const loadsRows: BenchRow[] = [{ subject: "stdnet loads", value: opsPerSecond(() => loads(pyPickle), 1, 1000) }];
-    loadsRows.push({ subject: "CPython 3.11 pickle.loads (C)", value: fig.loads });
-    const pp = tryRate(() => new Parser().parse(pyPickle));
-    if (pp !== undefined) loadsRows.push({ subject: "pickleparser 0.2", value: pp });
-    const jp = tryRate(() => jpickle.loads(latin1));
-    if (jp !== undefined) loadsRows.push({ subject: "jpickle 0.4", value: jp });
-    loadsRows.push({ subject: `JSON.parse of the equivalent JSON (${(jsonText.length / 1e6).toFixed(2)} MB)`, value: opsPerSecond(() => JSON.parse(jsonText), 1, 1000) });
-    tables.push({ workload: `loads: ${w.name} (${mb.toFixed(2)} MB pickle)`, unit: "pickles/s", rows: loadsRows });
-    tables.push({ workload: `loads: ${w.name}`, unit: "MB/s of pickle", rows: loadsRows.filter((r) => !r.subject.startsWith("JSON")).map((r) => ({ subject: r.subject, value: r.value * mb })) });
+    const loadsRows: BenchRow[] = [
+      { subject: "stdnet loads", value: js.loads },
+      { subject: "CPython 3.11 pickle.loads (C)", value: fig.loads },
+    ];
+    if (js.pickleparser !== undefined) loadsRows.push({ subject: "pickleparser 0.2", value: js.pickleparser });
+    if (js.jpickle !== undefined) loadsRows.push({ subject: "jpickle 0.4", value: js.jpickle });
+    loadsRows.push({ subject: `JSON.parse of the equivalent JSON (${js.jsonMb.toFixed(2)} MB)`, value: js.jsonParse });
+    tables.push({ workload: `loads: ${w.name} (${js.mb.toFixed(2)} MB pickle)`, unit: "pickles/s", rows: loadsRows });
+    tables.push({ workload: `loads: ${w.name}`, unit: "MB/s of pickle", rows: loadsRows.filter((r) => !r.subject.startsWith("JSON")).map((r) => ({ subject: r.subject, value: r.value * js.mb })) });
 
     const dumpsRows: BenchRow[] = [
-      { subject: "stdnet dumps", value: opsPerSecond(() => dumps(value, w.protocol), 1, 1000) },
+      { subject: "stdnet dumps", value: js.dumps },
       { subject: "CPython 3.11 pickle.dumps (C)", value: fig.dumps },
-      { subject: "JSON.stringify of the equivalent value", value: opsPerSecond(() => JSON.stringify(jsonValue), 1, 1000) },
+      { subject: "JSON.stringify of the equivalent value", value: js.jsonStringify },
     ];
-    tables.push({ workload: `dumps: ${w.name} (${(ours.length / 1e6).toFixed(2)} MB pickle)`, unit: "pickles/s", rows: dumpsRows });
-    tables.push({ workload: `dumps: ${w.name}`, unit: "MB/s of pickle", rows: dumpsRows.slice(0, 2).map((r) => ({ subject: r.subject, value: r.value * mb })) });
+    tables.push({ workload: `dumps: ${w.name} (${js.oursMb.toFixed(2)} MB pickle)`, unit: "pickles/s", rows: dumpsRows });
+    tables.push({ workload: `dumps: ${w.name}`, unit: "MB/s of pickle", rows: dumpsRows.slice(0, 2).map((r) => ({ subject: r.subject, value: r.value * js.mb })) });
   });
   return Promise.resolve(tables);
 }
