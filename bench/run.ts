@@ -2,8 +2,11 @@
  * `npm run bench [family …] [-- --write]`: runs every bench/*.bench.ts (or
  * the named ones), prints each workload's figures with the ratio of stdnet
  * (the first row) to each peer, and with --write puts the tables into
- * BENCHMARKS.md between the family's markers.
+ * BENCHMARKS.md between the family's markers. Each family runs in a
+ * process of its own, so that what one leaves behind (heap, pools, sockets)
+ * does not weigh on the next.
  */
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
@@ -41,6 +44,14 @@ const files = readdirSync(here)
   .sort();
 
 const benchmarksPath = join(here, "..", "BENCHMARKS.md");
+if (files.length > 1) {
+  for (const file of files) {
+    const family = file.replace(/\.bench\.ts$/, "");
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), family, ...args.filter((a) => a.startsWith("--"))], { stdio: "inherit" });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+  process.exit(0);
+}
 for (const file of files) {
   const family = file.replace(/\.bench\.ts$/, "");
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { run: BenchFamily };
