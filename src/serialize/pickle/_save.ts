@@ -580,7 +580,7 @@ export class Saver {
   private lastKeys: string[] = [];
   private lastKeyMemo: number[] = [];
 
-  /** Saves key `k` (the `i`th of its object) as `save` would, and returns its memo index. */
+  /** Saves key `k` (the `i`th of its object) as `save` would, remembering its memo index for the next object. */
   private saveKey(k: string, i: number): void {
     if (this.cfg.persistentId !== undefined) {
       this.save(k);
