@@ -8,6 +8,7 @@ import { dataError } from "./_errors.js";
 import { setOwn } from "./_globals.js";
 import { replaceEverywhere } from "./_replace.js";
 import { Tuple, frozenset } from "./_values.js";
+import type { DeferredAppends } from "./_deferred.js";
 
 /** What the machine tracks about dicts built as plain objects, for the rare Map conversion. */
 export interface DictTracking {
@@ -19,6 +20,8 @@ export interface DictTracking {
   slotAt: (number | string | undefined)[];
   /** Plain-object dicts that may be referenced from elsewhere (fetched from the memo, DUP'd, memoized twice). */
   shared: Set<object> | undefined;
+  /** The machine's held-back list items, written out before a dict's references are rewritten or a user's `__setitem__` runs. */
+  deferred: DeferredAppends | undefined;
 }
 
 /** Tells whether `v` is a plain object (a dict as loads builds it, or `{}`-like). */
@@ -76,7 +79,10 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
     const slot = t.slotAt[from - 1];
     if (slot !== undefined && memo[slot as number] === old) memo[slot as number] = m;
     for (let i = from - 1; i < to; i++) if (stack[i] === old) stack[i] = m;
-    if (t.shared?.has(old) === true) replaceEverywhere(old, m, stack, memo);
+    if (t.shared?.has(old) === true) {
+      t.deferred?.flush();
+      replaceEverywhere(old, m, stack, memo);
+    }
     d = m;
   }
   if (d instanceof Map) {
@@ -85,6 +91,7 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
   }
   const setitem = (d as { __setitem__?: unknown } | null)?.__setitem__;
   if (typeof setitem !== "function") throw dataError("SETITEM target is not a dict");
+  t.deferred?.flush();
   for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
 }
 

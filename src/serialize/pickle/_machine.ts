@@ -6,6 +6,7 @@
  * `UnpicklingError`. Its state lives in local variables (no closures), so
  * the loop keeps them in registers.
  */
+import { DEFER_AT, DeferredAppends } from "./_deferred.js";
 import { addItems, appendItems, isList, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { dataError } from "./_errors.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, newObject, setOwn } from "./_globals.js";
@@ -134,271 +135,296 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const memo = cfg.memo;
   let memoLen = memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length;
   const dictAsMap = cfg.dictAsMap;
-  const tracking: DictTracking = { slotAt: [], shared: undefined };
+  const tracking: DictTracking = { slotAt: [], shared: undefined, deferred: undefined };
+  // items for big lists, held back until the end or until something else could look (see _deferred.ts)
+  let deferred: DeferredAppends | undefined;
   let proto = 0;
   let pos = 0;
   let n = 0;
   let k = 0;
   let v: unknown;
   let memoIdx: number | string = 0;
-  const st: RareState = { data, dv, end, stack, marks, cfg, pos: 0, sp: 0, base: 0, proto: 0 };
-
-  for (;;) {
-    if (pos >= end) truncated();
-    const op = data[pos++]!;
-    switch (op) {
-      case 0x80: // PROTO
-        if (pos >= end) truncated();
-        proto = data[pos++]!;
-        if (proto > 5) throw dataError(`unsupported pickle protocol: ${proto}`);
-        continue;
-      case 0x95: // FRAME: the bytes are here already; only check that they are
-        if (8 > end - pos) truncated();
-        n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
-        pos += 8;
-        if (n > end - pos) truncated();
-        continue;
-      case 0x2e: // STOP
-        if (sp <= base) underflow();
-        return stack[sp - 1];
-      case 0x28: // MARK
-        marks.push(sp);
-        base = sp;
-        continue;
-      case 0x30: // POP
-        if (marks.length > 0 && base === sp) {
-          marks.pop();
-          base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-        } else if (sp <= base) underflow();
-        else sp--;
-        continue;
-      case 0x31: // POP_MARK
-        if (marks.length === 0) noMark();
-        sp = marks.pop()!;
-        base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-        continue;
-      case 0x32: // DUP
-        if (sp <= base) underflow();
-        v = stack[sp - 1];
-        if (!dictAsMap && isPlainObject(v)) trackShared(tracking, v);
-        stack[sp++] = v;
-        continue;
-      case 0x4e: // NONE
-        stack[sp++] = null;
-        continue;
-      case 0x88: // NEWTRUE
-        stack[sp++] = true;
-        continue;
-      case 0x89: // NEWFALSE
-        stack[sp++] = false;
-        continue;
-      case 0x4b: // BININT1
-        if (pos >= end) truncated();
-        stack[sp++] = data[pos++];
-        continue;
-      case 0x4d: // BININT2
-        if (pos + 2 > end) truncated();
-        stack[sp++] = data[pos]! | (data[pos + 1]! << 8);
-        pos += 2;
-        continue;
-      case 0x4a: // BININT
-        if (pos + 4 > end) truncated();
-        stack[sp++] = dv.getInt32(pos, true);
-        pos += 4;
-        continue;
-      case 0x47: // BINFLOAT
-        if (pos + 8 > end) truncated();
-        stack[sp++] = dv.getFloat64(pos, false);
-        pos += 8;
-        continue;
-      case 0x8a: // LONG1
-      case 0x8b: // LONG4
-        if (op === 0x8a) {
+  const st: RareState = { data, dv, end, stack, marks, cfg, pos: 0, sp: 0, base: 0, proto: 0, deferred: undefined };
+  try {
+    for (;;) {
+      if (pos >= end) truncated();
+      const op = data[pos++]!;
+      switch (op) {
+        case 0x80: // PROTO
           if (pos >= end) truncated();
-          n = data[pos++]!;
-        } else {
-          if (pos + 4 > end) truncated();
-          n = dv.getInt32(pos, true);
-          pos += 4;
-          if (n < 0) throw dataError("LONG pickle has negative byte count");
-        }
-        if (n > end - pos) truncated();
-        stack[sp++] = decodeLong(data, pos, n);
-        pos += n;
-        continue;
-      case 0x8c: // SHORT_BINUNICODE
-      case 0x58: // BINUNICODE
-      case 0x8d: // BINUNICODE8
-        if (op === 0x8c) {
-          if (pos >= end) truncated();
-          n = data[pos++]!;
-        } else if (op === 0x58) {
-          if (pos + 4 > end) truncated();
-          n = dv.getUint32(pos, true);
-          pos += 4;
-        } else {
-          if (8 > end - pos) truncated();
-          n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
-          pos += 8;
-        }
-        if (n > end - pos) truncated();
-        stack[sp++] = decodeUtf8(data, pos, pos + n);
-        pos += n;
-        continue;
-      case 0x43: // SHORT_BINBYTES
-      case 0x42: // BINBYTES
-      case 0x8e: // BINBYTES8
-      case 0x96: // BYTEARRAY8
-        if (op === 0x43) {
-          if (pos >= end) truncated();
-          n = data[pos++]!;
-        } else if (op === 0x42) {
-          if (pos + 4 > end) truncated();
-          n = dv.getUint32(pos, true);
-          pos += 4;
-        } else {
-          if (8 > end - pos) truncated();
-          n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
-          pos += 8;
-        }
-        if (n > end - pos) truncated();
-        if (op === 0x96) {
-          const b = new bytearray(n);
-          b.set(data.subarray(pos, pos + n));
-          stack[sp++] = b;
-        } else stack[sp++] = bytesCopy(data, pos, n);
-        pos += n;
-        continue;
-      case 0x55: // SHORT_BINSTRING (Python 2 str)
-      case 0x54: // BINSTRING
-        if (op === 0x55) {
-          if (pos >= end) truncated();
-          n = data[pos++]!;
-        } else {
-          if (pos + 4 > end) truncated();
-          n = dv.getInt32(pos, true);
-          pos += 4;
-          if (n < 0) throw dataError("BINSTRING pickle has negative byte count");
-        }
-        if (n > end - pos) truncated();
-        stack[sp++] = decodePy2(bytesCopy(data, pos, n), cfg.encoding, cfg.errors);
-        pos += n;
-        continue;
-      case 0x94: // MEMOIZE
-      case 0x71: // BINPUT
-      case 0x72: // LONG_BINPUT
-      case 0x70: // PUT (text)
-        if (op === 0x94) memoIdx = memoLen;
-        else if (op === 0x71) {
-          if (pos >= end) truncated();
-          memoIdx = data[pos++]!;
-        } else if (op === 0x72) {
-          if (pos + 4 > end) truncated();
-          memoIdx = dv.getUint32(pos, true);
-          pos += 4;
-        } else {
-          n = lineEnd(data, pos);
-          memoIdx = textIndex(latin1.decode(data.subarray(pos, n)), "PUT");
-          pos = n + 1;
-        }
-        if (sp <= base) underflow();
-        v = stack[sp - 1];
-        if (memo[memoIdx as number] === undefined) memoLen++;
-        memo[memoIdx as number] = v;
-        if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && isPlainObject(v)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
-        continue;
-      case 0x68: // BINGET
-      case 0x6a: // LONG_BINGET
-      case 0x67: // GET (text)
-        if (op === 0x68) {
-          if (pos >= end) truncated();
-          memoIdx = data[pos++]!;
-        } else if (op === 0x6a) {
-          if (pos + 4 > end) truncated();
-          memoIdx = dv.getUint32(pos, true);
-          pos += 4;
-        } else {
-          n = lineEnd(data, pos);
-          memoIdx = textIndex(latin1.decode(data.subarray(pos, n)), "GET");
-          pos = n + 1;
-        }
-        v = memo[memoIdx as number];
-        if (v === undefined) missing(memoIdx);
-        if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && isPlainObject(v)) trackShared(tracking, v);
-        stack[sp++] = v;
-        continue;
-      case 0x29: // EMPTY_TUPLE
-        stack[sp++] = new Tuple<unknown>();
-        continue;
-      case 0x85: // TUPLE1
-      case 0x86: // TUPLE2
-      case 0x87: // TUPLE3
-        n = op - 0x84;
-        if (sp - base < n) underflow();
-        v = tupleOf(stack, sp - n, sp);
-        sp -= n;
-        stack[sp++] = v;
-        continue;
-      case 0x5d: // EMPTY_LIST
-        stack[sp++] = [];
-        continue;
-      case 0x7d: // EMPTY_DICT
-        stack[sp++] = dictAsMap ? new Map() : {};
-        continue;
-      case 0x8f: // EMPTY_SET
-        stack[sp++] = new Set();
-        continue;
-      case 0x61: // APPEND
-        if (sp - base < 2) underflow();
-        v = stack[sp - 2];
-        if (isList(v)) v.push(stack[sp - 1]);
-        else appendItems(stack, sp - 1, sp);
-        sp--;
-        continue;
-      case 0x73: // SETITEM
-        if (sp - base < 3) underflow();
-        v = stack[sp - 3];
-        if (!dictAsMap && typeof stack[sp - 2] === "string" && isPlainObject(v)) setOwn(v, stack[sp - 2] as string, stack[sp - 1]);
-        else setItems(stack, sp - 2, sp, memo, tracking);
-        sp -= 2;
-        continue;
-      case 0x74: // TUPLE
-      case 0x6c: // LIST
-      case 0x64: // DICT
-      case 0x91: // FROZENSET
-      case 0x65: // APPENDS
-      case 0x75: // SETITEMS
-      case 0x90: // ADDITEMS
-        if (marks.length === 0) noMark();
-        k = marks.pop()!;
-        base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-        if (op === 0x74) v = tupleOf(stack, k, sp);
-        else if (op === 0x6c) v = stack.slice(k, sp);
-        else if (op === 0x64) v = newDict(stack, k, sp, dictAsMap);
-        else if (op === 0x91) v = new frozenset(stack.slice(k, sp));
-        else {
-          if (k < 1 || k - 1 < base) underflow();
-          if (op === 0x65) appendItems(stack, k, sp);
-          else if (op === 0x75) {
-            if ((sp - k) % 2 !== 0) throw dataError("odd number of items for SETITEMS");
-            setItems(stack, k, sp, memo, tracking);
-          } else addItems(stack, k, sp);
-          sp = k;
+          proto = data[pos++]!;
+          if (proto > 5) throw dataError(`unsupported pickle protocol: ${proto}`);
           continue;
-        }
-        sp = k;
-        stack[sp++] = v;
-        continue;
-      default:
-        st.pos = pos;
-        st.sp = sp;
-        st.base = base;
-        st.proto = proto;
-        rareOpcode(op, st);
-        pos = st.pos;
-        sp = st.sp;
-        base = st.base;
+        case 0x95: // FRAME: the bytes are here already; only check that they are
+          if (8 > end - pos) truncated();
+          n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
+          pos += 8;
+          if (n > end - pos) truncated();
+          continue;
+        case 0x2e: // STOP
+          if (sp <= base) underflow();
+          deferred?.flush();
+          return stack[sp - 1];
+        case 0x28: // MARK
+          marks.push(sp);
+          base = sp;
+          continue;
+        case 0x30: // POP
+          if (marks.length > 0 && base === sp) {
+            marks.pop();
+            base = marks.length > 0 ? marks[marks.length - 1]! : 0;
+          } else if (sp <= base) underflow();
+          else sp--;
+          continue;
+        case 0x31: // POP_MARK
+          if (marks.length === 0) noMark();
+          sp = marks.pop()!;
+          base = marks.length > 0 ? marks[marks.length - 1]! : 0;
+          continue;
+        case 0x32: // DUP
+          if (sp <= base) underflow();
+          v = stack[sp - 1];
+          if (!dictAsMap && isPlainObject(v)) trackShared(tracking, v);
+          stack[sp++] = v;
+          continue;
+        case 0x4e: // NONE
+          stack[sp++] = null;
+          continue;
+        case 0x88: // NEWTRUE
+          stack[sp++] = true;
+          continue;
+        case 0x89: // NEWFALSE
+          stack[sp++] = false;
+          continue;
+        case 0x4b: // BININT1
+          if (pos >= end) truncated();
+          stack[sp++] = data[pos++];
+          continue;
+        case 0x4d: // BININT2
+          if (pos + 2 > end) truncated();
+          stack[sp++] = data[pos]! | (data[pos + 1]! << 8);
+          pos += 2;
+          continue;
+        case 0x4a: // BININT
+          if (pos + 4 > end) truncated();
+          stack[sp++] = dv.getInt32(pos, true);
+          pos += 4;
+          continue;
+        case 0x47: // BINFLOAT
+          if (pos + 8 > end) truncated();
+          stack[sp++] = dv.getFloat64(pos, false);
+          pos += 8;
+          continue;
+        case 0x8a: // LONG1
+        case 0x8b: // LONG4
+          if (op === 0x8a) {
+            if (pos >= end) truncated();
+            n = data[pos++]!;
+          } else {
+            if (pos + 4 > end) truncated();
+            n = dv.getInt32(pos, true);
+            pos += 4;
+            if (n < 0) throw dataError("LONG pickle has negative byte count");
+          }
+          if (n > end - pos) truncated();
+          stack[sp++] = decodeLong(data, pos, n);
+          pos += n;
+          continue;
+        case 0x8c: // SHORT_BINUNICODE
+        case 0x58: // BINUNICODE
+        case 0x8d: // BINUNICODE8
+          if (op === 0x8c) {
+            if (pos >= end) truncated();
+            n = data[pos++]!;
+          } else if (op === 0x58) {
+            if (pos + 4 > end) truncated();
+            n = dv.getUint32(pos, true);
+            pos += 4;
+          } else {
+            if (8 > end - pos) truncated();
+            n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
+            pos += 8;
+          }
+          if (n > end - pos) truncated();
+          stack[sp++] = decodeUtf8(data, pos, pos + n);
+          pos += n;
+          continue;
+        case 0x43: // SHORT_BINBYTES
+        case 0x42: // BINBYTES
+        case 0x8e: // BINBYTES8
+        case 0x96: // BYTEARRAY8
+          if (op === 0x43) {
+            if (pos >= end) truncated();
+            n = data[pos++]!;
+          } else if (op === 0x42) {
+            if (pos + 4 > end) truncated();
+            n = dv.getUint32(pos, true);
+            pos += 4;
+          } else {
+            if (8 > end - pos) truncated();
+            n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
+            pos += 8;
+          }
+          if (n > end - pos) truncated();
+          if (op === 0x96) {
+            const b = new bytearray(n);
+            b.set(data.subarray(pos, pos + n));
+            stack[sp++] = b;
+          } else stack[sp++] = bytesCopy(data, pos, n);
+          pos += n;
+          continue;
+        case 0x55: // SHORT_BINSTRING (Python 2 str)
+        case 0x54: // BINSTRING
+          if (op === 0x55) {
+            if (pos >= end) truncated();
+            n = data[pos++]!;
+          } else {
+            if (pos + 4 > end) truncated();
+            n = dv.getInt32(pos, true);
+            pos += 4;
+            if (n < 0) throw dataError("BINSTRING pickle has negative byte count");
+          }
+          if (n > end - pos) truncated();
+          stack[sp++] = decodePy2(bytesCopy(data, pos, n), cfg.encoding, cfg.errors);
+          pos += n;
+          continue;
+        case 0x94: // MEMOIZE
+        case 0x71: // BINPUT
+        case 0x72: // LONG_BINPUT
+        case 0x70: // PUT (text)
+          if (op === 0x94) memoIdx = memoLen;
+          else if (op === 0x71) {
+            if (pos >= end) truncated();
+            memoIdx = data[pos++]!;
+          } else if (op === 0x72) {
+            if (pos + 4 > end) truncated();
+            memoIdx = dv.getUint32(pos, true);
+            pos += 4;
+          } else {
+            n = lineEnd(data, pos);
+            memoIdx = textIndex(latin1.decode(data.subarray(pos, n)), "PUT");
+            pos = n + 1;
+          }
+          if (sp <= base) underflow();
+          v = stack[sp - 1];
+          if (memo[memoIdx as number] === undefined) memoLen++;
+          memo[memoIdx as number] = v;
+          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && isPlainObject(v)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
+          continue;
+        case 0x68: // BINGET
+        case 0x6a: // LONG_BINGET
+        case 0x67: // GET (text)
+          if (op === 0x68) {
+            if (pos >= end) truncated();
+            memoIdx = data[pos++]!;
+          } else if (op === 0x6a) {
+            if (pos + 4 > end) truncated();
+            memoIdx = dv.getUint32(pos, true);
+            pos += 4;
+          } else {
+            n = lineEnd(data, pos);
+            memoIdx = textIndex(latin1.decode(data.subarray(pos, n)), "GET");
+            pos = n + 1;
+          }
+          v = memo[memoIdx as number];
+          if (v === undefined) missing(memoIdx);
+          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && isPlainObject(v)) trackShared(tracking, v);
+          stack[sp++] = v;
+          continue;
+        case 0x29: // EMPTY_TUPLE
+          stack[sp++] = new Tuple<unknown>();
+          continue;
+        case 0x85: // TUPLE1
+        case 0x86: // TUPLE2
+        case 0x87: // TUPLE3
+          n = op - 0x84;
+          if (sp - base < n) underflow();
+          v = tupleOf(stack, sp - n, sp);
+          sp -= n;
+          stack[sp++] = v;
+          continue;
+        case 0x5d: // EMPTY_LIST
+          stack[sp++] = [];
+          continue;
+        case 0x7d: // EMPTY_DICT
+          stack[sp++] = dictAsMap ? new Map() : {};
+          continue;
+        case 0x8f: // EMPTY_SET
+          stack[sp++] = new Set();
+          continue;
+        case 0x61: // APPEND
+          if (sp - base < 2) underflow();
+          v = stack[sp - 2];
+          if (!isList(v)) {
+            deferred?.flush();
+            appendItems(stack, sp - 1, sp);
+          } else if (deferred === undefined && v.length + 1 < DEFER_AT) v.push(stack[sp - 1]);
+          else {
+            deferred ??= st.deferred = tracking.deferred = new DeferredAppends();
+            deferred.appendOne(v, stack[sp - 1]);
+          }
+          sp--;
+          continue;
+        case 0x73: // SETITEM
+          if (sp - base < 3) underflow();
+          v = stack[sp - 3];
+          if (!dictAsMap && typeof stack[sp - 2] === "string" && isPlainObject(v)) setOwn(v, stack[sp - 2] as string, stack[sp - 1]);
+          else setItems(stack, sp - 2, sp, memo, tracking);
+          sp -= 2;
+          continue;
+        case 0x74: // TUPLE
+        case 0x6c: // LIST
+        case 0x64: // DICT
+        case 0x91: // FROZENSET
+        case 0x65: // APPENDS
+        case 0x75: // SETITEMS
+        case 0x90: // ADDITEMS
+          if (marks.length === 0) noMark();
+          k = marks.pop()!;
+          base = marks.length > 0 ? marks[marks.length - 1]! : 0;
+          if (op === 0x74) v = tupleOf(stack, k, sp);
+          else if (op === 0x6c) v = stack.slice(k, sp);
+          else if (op === 0x64) v = newDict(stack, k, sp, dictAsMap);
+          else if (op === 0x91) v = new frozenset(stack.slice(k, sp));
+          else {
+            if (k < 1 || k - 1 < base) underflow();
+            if (op === 0x65) {
+              v = stack[k - 1];
+              if (!isList(v)) {
+                deferred?.flush();
+                appendItems(stack, k, sp);
+              } else if (deferred === undefined && v.length + (sp - k) < DEFER_AT) for (let i = k; i < sp; i++) v.push(stack[i]);
+              else {
+                deferred ??= st.deferred = tracking.deferred = new DeferredAppends();
+                deferred.appendSlice(v, stack, k, sp);
+              }
+            } else if (op === 0x75) {
+              if ((sp - k) % 2 !== 0) throw dataError("odd number of items for SETITEMS");
+              setItems(stack, k, sp, memo, tracking);
+            } else {
+              if (!(stack[k - 1] instanceof Set)) deferred?.flush();
+              addItems(stack, k, sp);
+            }
+            sp = k;
+            continue;
+          }
+          sp = k;
+          stack[sp++] = v;
+          continue;
+        default:
+          st.pos = pos;
+          st.sp = sp;
+          st.base = base;
+          st.proto = proto;
+          rareOpcode(op, st);
+          pos = st.pos;
+          sp = st.sp;
+          base = st.base;
+      }
     }
+  } finally {
+    // a failed load leaves its lists as far as it got, as CPython's does
+    deferred?.flush();
   }
 }
 
@@ -414,6 +440,8 @@ interface RareState {
   sp: number;
   base: number;
   proto: number;
+  /** Held-back list items, written out before an opcode hands values to code outside the machine. */
+  deferred: DeferredAppends | undefined;
 }
 
 function stPop(st: RareState): unknown {
@@ -439,8 +467,12 @@ function stGlobal(st: RareState, module: string, name: string): unknown {
 
 /** Runs one of the rarer opcodes against `st`, updating its pos/sp/base. */
 function rareOpcode(op: number, st: RareState): void {
+  if (st.deferred !== undefined && CALLS_OUT.has(op)) st.deferred.flush();
   st.pos = rareOp(op, st);
 }
+
+/** The opcodes that hand values to code outside the machine: REDUCE, NEWOBJ, NEWOBJ_EX, BUILD, INST, OBJ, PERSID, BINPERSID. */
+const CALLS_OUT = new Set([0x52, 0x81, 0x92, 0x62, 0x69, 0x6f, 0x50, 0x51]);
 
 /** The rarer opcodes; returns the new position. */
 function rareOp(op: number, st: RareState): number {

@@ -32,6 +32,11 @@ out["datetime"] = [pickle.dumps(datetime.datetime(2024, 1, 31, 12, 30, 5, 123), 
 out["point"] = [pickle.dumps(Point(1, "a"), p).hex() for p in range(6)]
 out["slotted"] = [pickle.dumps(Slotted(), p).hex() for p in range(2, 6)]
 out["withkw"] = [pickle.dumps(WithKw(), p).hex() for p in (4, 5)]
+class Measured:
+    def __reduce__(self):
+        return (len, (list(range(20000)) + ["last"],))
+big = list(range(30000))
+out["measured"] = [pickle.dumps([Measured(), big, Measured()], p).hex() for p in range(6)]
 print(json.dumps(out))
 `);
 
@@ -60,6 +65,20 @@ describe("globals, by find_class only", () => {
     for (const hex of pickles.datetime!) {
       const d = loads(Buffer.from(hex, "hex"), { find_class }) as Date;
       expect(d.toISOString()).toBe("2024-01-31T12:30:05.000Z");
+    }
+  });
+
+  it("a callable find_class allows sees every item of a big list it is given, during loads()", () => {
+    const seen: unknown[] = [];
+    const find_class = (module: string, name: string): unknown => {
+      if (module === "builtins" && name === "len") return (items: unknown[]) => seen.push(items.length, items[items.length - 1]);
+      throw new UnpicklingError(`global '${module}.${name}' is forbidden`);
+    };
+    for (const hex of pickles.measured!) {
+      seen.length = 0;
+      const [, big] = loads(Buffer.from(hex, "hex"), { find_class }) as [unknown, number[]];
+      expect(seen).toEqual([20001, "last", 20001, "last"]);
+      expect([big.length, big[0], big[29999]]).toEqual([30000, 0, 29999]);
     }
   });
 

@@ -38,6 +38,13 @@ for v in [bytearray(), bytearray(b"ab"), bytearray(70000)]:
     add("bytearray %d" % len(v), v)
 add("tuples", [(), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4), ((),), (("a",),)])
 add("lists", [[], [1], list(range(1001)), [[[]]]])
+add("big list of 50,000 ints", list(range(50000)))
+add("big lists of strs and floats", [["s%d" % i for i in range(20000)], [i * 0.25 for i in range(17000)]])
+bl = list(range(20000)); bl.append(bl)
+add("big list containing itself, twice referenced", [bl, bl])
+dm = {}; big = list(range(20000)) + [dm]; dm["big"] = big; dm[1] = 2
+add("dict turned Map by an int key, referenced from the end of a big list", dm)
+add("big sets (reduced from a list below protocol 4)", [set(range(20000)), frozenset(range(17000))])
 add("dict str keys", {"a": 1, "b": [2], "": None, "__proto__": {"x": 1}, "constructor": 5, "toString": "t", "1": "one"})
 add("dict int keys", {1: "a", 2: "b", -5: None, 2**70: "big"})
 add("dict mixed keys", {"a": 1, 2: "b", (1, 2): "t", None: 0, b"k": 1, 1.5: 2, frozenset([1]): 3})
