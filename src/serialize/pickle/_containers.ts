@@ -9,6 +9,7 @@ import { setOwn } from "./_globals.js";
 import { replaceEverywhere } from "./_replace.js";
 import { Tuple, frozenset } from "./_values.js";
 import type { DeferredAppends } from "./_deferred.js";
+import { DictShapes } from "./_dictshape.js";
 
 /** What the machine tracks about dicts built as plain objects, for the rare Map conversion. */
 export interface DictTracking {
@@ -20,6 +21,8 @@ export interface DictTracking {
   slotAt: (number | string | undefined)[];
   /** Plain-object dicts that may be referenced from elsewhere (fetched from the memo, DUP'd, memoized twice). */
   shared: Set<object> | undefined;
+  /** The str keys of the last dict filled (created on first use). */
+  shapes: DictShapes | undefined;
   /** The machine's held-back list items, written out before a dict's references are rewritten or a user's `__setitem__` runs. */
   deferred: DeferredAppends | undefined;
 }
@@ -70,6 +73,7 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
     let allStr = true;
     for (let i = from; i < to; i += 2) if (typeof stack[i] !== "string") allStr = false;
     if (allStr) {
+      if ((t.shapes ??= new DictShapes()).fill(d, stack, from, to)) return;
       for (let i = from; i < to; i += 2) setOwn(d, stack[i] as string, stack[i + 1]);
       return;
     }

@@ -135,7 +135,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const memo = cfg.memo;
   let memoLen = memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length;
   const dictAsMap = cfg.dictAsMap;
-  const tracking: DictTracking = { slotAt: [], shared: undefined, deferred: undefined };
+  const tracking: DictTracking = { slotAt: [], shared: undefined, shapes: undefined, deferred: undefined };
   // items for big lists, held back until the end or until something else could look (see _deferred.ts)
   let deferred: DeferredAppends | undefined;
   let proto = 0;
