@@ -38,9 +38,10 @@ const PY2_MODULES: Readonly<Record<string, string>> = { builtins: "__builtin__",
 /** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object). */
 export class Memo {
   objects = new IdentityMemo();
-  strings = new StrMemo();
   globals = new Map<string, number>();
   size = 0;
+  /** `strings` may be shared with later memos: emptied, it refers to nothing of the user's. */
+  constructor(readonly strings: StrMemo = new StrMemo()) {}
   /** Empties the memo (Python's `clear_memo`). */
   clear(): void {
     this.objects.clear();

@@ -6,6 +6,7 @@ import { PicklingError } from "./_errors.js";
 import { writeAll, type AsyncWritable, type DumpResult, type PickleWritable, type SyncWritable } from "./_files.js";
 import type { ReduceValue } from "./_reduce.js";
 import { Memo, Saver, type SaveConfig } from "./_save.js";
+import { StrMemo } from "./_strmemo.js";
 import type { PickleBuffer } from "./_values.js";
 
 /**
@@ -111,14 +112,16 @@ export function dumps(obj: unknown, protocol?: number | null, options?: DumpOpti
  * One memo reused by `dumps`, its tables kept between calls (growing them
  * afresh was most of the cost of a large dumps). It is held weakly: the
  * objects it still refers to between calls are let go at the next full
- * garbage collection, with the memo.
+ * garbage collection, with the memo. Its table of strs, emptied after each
+ * call, refers to nothing and is kept for good.
  */
 let scratchMemo: WeakRef<Memo> | undefined;
+const scratchStrings = new StrMemo();
 
 function reusableMemo(): Memo {
   let memo = scratchMemo?.deref();
   if (memo === undefined) {
-    memo = new Memo();
+    memo = new Memo(scratchStrings);
     scratchMemo = new WeakRef(memo);
   }
   return memo;
