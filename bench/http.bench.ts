@@ -57,40 +57,39 @@ function python(script: string, args: string[]): Promise<number> {
   });
 }
 
-const PY_HTTPCLIENT = `
-import sys, time, http.client
+/** The Python side's timing, as rate() here: argv is port, n, warm-up, rounds; prints the best requests/s of run(k). */
+const PY_RATE = `
+import sys, time
 port, n, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def rate(run):
+    run(warm)
+    best = 0
+    for _ in range(int(sys.argv[4])):
+        t = time.perf_counter()
+        run(n)
+        best = max(best, n / (time.perf_counter() - t))
+    print(best)
+`;
+
+const PY_HTTPCLIENT = `${PY_RATE}
+import http.client
 c = http.client.HTTPConnection("127.0.0.1", port)
 def run(k):
     for _ in range(k):
         c.request("GET", "/k")
         r = c.getresponse()
         assert len(r.read()) == 1024
-run(warm)
-best = 0
-for _ in range(int(sys.argv[4])):
-    t = time.perf_counter()
-    run(n)
-    best = max(best, n / (time.perf_counter() - t))
-print(best)
+rate(run)
 `;
 
-const PY_URLOPEN = `
-import sys, time
+const PY_URLOPEN = `${PY_RATE}
 from urllib.request import urlopen
-port, n, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 url = "http://127.0.0.1:%d/k" % port
 def run(k):
     for _ in range(k):
         with urlopen(url) as r:
             assert len(r.read()) == 1024
-run(warm)
-best = 0
-for _ in range(int(sys.argv[4])):
-    t = time.perf_counter()
-    run(n)
-    best = max(best, n / (time.perf_counter() - t))
-print(best)
+rate(run)
 `;
 
 async function rate(n: number, one: () => Promise<void>, warmup = WARMUP): Promise<number> {

@@ -172,25 +172,6 @@ function zeroFill(lines: string[], from: number, to: number): void {
 }
 
 /**
- * Whether this host lets code be generated from strings (it may not: `node
- * --disallow-code-generation-from-strings`, some edge runtimes); if not,
- * struct interprets layouts instead (_struct_interpret.ts).
- *
- * @example
- * ```ts
- * const packer = canGenerateCode() ? compilePacker(layout) : interpretPacker(layout);
- * ```
- */
-export function canGenerateCode(): boolean {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    return (new Function("return 1") as () => number)() === 1;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * Compiles the packer of a layout.
  *
  * @example

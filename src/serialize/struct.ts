@@ -46,7 +46,8 @@
  * @module
  */
 import { error } from "./_struct_error.js";
-import { canGenerateCode, compileIteratorNext, compilePacker, compileUnpacker, type IteratorNext, type Packer, type Unpacker } from "./_struct_compile.js";
+import { canGenerateCode } from "./_codegen.js";
+import { compileIteratorNext, compilePacker, compileUnpacker, type IteratorNext, type Packer, type Unpacker } from "./_struct_compile.js";
 import { interpretIteratorNext, interpretPacker, interpretUnpacker } from "./_struct_interpret.js";
 import { parseFormat, type Layout } from "./_struct_format.js";
 import { newSlab, slab, SLAB_ITEM_MAX, SLAB_SIZE } from "./_struct_slab.js";

@@ -6,6 +6,7 @@
  * Generated functions are kept by key list (a bounded cache); where code
  * cannot be generated from strings, every dict takes the ordinary path.
  */
+import { canGenerateCode } from "../_codegen.js";
 
 /** Stores the values at s[f + 1], s[f + 3], … under the filler's keys. */
 type Filler = (o: Record<string, unknown>, s: readonly unknown[], f: number) => void;
@@ -17,15 +18,6 @@ const CACHE_SIZE = 256;
 
 const fillers = new Map<string, Filler>();
 let codegen: boolean | undefined;
-
-function canGenerateCode(): boolean {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    return (new Function("return 1") as () => number)() === 1;
-  } catch {
-    return false;
-  }
-}
 
 /** The filler of `keys`, or undefined where one cannot (or must not) be made. */
 function fillerOf(keys: readonly string[]): Filler | undefined {

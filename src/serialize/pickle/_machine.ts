@@ -144,7 +144,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   let k = 0;
   let v: unknown;
   let memoIdx: number | string = 0;
-  const st: RareState = { data, dv, end, stack, marks, cfg, pos: 0, sp: 0, base: 0, proto: 0, deferred: undefined };
+  const st: RareState = { data, dv, end, stack, marks, cfg, pos: 0, sp: 0, base: 0, proto: 0, tracking };
   try {
     for (;;) {
       if (pos >= end) truncated();
@@ -360,7 +360,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             appendItems(stack, sp - 1, sp);
           } else if (deferred === undefined && v.length + 1 < DEFER_AT) v.push(stack[sp - 1]);
           else {
-            deferred ??= st.deferred = tracking.deferred = new DeferredAppends();
+            deferred ??= tracking.deferred = new DeferredAppends();
             deferred.appendOne(v, stack[sp - 1]);
           }
           sp--;
@@ -395,7 +395,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
                 appendItems(stack, k, sp);
               } else if (deferred === undefined && v.length + (sp - k) < DEFER_AT) for (let i = k; i < sp; i++) v.push(stack[i]);
               else {
-                deferred ??= st.deferred = tracking.deferred = new DeferredAppends();
+                deferred ??= tracking.deferred = new DeferredAppends();
                 deferred.appendSlice(v, stack, k, sp);
               }
             } else if (op === 0x75) {
@@ -440,8 +440,8 @@ interface RareState {
   sp: number;
   base: number;
   proto: number;
-  /** Held-back list items, written out before an opcode hands values to code outside the machine. */
-  deferred: DeferredAppends | undefined;
+  /** The machine's dict tracking; its held-back list items are written out before an opcode hands values to code outside the machine. */
+  tracking: DictTracking;
 }
 
 function stPop(st: RareState): unknown {
@@ -467,7 +467,7 @@ function stGlobal(st: RareState, module: string, name: string): unknown {
 
 /** Runs one of the rarer opcodes against `st`, updating its pos/sp/base. */
 function rareOpcode(op: number, st: RareState): void {
-  if (st.deferred !== undefined && CALLS_OUT.has(op)) st.deferred.flush();
+  if (st.tracking.deferred !== undefined && CALLS_OUT.has(op)) st.tracking.deferred.flush();
   st.pos = rareOp(op, st);
 }
 

@@ -184,7 +184,7 @@ export class Saver {
   }
 
   save(obj: unknown): void {
-    if (this.frameStart >= 0 && this.pos - this.frameStart >= FRAME_SIZE_TARGET + FRAME_HEADER_SIZE) this.commitFrame();
+    this.boundary();
     const pid = this.cfg.persistentId;
     if (pid !== undefined) {
       const id = pid(obj);
@@ -194,12 +194,9 @@ export class Saver {
       }
     }
     switch (typeof obj) {
-      case "string": {
-        const idx = this.memo.strings.get(obj);
-        if (idx >= 0) this.get(idx);
-        else this.memo.strings.set(obj, this.saveStr(obj));
+      case "string":
+        this.saveMemoStr(obj);
         break;
-      }
       case "number":
         if (Number.isSafeInteger(obj) && !Object.is(obj, -0)) this.saveInt(obj);
         else this.saveFloat(obj);
@@ -315,6 +312,18 @@ export class Saver {
       this.dv.setFloat64(this.pos + 1, x, false);
       this.pos += 9;
     } else this.text(`F${floatRepr(x)}\n`);
+  }
+
+  /** Writes a GET of `s` when the memo has it, else `s` itself (memoized); returns its memo index. */
+  saveMemoStr(s: string): number {
+    const idx = this.memo.strings.get(s);
+    if (idx < 0) {
+      const saved = this.saveStr(s);
+      this.memo.strings.set(s, saved);
+      return saved;
+    }
+    this.get(idx);
+    return idx;
   }
 
   /** Writes a str (not memo-checked) and memoizes it; returns its memo index. */
@@ -587,19 +596,13 @@ export class Saver {
       this.save(k);
       return;
     }
-    if (this.frameStart >= 0 && this.pos - this.frameStart >= FRAME_SIZE_TARGET + FRAME_HEADER_SIZE) this.commitFrame();
+    this.boundary();
     if (this.lastKeys[i] === k) {
       this.get(this.lastKeyMemo[i]!);
       return;
     }
-    let idx = this.memo.strings.get(k);
-    if (idx >= 0) this.get(idx);
-    else {
-      idx = this.saveStr(k);
-      this.memo.strings.set(k, idx);
-    }
     this.lastKeys[i] = k;
-    this.lastKeyMemo[i] = idx;
+    this.lastKeyMemo[i] = this.saveMemoStr(k);
   }
 
   private setitemsObject(d: Record<string, unknown>): void {
