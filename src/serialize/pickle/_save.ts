@@ -565,13 +565,42 @@ export class Saver {
       this.byte(0x61);
       return;
     }
+    // a persistent_id sees every item; otherwise int32s are written from here, a call less each
+    const inline = this.cfg.persistentId === undefined;
     let total = 0;
     do {
       this.byte(0x28);
       const stop = Math.min(total + BATCHSIZE, n);
-      for (; total < stop; total++) this.save(items[total]);
+      for (; total < stop; total++) {
+        const x = items[total];
+        if (inline && typeof x === "number" && (x | 0) === x && (x !== 0 || 1 / x > 0)) this.saveInt32(x);
+        else this.save(x);
+      }
       this.byte(0x65);
     } while (total < n);
+  }
+
+  /** `save` of an int32 (binary protocols), for the loops that write many. */
+  private saveInt32(x: number): void {
+    this.boundary();
+    if (this.pos + 5 > this.buf.length || (this.framing && this.frameStart < 0)) this.ensure(5);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (x >= 0 && x <= 0xff) {
+      buf[pos++] = 0x4b;
+      buf[pos++] = x;
+    } else if (x >= 0 && x <= 0xffff) {
+      buf[pos++] = 0x4d;
+      buf[pos++] = x & 0xff;
+      buf[pos++] = x >> 8;
+    } else {
+      buf[pos++] = 0x4a;
+      buf[pos++] = x & 0xff;
+      buf[pos++] = (x >> 8) & 0xff;
+      buf[pos++] = (x >> 16) & 0xff;
+      buf[pos++] = x >>> 24;
+    }
+    this.pos = pos;
   }
 
   saveDict(d: object, obj: object): void {

@@ -35,6 +35,7 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["bytearrays", [new bytearray(0), new bytearray([97, 98]), new bytearray(70000)], true],
   ["tuples", [tuple(), tuple(1), tuple(1, 2), tuple(1, 2, 3), tuple(1, 2, 3, 4), tuple(tuple()), tuple(tuple("a"))], true],
   ["lists", [[], [1], Array.from({ length: 1001 }, (_, i) => i), [[[]]]], true],
+  ["a long list of ints of every width (crosses frames)", Array.from({ length: 60000 }, (_, i) => [i % 256, 256 + i, -i, 70000 * i][i % 4]), true],
   ["objects", { a: 1, b: [2], "": null, nested: { x: { y: "z" } } }, true],
   ["objects whose keys repeat, reorder and differ", [{ a: 1, b: 2, c: 3 }, { b: 1, a: 2, c: 3 }, { a: 1, b: 2 }, { a: 1, b: 2, c: 3, d: 4 }, { x: { a: 1, b: { a: 2, c: 3 } }, a: 0 }, { a: "a", b: "b" }], true],
   ["__proto__ and constructor keys", protoKeys, true],
