@@ -244,3 +244,46 @@ export function startRawServer(reply: Buffer | string, keepOpen = false): Promis
     });
   });
 }
+
+/**
+ * A raw server that answers each connection's first bytes with `reply` cut
+ * into `piece`-byte writes `gapMs` apart, then closes; with `stallAfter`, it
+ * sends that many bytes of the reply and then nothing more.
+ */
+export function startTricklingServer(reply: string, piece: number, gapMs: number, stallAfter = Infinity): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const server = createNetServer((s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => undefined);
+    s.once("data", () => {
+      let at = 0;
+      const timer = setInterval(() => {
+        const end = Math.min(at + piece, reply.length, stallAfter);
+        if (at < end) s.write(reply.slice(at, end), "latin1");
+        at = end;
+        if (at >= reply.length) {
+          clearInterval(timer);
+          timers.delete(timer);
+          s.end();
+        }
+      }, gapMs);
+      timers.add(timer);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const t of timers) clearInterval(t);
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -7,7 +7,7 @@
  */
 import { Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
-import { Client, Pool, errors as undiciErrors, type Dispatcher } from "undici";
+import { Client, Pool, buildConnector, errors as undiciErrors, type Dispatcher } from "undici";
 import { OSError, ValueError, fromNodeError, timedOut } from "../../sockets/errors.js";
 import { sslErrorFromNode } from "../../sockets/ssl.js";
 import { BadStatusLine, HTTPException, LineTooLong, RemoteDisconnected, _MAXLINE } from "./_errors.js";
@@ -146,14 +146,15 @@ export class Engine {
 
   /**
    * An engine for a request that ends its connection (urllib's
-   * `Connection: close`): over plain HTTP it sends through a pool shared
-   * with other such engines of the same origin and options, which saves
-   * building and closing an undici Client per call (measured ~15% of a
-   * urlopen); each request still opens its own TCP connection, so the
-   * bytes on the wire are the same.
+   * `Connection: close`): over plain HTTP without a timeout it sends through
+   * a pool shared with other such engines of the same origin and options,
+   * which saves building and closing an undici Client per call (measured
+   * ~15% of a urlopen); each request still opens its own TCP connection, so
+   * the bytes on the wire are the same. With a timeout the engine keeps a
+   * Client of its own, whose socket it watches (see `_arm`).
    */
   static forOneRequest(options: EngineOptions): Engine {
-    if (options.tls !== undefined || (options.tunnel ?? null) !== null) return new Engine(options);
+    if (options.tls !== undefined || (options.tunnel ?? null) !== null || options.timeout !== null) return new Engine(options);
     return new Engine(options, true);
   }
 
@@ -169,7 +170,9 @@ export class Engine {
     const origin = `${this.#isTLS ? "https" : "http"}://${hostPart}:${target.port}`;
     const clientOptions: Client.Options = {
       connectTimeout: ms,
-      headersTimeout: ms,
+      // undici's headersTimeout is for the whole head; Python's timeout is per
+      // wait, which the engine's own timer keeps (see _arm), so it is off
+      headersTimeout: 0,
       bodyTimeout: ms,
       // Python keeps an idle connection until the server closes it.
       keepAliveTimeout: 600_000,
@@ -180,7 +183,14 @@ export class Engine {
       pipelining: 1,
       strictContentLength: true,
     };
-    if (options.tls !== undefined) clientOptions.connect = { ...options.tls, timeout: ms };
+    // the socket each connection gets is watched for Python's per-read timeout (see _arm)
+    const connector = buildConnector(options.tls === undefined ? { timeout: ms } : { ...options.tls, timeout: ms });
+    clientOptions.connect = (opts, callback) => {
+      connector(opts, (...result) => {
+        if (result[1] !== null) this.#socket = result[1];
+        callback(...result);
+      });
+    };
     const source = options.source_address;
     if (source != null && source[0] !== "") clientOptions.localAddress = source[0];
     if (tunnel !== null) {
@@ -192,12 +202,14 @@ export class Engine {
         openTunnel(proxy, `${hostPart}:${tunnel.port}`, tunnel.headers).then(
           (socket) => {
             if (tls === undefined) {
+              this.#socket = socket;
               callback(null, socket);
               return;
             }
             const secure = tlsConnect({ ...tls, socket });
             secure.once("secureConnect", () => {
               secure.removeAllListeners("error");
+              this.#socket = secure;
               callback(null, secure);
             });
             secure.once("error", (e: Error) => {
@@ -225,7 +237,7 @@ export class Engine {
       path: request.path,
       headers: request.headers,
       body: request.body as Dispatcher.DispatchOptions["body"],
-      headersTimeout: this.#timeoutMs,
+      headersTimeout: 0,
       bodyTimeout: this.#timeoutMs,
     };
     try {
@@ -244,19 +256,36 @@ export class Engine {
   // undici's own timers are coarse (about half a second); Python's timeout is
   // per wait on the socket, so one native timer watches the exchange that is
   // waiting (one at a time: pipelining is 1), and is off while its reader has
-  // paused the body.
+  // paused the body. It is restarted at each event of the exchange, and when
+  // it runs out while the socket has read bytes since (a response head
+  // arriving a few bytes at a time, which undici reports only once whole), it
+  // starts again: a wait fails after a timeout with nothing read, as
+  // Python's does (within one more timeout, as the socket is only looked at
+  // when the timer runs out).
   #timer: NodeJS.Timeout | null = null;
   #timed: Exchange | null = null;
+  /** The socket of the engine's connection (the latest one), where this engine made it. */
+  #socket: Socket | null = null;
+  /** The socket's bytesRead when the timer was last started. */
+  #readMark = -1;
   readonly #onTimeout = (): void => {
     const ex = this.#timed;
+    if (ex === null) return;
+    const read = this.#socket?.bytesRead ?? -1;
+    if (read !== this.#readMark) {
+      this.#readMark = read;
+      this.#timer?.refresh();
+      return;
+    }
     this.#timed = null;
-    ex?.timedOut();
+    ex.timedOut();
   };
 
   /** Starts (or restarts) Python's timeout for a wait of `ex`. */
   _arm(ex: Exchange): void {
     if (this.#timeoutMs === 0) return;
     this.#timed = ex;
+    this.#readMark = this.#socket?.bytesRead ?? -1;
     if (this.#timer === null) {
       this.#timer = setTimeout(this.#onTimeout, this.#timeoutMs);
       this.#timer.unref();

@@ -35,6 +35,10 @@
  * - `version` is always 11; limits: the whole response head is capped at `_MAXLINE` bytes
  *   (`LineTooLong`), not each line.
  * - `set_tunnel` sends its CONNECT through undici (HTTP/1.1 where Python says HTTP/1.0).
+ * - The timeout is per wait, as Python's, with two approximations: sending the request and
+ *   waiting for the first byte of the answer share one timer (Python's `sendall` and `recv`
+ *   have one each), and a wait is seen to have run out up to one timeout late when bytes
+ *   of the response head were arriving before it (undici reports the head only once whole).
  * @module
  */
 export { HTTPConnection, HTTP_PORT, HTTPS_PORT, type HTTPConnectionOptions } from "./_connection.js";

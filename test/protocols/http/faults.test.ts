@@ -18,7 +18,8 @@ import { BadStatusLine as _B } from "stdnet/http/client";
 import { ConnectionRefusedError, ConnectionResetError, OSError, TimeoutError, ValueError } from "stdnet/socket";
 import { CERT_NONE, SSLCertVerificationError, create_default_context } from "stdnet/ssl";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
-import { startConnectProxy, startHttpServer, startRawServer, type TestServer } from "../../helpers/httpserver.js";
+import { startConnectProxy, startHttpServer, startRawServer, startTricklingServer, type TestServer } from "../../helpers/httpserver.js";
+import { runPython } from "../../helpers/python.js";
 
 let server: TestServer;
 let tlsServer: TestServer;
@@ -126,6 +127,48 @@ describe("server faults", () => {
     expect(elapsed).toBeGreaterThan(250);
     expect(elapsed).toBeLessThan(1200);
     c.close();
+  });
+
+  it("a response head that arrives a few bytes at a time is read as Python reads it: the timeout is per wait, not for the whole head", async () => {
+    // 64 bytes, 8 every 150 ms: about 1.2 s in all against a timeout of 0.5 s
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: 0123456789abcd\r\n\r\nok";
+    const raw = await startTricklingServer(head, 8, 150);
+    try {
+      const python = await runPython(
+        `import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=0.5)
+c.request("GET", "/")
+r = c.getresponse()
+print(r.status, r.read().decode())`,
+        [String(raw.port)],
+      );
+      const c = new HTTPConnection("127.0.0.1", raw.port, { timeout: 0.5 });
+      const t0 = performance.now();
+      await c.request("GET", "/");
+      const r = await c.getresponse();
+      const ours = `${r.status} ${Buffer.from(await r.read()).toString()}`;
+      expect(performance.now() - t0).toBeGreaterThan(900);
+      expect(ours).toBe(python.toString().trim());
+      c.close();
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it("a response head that stops coming gives TimeoutError, however much of it came", async () => {
+    const raw = await startTricklingServer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 8, 100, 24);
+    try {
+      const c = new HTTPConnection("127.0.0.1", raw.port, { timeout: 0.4 });
+      const t0 = performance.now();
+      await c.request("GET", "/");
+      const e = await c.getresponse().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(TimeoutError);
+      // the last byte came at ~300 ms; Python gives up 400 ms after it, we within one more timeout
+      expect(performance.now() - t0).toBeLessThan(1500);
+      c.close();
+    } finally {
+      await raw.close();
+    }
   });
 
   it("a body that stalls gives TimeoutError on read", async () => {

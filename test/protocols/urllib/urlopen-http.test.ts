@@ -14,7 +14,7 @@ import { CERT_NONE, SSLCertVerificationError, create_default_context } from "std
 import { ContentTooShortError, HTTPError, URLError } from "stdnet/urllib/error";
 import { Request, getproxies, proxy_bypass_environment, urlopen, urlretrieve, type UrlResponse } from "stdnet/urllib/request";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
-import { startConnectProxy, startHttpServer, startRawServer, type EchoedRequest, type TestServer } from "../../helpers/httpserver.js";
+import { startConnectProxy, startHttpServer, startRawServer, startTricklingServer, type EchoedRequest, type TestServer } from "../../helpers/httpserver.js";
 import { runPython } from "../../helpers/python.js";
 
 const REDIRECT_CASES: [number, string][] = [];
@@ -226,6 +226,19 @@ describe("urlopen() over http", () => {
     const t0 = performance.now();
     await expect(urlopen(`${server.origin}/slow?ms=3000`, null, { timeout: 0.3 })).rejects.toBeInstanceOf(TimeoutError);
     expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it("a response head that arrives a few bytes at a time is read as Python's urlopen reads it (the timeout is per wait)", async () => {
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: 0123456789abcd\r\n\r\nok";
+    const raw = await startTricklingServer(head, 8, 150);
+    try {
+      const url = `http://127.0.0.1:${raw.port}/`;
+      const python = await runPython("import sys\nfrom urllib.request import urlopen\nr = urlopen(sys.argv[1], timeout=0.5)\nprint(r.status, r.read().decode())", [url]);
+      const r = await urlopen(url, null, { timeout: 0.5 });
+      expect(`${r.status} ${(await r.read()).toString()}`).toBe(python.toString().trim());
+    } finally {
+      await raw.close();
+    }
   });
 
   it("URLs with control characters are refused before sending", async () => {
