@@ -272,7 +272,7 @@ export class Engine {
     const ex = this.#timed;
     if (ex === null) return;
     const read = this.#socket?.bytesRead ?? -1;
-    if (read !== this.#readMark) {
+    if (this.#readMark >= 0 && read !== this.#readMark) {
       this.#readMark = read;
       this.#timer?.refresh();
       return;
@@ -281,11 +281,14 @@ export class Engine {
     ex.timedOut();
   };
 
-  /** Starts (or restarts) Python's timeout for a wait of `ex`. */
-  _arm(ex: Exchange): void {
+  /**
+   * Starts (or restarts) Python's timeout for a wait of `ex`; with `untilHead`,
+   * for the wait for the response head, which bytes read keep alive.
+   */
+  _arm(ex: Exchange, untilHead = false): void {
     if (this.#timeoutMs === 0) return;
     this.#timed = ex;
-    this.#readMark = this.#socket?.bytesRead ?? -1;
+    this.#readMark = untilHead ? (this.#socket?.bytesRead ?? -1) : -1;
     if (this.#timer === null) {
       this.#timer = setTimeout(this.#onTimeout, this.#timeoutMs);
       this.#timer.unref();
@@ -392,7 +395,7 @@ class Exchange implements Dispatcher.DispatchHandler, Flow {
       return;
     }
     if (this.#pendingPause) c.pause();
-    this.#engine._arm(this);
+    this.#engine._arm(this, true);
     this.#sink.started();
   }
 
