@@ -131,7 +131,8 @@ export function runMachine(data: Uint8Array, cfg: MachineConfig): unknown {
  * allocates that site's arrays in the old generation from then on; the
  * young values in them are then kept alive by every old list, dead ones too,
  * until a full GC. That turned a loads of 10,000 records from ~200 to ~25
- * per second in about one process in five. A copy has no allocation site.
+ * per second in some processes (a third of them in one series of runs).
+ * A copy has no allocation site.
  */
 const NO_ITEMS: readonly unknown[] = [];
 

@@ -258,25 +258,30 @@ export class Saver {
   }
 
   saveInt(x: number): void {
-    if (this.bin && x >= -2147483648 && x <= 2147483647) {
-      if (x >= 0 && x <= 0xff) {
-        this.ensure(2);
-        this.buf[this.pos++] = 0x4b;
-        this.buf[this.pos++] = x;
-      } else if (x >= 0 && x <= 0xffff) {
-        this.ensure(3);
-        this.buf[this.pos++] = 0x4d;
-        this.buf[this.pos++] = x & 0xff;
-        this.buf[this.pos++] = x >> 8;
-      } else {
-        this.ensure(5);
-        this.buf[this.pos] = 0x4a;
-        this.dv.setInt32(this.pos + 1, x, true);
-        this.pos += 5;
-      }
-      return;
+    if (this.bin && x >= -2147483648 && x <= 2147483647) this.writeInt32(x);
+    else this.saveBigInt(BigInt(x));
+  }
+
+  /** BININT1, BININT2 or BININT: an int32 at a binary protocol. */
+  private writeInt32(x: number): void {
+    if (this.pos + 5 > this.buf.length || (this.framing && this.frameStart < 0)) this.ensure(5);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (x >= 0 && x <= 0xff) {
+      buf[pos++] = 0x4b;
+      buf[pos++] = x;
+    } else if (x >= 0 && x <= 0xffff) {
+      buf[pos++] = 0x4d;
+      buf[pos++] = x & 0xff;
+      buf[pos++] = x >> 8;
+    } else {
+      buf[pos++] = 0x4a;
+      buf[pos++] = x & 0xff;
+      buf[pos++] = (x >> 8) & 0xff;
+      buf[pos++] = (x >> 16) & 0xff;
+      buf[pos++] = x >>> 24;
     }
-    this.saveBigInt(BigInt(x));
+    this.pos = pos;
   }
 
   saveBigInt(x: bigint): void {
@@ -573,34 +578,13 @@ export class Saver {
       const stop = Math.min(total + BATCHSIZE, n);
       for (; total < stop; total++) {
         const x = items[total];
-        if (inline && typeof x === "number" && (x | 0) === x && (x !== 0 || 1 / x > 0)) this.saveInt32(x);
-        else this.save(x);
+        if (inline && typeof x === "number" && (x | 0) === x && (x !== 0 || 1 / x > 0)) {
+          this.boundary();
+          this.writeInt32(x);
+        } else this.save(x);
       }
       this.byte(0x65);
     } while (total < n);
-  }
-
-  /** `save` of an int32 (binary protocols), for the loops that write many. */
-  private saveInt32(x: number): void {
-    this.boundary();
-    if (this.pos + 5 > this.buf.length || (this.framing && this.frameStart < 0)) this.ensure(5);
-    const buf = this.buf;
-    let pos = this.pos;
-    if (x >= 0 && x <= 0xff) {
-      buf[pos++] = 0x4b;
-      buf[pos++] = x;
-    } else if (x >= 0 && x <= 0xffff) {
-      buf[pos++] = 0x4d;
-      buf[pos++] = x & 0xff;
-      buf[pos++] = x >> 8;
-    } else {
-      buf[pos++] = 0x4a;
-      buf[pos++] = x & 0xff;
-      buf[pos++] = (x >> 8) & 0xff;
-      buf[pos++] = (x >> 16) & 0xff;
-      buf[pos++] = x >>> 24;
-    }
-    this.pos = pos;
   }
 
   saveDict(d: object, obj: object): void {
