@@ -218,59 +218,15 @@ export function startConnectProxy(auth?: string): Promise<{ port: number; connec
   });
 }
 
-/** A TCP server that answers every connection's first bytes with `reply` (then closes unless `keepOpen`). */
-export function startRawServer(reply: Buffer | string, keepOpen = false): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createNetServer((s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => undefined);
-    s.once("data", () => {
-      if (keepOpen) s.write(reply);
-      else s.end(reply);
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
-}
-
-/**
- * A raw server that answers each connection's first bytes with `reply` cut
- * into `piece`-byte writes `gapMs` apart, then closes; with `stallAfter`, it
- * sends that many bytes of the reply and then nothing more.
- */
-export function startTricklingServer(reply: string, piece: number, gapMs: number, stallAfter = Infinity): Promise<{ port: number; close(): Promise<void> }> {
+/** A TCP server that calls `answer` with each connection once its first bytes arrive; `close` ends every connection and timer. */
+function rawServer(answer: (s: Socket, timers: Set<NodeJS.Timeout>) => void): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const server = createNetServer((s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
     s.on("error", () => undefined);
-    s.once("data", () => {
-      let at = 0;
-      const timer = setInterval(() => {
-        const end = Math.min(at + piece, reply.length, stallAfter);
-        if (at < end) s.write(reply.slice(at, end), "latin1");
-        at = end;
-        if (at >= reply.length) {
-          clearInterval(timer);
-          timers.delete(timer);
-          s.end();
-        }
-      }, gapMs);
-      timers.add(timer);
-    });
+    s.once("data", () => answer(s, timers));
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -285,5 +241,35 @@ export function startTricklingServer(reply: string, piece: number, gapMs: number
           }),
       });
     });
+  });
+}
+
+/** A TCP server that answers every connection's first bytes with `reply` (then closes unless `keepOpen`). */
+export function startRawServer(reply: Buffer | string, keepOpen = false): Promise<{ port: number; close(): Promise<void> }> {
+  return rawServer((s) => {
+    if (keepOpen) s.write(reply);
+    else s.end(reply);
+  });
+}
+
+/**
+ * A raw server that answers each connection's first bytes with `reply` cut
+ * into `piece`-byte writes `gapMs` apart, then closes; with `stallAfter`, it
+ * sends that many bytes of the reply and then nothing more.
+ */
+export function startTricklingServer(reply: string, piece: number, gapMs: number, stallAfter = Infinity): Promise<{ port: number; close(): Promise<void> }> {
+  return rawServer((s, timers) => {
+    let at = 0;
+    const timer = setInterval(() => {
+      const end = Math.min(at + piece, reply.length, stallAfter);
+      if (at < end) s.write(reply.slice(at, end), "latin1");
+      at = end;
+      if (at >= reply.length) {
+        clearInterval(timer);
+        timers.delete(timer);
+        s.end();
+      }
+    }, gapMs);
+    timers.add(timer);
   });
 }
