@@ -111,6 +111,53 @@ export function pythonError(e: unknown, isTLS: boolean, host: string, afterHead:
   return isTLS ? sslErrorFromNode(e, host) : fromNodeError(e);
 }
 
+/** The socket of a Client's connection (the latest one), once it has one. */
+interface Watch {
+  socket: Socket | null;
+}
+
+/** undici's connector, noting each socket it makes in `watch`. */
+function watchedConnector(options: buildConnector.BuildOptions, watch: Watch): buildConnector.connector {
+  const connect = buildConnector(options);
+  return (opts, callback) => {
+    connect(opts, (...result) => {
+      if (result[1] !== null) watch.socket = result[1];
+      callback(...result);
+    });
+  };
+}
+
+/**
+ * An undici Client whose connector notes its socket, and which tells each
+ * exchange it is given where that socket is: the engine's timer looks at
+ * the bytes it has read (see `Engine._arm`), also when a pool picked the
+ * Client (the exchange is found by its request's options object).
+ */
+class WatchedClient extends Client {
+  readonly #watch: Watch;
+
+  constructor(origin: string, options: Client.Options, watch: Watch) {
+    super(origin, options);
+    this.#watch = watch;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    // a pool hands on the request's options object as it got it (the handler it wraps)
+    const exchange = exchanges.get(options);
+    if (exchange !== undefined) exchange.watch = this.#watch;
+    return super.dispatch(options, handler);
+  }
+}
+
+/** The exchange each request's options belong to (see WatchedClient.dispatch). */
+const exchanges = new WeakMap<Dispatcher.DispatchOptions, Exchange>();
+
+/** A WatchedClient with undici's connector built from `connect`. */
+function watchedClient(origin: string, options: Client.Options, connect: buildConnector.BuildOptions): WatchedClient {
+  const watch: Watch = { socket: null };
+  return new WatchedClient(origin, { ...options, connect: watchedConnector(connect, watch) }, watch);
+}
+
 /**
  * Dispatchers shared by `Engine.forOneRequest` engines, by origin and
  * options: undici pools whose connections each end with their one request.
@@ -119,11 +166,11 @@ export function pythonError(e: unknown, isTLS: boolean, host: string, afterHead:
 const SHARED_POOLS = 16;
 const sharedPools = new Map<string, Pool>();
 
-function sharedPool(key: string, origin: string, options: Client.Options): Pool {
+function sharedPool(key: string, origin: string, options: Client.Options, connect: buildConnector.BuildOptions): Pool {
   let pool = sharedPools.get(key);
   if (pool !== undefined) sharedPools.delete(key);
   else {
-    pool = new Pool(origin, { ...options, connections: null });
+    pool = new Pool(origin, { ...options, connections: null, factory: (o) => watchedClient(o.origin, options, connect) });
     if (sharedPools.size >= SHARED_POOLS) {
       const [oldest, old] = sharedPools.entries().next().value as [string, Pool];
       sharedPools.delete(oldest);
@@ -146,15 +193,14 @@ export class Engine {
 
   /**
    * An engine for a request that ends its connection (urllib's
-   * `Connection: close`): over plain HTTP without a timeout it sends through
-   * a pool shared with other such engines of the same origin and options,
-   * which saves building and closing an undici Client per call (measured
-   * ~15% of a urlopen); each request still opens its own TCP connection, so
-   * the bytes on the wire are the same. With a timeout the engine keeps a
-   * Client of its own, whose socket it watches (see `_arm`).
+   * `Connection: close`): over plain HTTP it sends through a pool shared
+   * with other such engines of the same origin and options, which saves
+   * building and closing an undici Client per call (measured ~15% of a
+   * urlopen); each request still opens its own TCP connection, so the
+   * bytes on the wire are the same.
    */
   static forOneRequest(options: EngineOptions): Engine {
-    if (options.tls !== undefined || (options.tunnel ?? null) !== null || options.timeout !== null) return new Engine(options);
+    if (options.tls !== undefined || (options.tunnel ?? null) !== null) return new Engine(options);
     return new Engine(options, true);
   }
 
@@ -183,14 +229,7 @@ export class Engine {
       pipelining: 1,
       strictContentLength: true,
     };
-    // the socket each connection gets is watched for Python's per-read timeout (see _arm)
-    const connector = buildConnector(options.tls === undefined ? { timeout: ms } : { ...options.tls, timeout: ms });
-    clientOptions.connect = (opts, callback) => {
-      connector(opts, (...result) => {
-        if (result[1] !== null) this.#socket = result[1];
-        callback(...result);
-      });
-    };
+    const connect: buildConnector.BuildOptions = options.tls === undefined ? { timeout: ms } : { ...options.tls, timeout: ms };
     const source = options.source_address;
     if (source != null && source[0] !== "") clientOptions.localAddress = source[0];
     if (tunnel !== null) {
@@ -198,18 +237,19 @@ export class Engine {
       const proxy = new Client(`http://${proxyPart}:${options.port}`, { ...clientOptions, connect: { timeout: ms } });
       this.#proxy = proxy;
       const tls = options.tls;
-      clientOptions.connect = (_opts, callback) => {
+      const watch: Watch = { socket: null };
+      const tunnelled: buildConnector.connector = (_opts, callback) => {
         openTunnel(proxy, `${hostPart}:${tunnel.port}`, tunnel.headers).then(
           (socket) => {
             if (tls === undefined) {
-              this.#socket = socket;
+              watch.socket = socket;
               callback(null, socket);
               return;
             }
             const secure = tlsConnect({ ...tls, socket });
             secure.once("secureConnect", () => {
               secure.removeAllListeners("error");
-              this.#socket = secure;
+              watch.socket = secure;
               callback(null, secure);
             });
             secure.once("error", (e: Error) => {
@@ -222,8 +262,10 @@ export class Engine {
           },
         );
       };
+      this.#client = new WatchedClient(origin, { ...clientOptions, connect: tunnelled }, watch);
+      return;
     }
-    this.#client = shared ? sharedPool(`${origin} ${ms} ${clientOptions.localAddress ?? ""}`, origin, clientOptions) : new Client(origin, clientOptions);
+    this.#client = shared ? sharedPool(`${origin} ${ms} ${clientOptions.localAddress ?? ""}`, origin, clientOptions, connect) : watchedClient(origin, clientOptions, connect);
   }
 
   #proxy: Client | null = null;
@@ -240,6 +282,7 @@ export class Engine {
       headersTimeout: 0,
       bodyTimeout: this.#timeoutMs,
     };
+    exchanges.set(opts, exchange);
     try {
       this.#client.dispatch(opts, exchange);
     } catch (e) {
@@ -264,14 +307,12 @@ export class Engine {
   // when the timer runs out).
   #timer: NodeJS.Timeout | null = null;
   #timed: Exchange | null = null;
-  /** The socket of the engine's connection (the latest one), where this engine made it. */
-  #socket: Socket | null = null;
-  /** The socket's bytesRead when the timer was last started. */
+  /** The bytes the exchange's socket had read when the timer was last started, or -1. */
   #readMark = -1;
   readonly #onTimeout = (): void => {
     const ex = this.#timed;
     if (ex === null) return;
-    const read = this.#socket?.bytesRead ?? -1;
+    const read = ex.bytesRead();
     if (this.#readMark >= 0 && read !== this.#readMark) {
       this.#readMark = read;
       this.#timer?.refresh();
@@ -288,7 +329,7 @@ export class Engine {
   _arm(ex: Exchange, untilHead = false): void {
     if (this.#timeoutMs === 0) return;
     this.#timed = ex;
-    this.#readMark = untilHead ? (this.#socket?.bytesRead ?? -1) : -1;
+    this.#readMark = untilHead ? ex.bytesRead() : -1;
     if (this.#timer === null) {
       this.#timer = setTimeout(this.#onTimeout, this.#timeoutMs);
       this.#timer.unref();
@@ -370,6 +411,8 @@ function openTunnel(proxy: Client, authority: string, headers: [string, string][
  * forwarded to the sink) and the Flow the response uses to pause, resume, abort.
  */
 class Exchange implements Dispatcher.DispatchHandler, Flow {
+  /** Where the socket of the connection this exchange went to is noted (set by WatchedClient). */
+  watch: Watch | null = null;
   readonly #sink: ResponseSink;
   readonly #engine: Engine;
   #controller: Dispatcher.DispatchController | null = null;
@@ -381,6 +424,11 @@ class Exchange implements Dispatcher.DispatchHandler, Flow {
   constructor(sink: ResponseSink, engine: Engine) {
     this.#sink = sink;
     this.#engine = engine;
+  }
+
+  /** The bytes its connection's socket has read so far, or -1 when unknown. */
+  bytesRead(): number {
+    return this.watch?.socket?.bytesRead ?? -1;
   }
 
   timedOut(): void {
