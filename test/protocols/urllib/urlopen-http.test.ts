@@ -230,12 +230,15 @@ describe("urlopen() over http", () => {
 
   it("a response head that arrives a few bytes at a time is read as Python's urlopen reads it (the timeout is per wait)", async () => {
     const head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: 0123456789abcd\r\n\r\nok";
-    const raw = await startTricklingServer(head, 8, 150);
+    // 64 bytes, 4 every 150 ms: about 2.4 s in all against a timeout of 1 s (python3 and ours at once)
+    const raw = await startTricklingServer(head, 4, 150);
     try {
       const url = `http://127.0.0.1:${raw.port}/`;
-      const python = await runPython("import sys\nfrom urllib.request import urlopen\nr = urlopen(sys.argv[1], timeout=0.5)\nprint(r.status, r.read().decode())", [url]);
-      const r = await urlopen(url, null, { timeout: 0.5 });
-      expect(`${r.status} ${(await r.read()).toString()}`).toBe(python.toString().trim());
+      const python = runPython("import sys\nfrom urllib.request import urlopen\nr = urlopen(sys.argv[1], timeout=1)\nprint(r.status, r.read().decode())", [url]);
+      const t0 = performance.now();
+      const r = await urlopen(url, null, { timeout: 1 });
+      expect(`${r.status} ${(await r.read()).toString()}`).toBe((await python).toString().trim());
+      expect(performance.now() - t0).toBeGreaterThan(1800);
     } finally {
       await raw.close();
     }
