@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import { createConnection as createNetConnection, createServer as createNetServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -218,16 +219,20 @@ export function startConnectProxy(auth?: string): Promise<{ port: number; connec
   });
 }
 
-/** A TCP server that calls `answer` with each connection once its first bytes arrive; `close` ends every connection and timer. */
-function rawServer(answer: (s: Socket, timers: Set<NodeJS.Timeout>) => void): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * A TCP (or, given a certificate, TLS) server that calls `answer` with each
+ * connection once its first bytes arrive; `close` ends every connection and timer.
+ */
+function rawServer(answer: (s: Socket, timers: Set<NodeJS.Timeout>) => void, tls?: { cert: Buffer | string; key: Buffer | string }): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  const server = createNetServer((s) => {
+  const onConnection = (s: Socket): void => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
     s.on("error", () => undefined);
     s.once("data", () => answer(s, timers));
-  });
+  };
+  const server = tls === undefined ? createNetServer(onConnection) : createTlsServer(tls, onConnection);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
@@ -255,9 +260,9 @@ export function startRawServer(reply: Buffer | string, keepOpen = false): Promis
 /**
  * A raw server that answers each connection's first bytes with `reply` cut
  * into `piece`-byte writes `gapMs` apart, then closes; with `stallAfter`, it
- * sends that many bytes of the reply and then nothing more.
+ * sends that many bytes of the reply and then nothing more; with `tls`, over TLS.
  */
-export function startTricklingServer(reply: string, piece: number, gapMs: number, stallAfter = Infinity): Promise<{ port: number; close(): Promise<void> }> {
+export function startTricklingServer(reply: string, piece: number, gapMs: number, stallAfter = Infinity, tls?: { cert: Buffer | string; key: Buffer | string }): Promise<{ port: number; close(): Promise<void> }> {
   return rawServer((s, timers) => {
     let at = 0;
     const timer = setInterval(() => {
@@ -271,5 +276,5 @@ export function startTricklingServer(reply: string, piece: number, gapMs: number
       }
     }, gapMs);
     timers.add(timer);
-  });
+  }, tls);
 }

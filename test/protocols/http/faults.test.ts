@@ -155,6 +155,23 @@ print(r.status, r.read().decode())`,
     }
   });
 
+  it("over TLS too, a response head that arrives a few bytes at a time is read (the timeout is per wait)", async () => {
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: 0123456789abcd\r\n\r\nok";
+    const raw = await startTricklingServer(head, 4, 150, Infinity, { cert: cert.cert, key: cert.key });
+    try {
+      const ctx = create_default_context(undefined, { cafile: cert.certfile });
+      const c = new HTTPSConnection("localhost", raw.port, { context: ctx, timeout: 1 });
+      const t0 = performance.now();
+      await c.request("GET", "/");
+      const r = await c.getresponse();
+      expect(`${r.status} ${Buffer.from(await r.read()).toString()}`).toBe("200 ok");
+      expect(performance.now() - t0).toBeGreaterThan(1800);
+      c.close();
+    } finally {
+      await raw.close();
+    }
+  });
+
   it("a response head that stops coming gives TimeoutError, however much of it came", async () => {
     const raw = await startTricklingServer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 8, 100, 24);
     try {
