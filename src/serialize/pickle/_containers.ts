@@ -8,7 +8,7 @@ import { dataError } from "./_errors.js";
 import { setOwn } from "./_globals.js";
 import { replaceEverywhere } from "./_replace.js";
 import { Tuple, frozenset } from "./_values.js";
-import type { DeferredAppends } from "./_deferred.js";
+import { DEFER_AT, DeferredAppends } from "./_deferred.js";
 import { DictShapes } from "./_dictshape.js";
 
 /** What the machine tracks about dicts built as plain objects, for the rare Map conversion. */
@@ -99,13 +99,20 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
   for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
 }
 
-/** APPEND(S): appends stack[from..to) to the list at stack[from - 1] (or calls its extend/append). */
-export function appendItems(stack: unknown[], from: number, to: number): void {
+/**
+ * APPEND(S): appends stack[from..to) to the list at stack[from - 1], holding
+ * back the items of big lists in `t.deferred`; a user's object gets its
+ * extend/append called, after the held-back items are written out.
+ */
+export function appendItems(stack: unknown[], from: number, to: number, t: DictTracking): void {
   const list = stack[from - 1];
   if (isList(list)) {
-    for (let i = from; i < to; i++) list.push(stack[i]);
+    if (t.deferred === undefined && list.length + (to - from) < DEFER_AT) for (let i = from; i < to; i++) list.push(stack[i]);
+    else if (to - from === 1) (t.deferred ??= new DeferredAppends()).appendOne(list, stack[from]);
+    else (t.deferred ??= new DeferredAppends()).appendSlice(list, stack, from, to);
     return;
   }
+  t.deferred?.flush();
   const obj = list as { extend?: unknown; append?: unknown } | null;
   if (obj !== null && typeof obj === "object" && typeof obj.extend === "function") {
     Reflect.apply(obj.extend as (items: unknown[]) => unknown, obj, [stack.slice(from, to)]);
@@ -114,13 +121,14 @@ export function appendItems(stack: unknown[], from: number, to: number): void {
   } else throw dataError("APPEND target is not a list");
 }
 
-/** ADDITEMS: adds stack[from..to) to the set at stack[from - 1] (or calls its add). */
-export function addItems(stack: unknown[], from: number, to: number): void {
+/** ADDITEMS: adds stack[from..to) to the set at stack[from - 1] (or calls its add, after the held-back list items are written out). */
+export function addItems(stack: unknown[], from: number, to: number, t: DictTracking): void {
   const s = stack[from - 1];
   if (s instanceof Set && !(s instanceof frozenset)) {
     for (let i = from; i < to; i++) s.add(stack[i]);
     return;
   }
+  t.deferred?.flush();
   const add = (s as { add?: unknown } | null)?.add;
   if (typeof add !== "function" || s instanceof frozenset) throw dataError("ADDITEMS target is not a set");
   for (let i = from; i < to; i++) Reflect.apply(add as (x: unknown) => unknown, s, [stack[i]]);

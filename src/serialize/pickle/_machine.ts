@@ -6,8 +6,7 @@
  * `UnpicklingError`. Its state lives in local variables (no closures), so
  * the loop keeps them in registers.
  */
-import { DEFER_AT, DeferredAppends } from "./_deferred.js";
-import { addItems, appendItems, isList, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
+import { addItems, appendItems, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { dataError } from "./_errors.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue, parseIntText } from "./_ints.js";
@@ -147,9 +146,8 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const memo = cfg.memo;
   let memoLen = memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length;
   const dictAsMap = cfg.dictAsMap;
+  // tracking.deferred: items for big lists, held back until the end or until something else could look (see _deferred.ts)
   const tracking: DictTracking = { slotAt: [], shared: undefined, shapes: undefined, deferred: undefined };
-  // items for big lists, held back until the end or until something else could look (see _deferred.ts)
-  let deferred: DeferredAppends | undefined;
   let proto = 0;
   let pos = 0;
   let n = 0;
@@ -175,7 +173,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           continue;
         case 0x2e: // STOP
           if (sp <= base) underflow();
-          deferred?.flush();
+          tracking.deferred?.flush();
           return stack[sp - 1];
         case 0x28: // MARK
           marks.push(sp);
@@ -366,15 +364,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           continue;
         case 0x61: // APPEND
           if (sp - base < 2) underflow();
-          v = stack[sp - 2];
-          if (!isList(v)) {
-            deferred?.flush();
-            appendItems(stack, sp - 1, sp);
-          } else if (deferred === undefined && v.length + 1 < DEFER_AT) v.push(stack[sp - 1]);
-          else {
-            deferred ??= tracking.deferred = new DeferredAppends();
-            deferred.appendOne(v, stack[sp - 1]);
-          }
+          appendItems(stack, sp - 1, sp, tracking);
           sp--;
           continue;
         case 0x73: // SETITEM
@@ -400,23 +390,11 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           else if (op === 0x91) v = new frozenset(stack.slice(k, sp));
           else {
             if (k < 1 || k - 1 < base) underflow();
-            if (op === 0x65) {
-              v = stack[k - 1];
-              if (!isList(v)) {
-                deferred?.flush();
-                appendItems(stack, k, sp);
-              } else if (deferred === undefined && v.length + (sp - k) < DEFER_AT) for (let i = k; i < sp; i++) v.push(stack[i]);
-              else {
-                deferred ??= tracking.deferred = new DeferredAppends();
-                deferred.appendSlice(v, stack, k, sp);
-              }
-            } else if (op === 0x75) {
+            if (op === 0x65) appendItems(stack, k, sp, tracking);
+            else if (op === 0x75) {
               if ((sp - k) % 2 !== 0) throw dataError("odd number of items for SETITEMS");
               setItems(stack, k, sp, memo, tracking);
-            } else {
-              if (!(stack[k - 1] instanceof Set)) deferred?.flush();
-              addItems(stack, k, sp);
-            }
+            } else addItems(stack, k, sp, tracking);
             sp = k;
             continue;
           }
@@ -436,7 +414,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
     }
   } finally {
     // a failed load leaves its lists as far as it got, as CPython's does
-    deferred?.flush();
+    tracking.deferred?.flush();
   }
 }
 
