@@ -96,6 +96,15 @@ export function openBeyond(baseline: { sockets: number; timers: number }): { soc
   return { sockets: Math.max(0, now.sockets - baseline.sockets), timers: Math.max(0, now.timers - baseline.timers) };
 }
 
+/** Waits (up to `ms`) until no socket or timer is open beyond `baseline`; returns what is still open beyond it. */
+export async function leftOpen(baseline: { sockets: number; timers: number }, ms = 1000): Promise<{ sockets: number; timers: number }> {
+  await settle(() => {
+    const beyond = openBeyond(baseline);
+    return beyond.sockets === 0 && beyond.timers === 0;
+  }, ms);
+  return openBeyond(baseline);
+}
+
 /** Waits until `check()` holds or `ms` pass; returns whether it held. */
 export async function settle(check: () => boolean, ms = 1000): Promise<boolean> {
   const until = Date.now() + ms;

@@ -13,7 +13,7 @@ import { OSError } from "stdnet/socket";
 import { FAULT_KINDS } from "../helpers/faultproxy.js";
 import { startSmtpServer, type SmtpTestServer } from "../helpers/smtpserver.js";
 import { recordFigures } from "./_record.js";
-import { FAULT_COLUMNS, NO_FAULT, errorName, openBeyond, openHandles, rowsOf, runPoints, settle, type FaultPoint, type FaultRun, type RunEnd } from "./_faultrun.js";
+import { FAULT_COLUMNS, NO_FAULT, errorName, leftOpen, openHandles, rowsOf, runPoints, type FaultPoint, type FaultRun, type RunEnd } from "./_faultrun.js";
 import type { FaultProxy } from "../helpers/faultproxy.js";
 
 /** smtp-server itself takes 100–200 ms to greet on this box, so 0.5 s and 50 ms delays. */
@@ -125,11 +125,7 @@ describe("smtplib under faults", () => {
 
   it("leaves no socket or timer open once the server is closed", async () => {
     await server.close();
-    const clean = await settle(() => {
-      const now = openHandles();
-      return now.sockets <= baseline.sockets && now.timers <= baseline.timers;
-    });
-    expect({ clean, ...openBeyond(baseline) }).toEqual({ clean: true, sockets: 0, timers: 0 });
+    expect(await leftOpen(baseline)).toEqual({ sockets: 0, timers: 0 });
     recordFigures("smtp-faults", [{ title: "smtplib sendmail (1 KiB message) through the fault proxy, timeout 0.5 s (fragment: 3 s), delay 50 ms", columns: FAULT_COLUMNS, rows }]);
   });
 });

@@ -24,6 +24,12 @@ interface Reducible {
   __reduce__?: unknown;
 }
 
+/** Whether an object carries its own `__reduce_ex__` or `__reduce__` method (which `saveObject` would call). */
+export function hasReducer(obj: object): boolean {
+  const r = obj as Reducible;
+  return typeof r.__reduce_ex__ === "function" || typeof r.__reduce__ === "function";
+}
+
 /** The Python type name to put in an error message for `obj`. */
 export function typeName(obj: object): string {
   if (typeof obj === "function") return "function";

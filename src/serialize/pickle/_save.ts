@@ -9,7 +9,7 @@ import { PicklingError } from "./_errors.js";
 import { encodeLong } from "./_ints.js";
 import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
 import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, toTuple } from "./_values.js";
-import { saveObject, type ReduceValue } from "./_reduce.js";
+import { hasReducer, saveObject, type ReduceValue } from "./_reduce.js";
 import { StrMemo } from "./_strmemo.js";
 import { IdentityMemo } from "./_idmemo.js";
 
@@ -784,12 +784,6 @@ export class Saver {
     }
     this.memoize();
   }
-}
-
-/** Whether a plain object carries its own `__reduce_ex__` or `__reduce__` method. */
-function hasReducer(obj: object): boolean {
-  const r = obj as { __reduce_ex__?: unknown; __reduce__?: unknown };
-  return typeof r.__reduce_ex__ === "function" || typeof r.__reduce__ === "function";
 }
 
 /** A str that CPython builds afresh for each use (so never shared through the memo). */
