@@ -35,7 +35,7 @@ export interface SaveConfig {
 /** Python 3 module names that protocols 0–2 write as Python 2's (fix_imports). */
 const PY2_MODULES: Readonly<Record<string, string>> = { builtins: "__builtin__", copyreg: "copy_reg" };
 
-/** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object). */
+/** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object; see StrMemo for how far back). */
 export class Memo {
   objects = new IdentityMemo();
   globals = new Map<string, number>();

@@ -49,6 +49,7 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["a dict containing itself", selfDict, true],
   ["a Map containing itself", selfMap, true],
   ["900-deep nesting", deep, true],
+  ["more distinct strs than the str memo holds, met again near and far", [...Array.from({ length: 40000 }, (_, i) => `s${i}`), "s0", "s20000", "s39999"], false],
   ["records", Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `user${i}`, score: float(i * 0.5), tags: ["a", "bb"], blob: new Uint8Array(16) })), true],
 ];
 
