@@ -3,6 +3,9 @@
  * our HTTPConnection, undici's Client directly, Node's fetch and CPython's
  * http.client; and urlopen against CPython's urlopen. The server is a
  * node:http server in a child process (so no client shares its event loop).
+ * Each workload has two tables: requests per second, and requests per CPU
+ * second of the client's process, which moves far less with the load on a
+ * shared machine than the wall clock does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -15,7 +18,7 @@ const KEEPALIVE_N = 5000;
 const URLOPEN_N = 1000;
 const WARMUP = 1000;
 /** Each figure is the best of this many timed runs (the box is shared; the best run is the least disturbed). */
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const SERVER = `
 const http = require("node:http");
@@ -44,31 +47,28 @@ function startServer(): Promise<{ port: number; child: ChildProcess }> {
   });
 }
 
-function python(script: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-c", script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(Number(out.trim()));
-      else reject(new Error(`python3 exited with ${code}`));
-    });
-  });
+/** A subject's best figures: requests per second, and per CPU second of its client process. */
+interface Rates {
+  wall: number;
+  cpu: number;
 }
 
-/** The Python side's timing, as rate() here: argv is port, n, warm-up, rounds; prints the best requests/s of run(k). */
+/**
+ * The Python side's timing, as race() here: argv is port, n, warm-up,
+ * rounds; prints the best requests/s and the best requests per CPU second.
+ */
 const PY_RATE = `
 import sys, time
 port, n, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 def rate(run):
     run(warm)
-    best = 0
+    best = cpu = 0
     for _ in range(int(sys.argv[4])):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         run(n)
         best = max(best, n / (time.perf_counter() - t))
-    print(best)
+        cpu = max(cpu, n / (time.process_time() - c))
+    print(best, cpu)
 `;
 
 const PY_HTTPCLIENT = `${PY_RATE}
@@ -92,15 +92,49 @@ def run(k):
 rate(run)
 `;
 
-async function rate(n: number, one: () => Promise<void>, warmup = WARMUP): Promise<number> {
-  for (let i = 0; i < warmup; i++) await one();
-  let best = 0;
+function python(script: string, args: string[]): Promise<Rates> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("python3", ["-c", script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const [wall, cpu] = out.trim().split(/\s+/).map(Number);
+      if (code === 0 && wall !== undefined && cpu !== undefined) resolve({ wall, cpu });
+      else reject(new Error(`python3 exited with ${code}`));
+    });
+  });
+}
+
+/**
+ * Each subject's best of ROUNDS runs of `n` sequential requests, after a
+ * warm-up: requests per second, and per CPU second of this process (GC and
+ * libuv threads included). The subjects take turns round by round, so a
+ * disturbance of the shared machine falls on all of them alike.
+ */
+async function race(n: number, warmup: number, subjects: readonly (() => Promise<void>)[]): Promise<Rates[]> {
+  for (const one of subjects) for (let i = 0; i < warmup; i++) await one();
+  const best = subjects.map(() => ({ wall: 0, cpu: 0 }));
   for (let round = 0; round < ROUNDS; round++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) await one();
-    best = Math.max(best, (n * 1000) / (performance.now() - t));
+    for (const [k, one] of subjects.entries()) {
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      for (let i = 0; i < n; i++) await one();
+      const used = process.cpuUsage(cpu);
+      const figures = best[k]!;
+      figures.wall = Math.max(figures.wall, (n * 1000) / (performance.now() - t));
+      figures.cpu = Math.max(figures.cpu, n / ((used.user + used.system) / 1e6));
+    }
   }
   return best;
+}
+
+/** The two tables of a workload: requests/s, and requests per CPU second of the client. */
+function tables(workload: string, rows: readonly (readonly [string, Rates])[]): BenchTable[] {
+  return [
+    { workload, unit: "requests/s", rows: rows.map(([subject, r]) => ({ subject, value: r.wall })) },
+    { workload: `${workload}, client CPU`, unit: "requests per CPU second of the client process", rows: rows.map(([subject, r]) => ({ subject, value: r.cpu })) },
+  ];
 }
 
 /** The http family's tables. */
@@ -108,60 +142,53 @@ export async function run(): Promise<BenchTable[]> {
   const { port, child } = await startServer();
   try {
     const conn = new HTTPConnection("127.0.0.1", port, { timeout: 30 });
-    const ours = await rate(KEEPALIVE_N, async () => {
-      await conn.request("GET", "/k");
-      const r = await conn.getresponse();
-      if ((await r.read()).length !== 1024) throw new Error("short body");
-    });
-    conn.close();
-
     const client = new Client(`http://127.0.0.1:${port}`, { keepAliveTimeout: 60_000 });
-    const undiciRate = await rate(KEEPALIVE_N, async () => {
-      const { body } = await client.request({ path: "/k", method: "GET" });
-      if ((await body.arrayBuffer()).byteLength !== 1024) throw new Error("short body");
-    });
+    const [ours, undiciRates, fetchRates] = await race(KEEPALIVE_N, WARMUP, [
+      async () => {
+        await conn.request("GET", "/k");
+        const r = await conn.getresponse();
+        if ((await r.read()).length !== 1024) throw new Error("short body");
+      },
+      async () => {
+        const { body } = await client.request({ path: "/k", method: "GET" });
+        if ((await body.arrayBuffer()).byteLength !== 1024) throw new Error("short body");
+      },
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/k`);
+        if ((await res.arrayBuffer()).byteLength !== 1024) throw new Error("short body");
+      },
+    ]);
+    conn.close();
     await client.close();
-
-    const fetchRate = await rate(KEEPALIVE_N, async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/k`);
-      if ((await res.arrayBuffer()).byteLength !== 1024) throw new Error("short body");
-    });
-
     const pyHttp = await python(PY_HTTPCLIENT, [String(port), String(KEEPALIVE_N), String(WARMUP), String(ROUNDS)]);
 
-    const oursUrlopen = await rate(URLOPEN_N, async () => {
-      const r = await urlopen(`http://127.0.0.1:${port}/k`);
-      if ((await r.read()).length !== 1024) throw new Error("short body");
-    }, 200);
     // the engine's own floor for a new connection per request: one undici Client, `connection: close` each time
     const closing = new Client(`http://127.0.0.1:${port}`);
-    const undiciClose = await rate(URLOPEN_N, async () => {
-      const { body } = await closing.request({ path: "/k", method: "GET", headers: { connection: "close" } });
-      if ((await body.arrayBuffer()).byteLength !== 1024) throw new Error("short body");
-    }, 200);
+    const [oursUrlopen, undiciClose] = await race(URLOPEN_N, 200, [
+      async () => {
+        const r = await urlopen(`http://127.0.0.1:${port}/k`);
+        if ((await r.read()).length !== 1024) throw new Error("short body");
+      },
+      async () => {
+        const { body } = await closing.request({ path: "/k", method: "GET", headers: { connection: "close" } });
+        if ((await body.arrayBuffer()).byteLength !== 1024) throw new Error("short body");
+      },
+    ]);
     await closing.close();
     const pyUrlopen = await python(PY_URLOPEN, [String(port), String(URLOPEN_N), "200", String(ROUNDS)]);
 
     return [
-      {
-        workload: `${KEEPALIVE_N.toLocaleString("en-US")} keep-alive GETs of a 1 KiB body (one connection, sequential)`,
-        unit: "requests/s",
-        rows: [
-          { subject: "stdnet HTTPConnection", value: ours },
-          { subject: "undici Client.request (direct)", value: undiciRate },
-          { subject: "Node fetch", value: fetchRate },
-          { subject: "CPython 3.11 http.client", value: pyHttp },
-        ],
-      },
-      {
-        workload: `${URLOPEN_N.toLocaleString("en-US")} urlopen() of a 1 KiB body (new connection each, as Python)`,
-        unit: "requests/s",
-        rows: [
-          { subject: "stdnet urlopen", value: oursUrlopen },
-          { subject: "undici Client.request, connection: close (direct)", value: undiciClose },
-          { subject: "CPython 3.11 urllib.request.urlopen", value: pyUrlopen },
-        ],
-      },
+      ...tables(`${KEEPALIVE_N.toLocaleString("en-US")} keep-alive GETs of a 1 KiB body (one connection, sequential)`, [
+        ["stdnet HTTPConnection", ours!],
+        ["undici Client.request (direct)", undiciRates!],
+        ["Node fetch", fetchRates!],
+        ["CPython 3.11 http.client", pyHttp],
+      ]),
+      ...tables(`${URLOPEN_N.toLocaleString("en-US")} urlopen() of a 1 KiB body (new connection each, as Python)`, [
+        ["stdnet urlopen", oursUrlopen!],
+        ["undici Client.request, connection: close (direct)", undiciClose!],
+        ["CPython 3.11 urllib.request.urlopen", pyUrlopen],
+      ]),
     ];
   } finally {
     child.kill("SIGKILL");
