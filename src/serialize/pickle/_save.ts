@@ -67,6 +67,8 @@ export class Saver {
   framing = false;
   frameStart = -1;
   depth = 0;
+  /** The memo index of the str 'latin1' once saveBytesCodecs has written it. */
+  private latin1Memo = -1;
 
   constructor(
     readonly cfg: SaveConfig,
@@ -460,7 +462,12 @@ export class Saver {
     this.dv.setUint32(start + 1, p - start - 5, true);
     this.pos = p;
     this.memoize();
-    this.save("latin1");
+    // 'latin1' is one str in CPython, fetched from the memo after its first time
+    if (this.latin1Memo < 0) this.latin1Memo = this.saveMemoStr("latin1");
+    else {
+      this.boundary();
+      this.get(this.latin1Memo);
+    }
     this.byte(this.proto >= 2 ? 0x86 : 0x74);
     this.memoize();
     this.byte(0x52);
