@@ -112,8 +112,9 @@ function configOf(protocol: number | null | undefined, options: DumpOptions | un
 }
 
 /**
- * Python's `pickle.dumps`: the pickle of `obj` as bytes (a Buffer).
- * See the module doc for how JS values map to Python's.
+ * Python's `pickle.dumps`: the pickle of `obj` as bytes (a Buffer of its
+ * own; as with Node's pooled Buffers, a big one's `.buffer` may run on past
+ * it, holding zeros). See the module doc for how JS values map to Python's.
  *
  * @example
  * ```ts
