@@ -51,8 +51,13 @@ function itemsOf(args: readonly unknown[], what: string): Iterable<unknown> {
   throw dataError(`${what}() argument must be a list or set`);
 }
 
+/** `_codecs.encode(obj, encoding='utf-8')` applied to its argument tuple. */
+function encodeArgs(a: readonly unknown[]): Uint8Array {
+  return encodeText(a[0], a.length > 1 ? a[1] : "utf-8");
+}
+
 /** `_codecs.encode`, through which protocols 0–2 write every bytes object. */
-const codecsEncode = (...a: unknown[]): Uint8Array => encodeText(a[0], a.length > 1 ? a[1] : "utf-8");
+const codecsEncode = (...a: unknown[]): Uint8Array => encodeArgs(a);
 
 /** The globals any pickle may name (module.name → callable). */
 const SAFE: ReadonlyMap<string, unknown> = new Map<string, unknown>([
@@ -115,7 +120,7 @@ function describe(v: unknown): string {
 export function callGlobal(f: unknown, args: unknown): unknown {
   if (!Array.isArray(args)) throw dataError(`REDUCE arguments must be a tuple, not ${describe(args)}`);
   // the REDUCE of every bytes object at protocols 0–2, called directly rather than through Reflect.apply
-  if (f === codecsEncode) return encodeText(args[0], args.length > 1 ? args[1] : "utf-8");
+  if (f === codecsEncode) return encodeArgs(args);
   if (typeof f !== "function") throw dataError(`'${describe(f)}' object is not callable`);
   const fn = f as (...a: unknown[]) => unknown;
   return isClass(fn) ? Reflect.construct(fn, args) : Reflect.apply(fn, undefined, args);

@@ -185,6 +185,12 @@ export class Saver {
     } else this.text(`g${idx}\n`);
   }
 
+  /** A GET standing for a value whose memo index is known: what `save` writes for it, frame boundary included. */
+  private saveGet(idx: number): void {
+    this.boundary();
+    this.get(idx);
+  }
+
   save(obj: unknown): void {
     this.boundary();
     const pid = this.cfg.persistentId;
@@ -464,10 +470,7 @@ export class Saver {
     this.memoize();
     // 'latin1' is one str in CPython, fetched from the memo after its first time
     if (this.latin1Memo < 0) this.latin1Memo = this.saveMemoStr("latin1");
-    else {
-      this.boundary();
-      this.get(this.latin1Memo);
-    }
+    else this.saveGet(this.latin1Memo);
     this.byte(this.proto >= 2 ? 0x86 : 0x74);
     this.memoize();
     this.byte(0x52);
@@ -616,11 +619,11 @@ export class Saver {
       this.save(k);
       return;
     }
-    this.boundary();
     if (this.lastKeys[i] === k) {
-      this.get(this.lastKeyMemo[i]!);
+      this.saveGet(this.lastKeyMemo[i]!);
       return;
     }
+    this.boundary();
     this.lastKeys[i] = k;
     this.lastKeyMemo[i] = this.saveMemoStr(k);
   }
