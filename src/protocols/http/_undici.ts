@@ -7,7 +7,7 @@
  */
 import { Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
-import { Client, Pool, buildConnector, errors as undiciErrors, type Dispatcher } from "undici";
+import { Client, buildConnector, errors as undiciErrors, type Dispatcher } from "undici";
 import { OSError, ValueError, fromNodeError, timedOut } from "../../sockets/errors.js";
 import { sslErrorFromNode } from "../../sockets/ssl.js";
 import { BadStatusLine, HTTPException, LineTooLong, RemoteDisconnected, _MAXLINE } from "./_errors.js";
@@ -111,9 +111,15 @@ export function pythonError(e: unknown, isTLS: boolean, host: string, afterHead:
   return isTLS ? sslErrorFromNode(e, host) : fromNodeError(e);
 }
 
-/** The socket of a Client's connection (the latest one), once it has one. */
+/**
+ * What an exchange learns of the Client it went to: the socket of its
+ * connection (the latest one) once it has one, how many requests that
+ * socket has been handed, and how many exchanges are in flight on the Client.
+ */
 interface Watch {
   socket: Socket | null;
+  uses: number;
+  inFlight: number;
 }
 
 /** undici's connector, noting each socket it makes in `watch`. */
@@ -121,18 +127,19 @@ function watchedConnector(options: buildConnector.BuildOptions, watch: Watch): b
   const connect = buildConnector(options);
   return (opts, callback) => {
     connect(opts, (...result) => {
-      if (result[1] !== null) watch.socket = result[1];
+      if (result[1] !== null) {
+        watch.socket = result[1];
+        watch.uses = 0;
+      }
       callback(...result);
     });
   };
 }
 
 /**
- * An undici Client whose connector notes its socket in `watch`: the
- * engine's timer looks at the bytes it has read (see `Engine._arm`). An
- * engine that owns its Client hands each exchange the watch itself; when a
- * pool picked the Client, the Client tells the exchange, found by its
- * request's options object.
+ * An undici Client (one connection, reopened as needed) whose connector
+ * notes its socket in `watch`: the engine's timer looks at the bytes it
+ * has read (see `Engine._arm`), and a shared set of Clients at what is in flight.
  */
 class WatchedClient extends Client {
   constructor(
@@ -143,60 +150,91 @@ class WatchedClient extends Client {
     super(origin, options);
   }
 
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    // a pool hands on the request's options object as it got it (the handler it wraps)
-    const exchange = pooledExchanges.get(options);
-    if (exchange !== undefined) {
-      exchange.watch = this.watch;
-      pooledExchanges.delete(options);
-    }
-    return super.dispatch(options, handler);
+  /** Dispatches the exchange's request on this Client. */
+  send(opts: Dispatcher.DispatchOptions, exchange: Exchange): void {
+    exchange.sendVia(this.watch);
+    this.dispatch(opts, exchange);
   }
 }
 
-/**
- * The exchange of each request sent through a shared pool, until a Client
- * takes it (see WatchedClient.dispatch). Only those: an entry keeps its
- * exchange alive through young-generation collections, and with an entry
- * for every keep-alive request V8 promoted each request's objects to the
- * old generation: full collections then cost about 40% more CPU per request.
- */
-const pooledExchanges = new WeakMap<Dispatcher.DispatchOptions, Exchange>();
-
 /** A WatchedClient with undici's connector built from `connect`. */
 function watchedClient(origin: string, options: Client.Options, connect: buildConnector.BuildOptions): WatchedClient {
-  const watch: Watch = { socket: null };
+  const watch: Watch = { socket: null, uses: 0, inFlight: 0 };
   return new WatchedClient(origin, { ...options, connect: watchedConnector(connect, watch) }, watch);
 }
 
 /**
- * Dispatchers shared by `Engine.forOneRequest` engines, by origin and
- * options: undici pools whose connections each end with their one request.
- * At most this many are kept (the least recently used is closed).
+ * The connections urlopen's calls to one origin (with one set of options)
+ * share: WatchedClients, one connection each. A request goes to the first
+ * Client with nothing in flight, else to a new one, so concurrent calls
+ * each have a connection and back-to-back calls keep to one. (undici's
+ * Pool counts a Client free only a turn of the event loop after its
+ * response, which made back-to-back calls alternate between two connections.)
  */
-const SHARED_POOLS = 16;
-const sharedPools = new Map<string, Pool>();
+class SharedClients {
+  readonly #clients: WatchedClient[] = [];
+  readonly #make: () => WatchedClient;
 
-function sharedPool(key: string, origin: string, options: Client.Options, connect: buildConnector.BuildOptions): Pool {
-  let pool = sharedPools.get(key);
-  if (pool !== undefined) sharedPools.delete(key);
+  constructor(make: () => WatchedClient) {
+    this.#make = make;
+  }
+
+  send(opts: Dispatcher.DispatchOptions, exchange: Exchange): void {
+    let client: WatchedClient | undefined;
+    for (const c of this.#clients) {
+      if (c.watch.inFlight === 0 && !c.closed && !c.destroyed) {
+        client = c;
+        break;
+      }
+    }
+    if (client === undefined) {
+      client = this.#make();
+      this.#clients.push(client);
+    }
+    client.send(opts, exchange);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#clients.map((c) => c.close()));
+  }
+}
+
+/**
+ * Connections shared by urlopen's engines (`Engine.forOneRequest` and
+ * `Engine.reusing`), by origin, options and kind: Clients whose
+ * connections either each end with their one request or are kept for the
+ * next. At most this many sets are kept (the least recently used is closed).
+ */
+const SHARED_SETS = 16;
+const sharedSets = new Map<string, SharedClients>();
+
+function sharedClients(key: string, make: () => WatchedClient): SharedClients {
+  let set = sharedSets.get(key);
+  if (set !== undefined) sharedSets.delete(key);
   else {
-    pool = new Pool(origin, { ...options, connections: null, factory: (o) => watchedClient(o.origin, options, connect) });
-    if (sharedPools.size >= SHARED_POOLS) {
-      const [oldest, old] = sharedPools.entries().next().value as [string, Pool];
-      sharedPools.delete(oldest);
+    set = new SharedClients(make);
+    if (sharedSets.size >= SHARED_SETS) {
+      const [oldest, old] = sharedSets.entries().next().value as [string, SharedClients];
+      sharedSets.delete(oldest);
       old.close().catch(() => undefined);
     }
   }
-  sharedPools.set(key, pool);
-  return pool;
+  sharedSets.set(key, set);
+  return set;
 }
+
+/** Which of urlopen's shared pools an engine sends through, if any. */
+type Sharing = "one-request" | "reusing" | null;
+
+/** The failures of a request on a kept connection that mean the server had closed it, not that it refused the request. */
+const DROPPED = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
 
 /** An undici `Client` for one origin, with every timeout set from Python's. */
 export class Engine {
-  readonly #client: Dispatcher;
-  /** Whether `#client` is a shared pool, which this engine must not close. */
-  readonly #shared: boolean;
+  /** Its own Client, or Clients shared with other engines, which it must not close. */
+  readonly #client: WatchedClient | SharedClients;
+  /** Whether its shared Clients keep connections for later requests (whose bodiless requests may then be sent again; see Exchange). */
+  readonly #reusing: boolean;
   readonly #isTLS: boolean;
   readonly #host: string;
   readonly #timeoutMs: number;
@@ -204,23 +242,37 @@ export class Engine {
 
   /**
    * An engine for a request that ends its connection (urllib's
-   * `Connection: close`): over plain HTTP it sends through a pool shared
+   * `Connection: close`): over plain HTTP it sends through Clients shared
    * with other such engines of the same origin and options, which saves
    * building and closing an undici Client per call (measured ~15% of a
-   * urlopen); each request still opens its own TCP connection, so the
-   * bytes on the wire are the same.
+   * urlopen); each request still opens its own TCP connection.
    */
   static forOneRequest(options: EngineOptions): Engine {
     if (options.tls !== undefined || (options.tunnel ?? null) !== null) return new Engine(options);
-    return new Engine(options, true);
+    return new Engine(options, "one-request");
   }
 
-  constructor(options: EngineOptions, shared = false) {
+  /**
+   * An engine for urlopen's requests that may share connections (plain HTTP,
+   * no body, an idempotent method): it sends through Clients shared with
+   * other such engines of the same origin and options, whose connections
+   * stay open for the next request (idle ones do not keep the process
+   * alive, and close after undici's keep-alive time, within what the
+   * server announces). A request that fails on a kept connection before any
+   * of its response arrived (the server had closed it meanwhile) is sent
+   * again on a new one, once per kept connection that fails it.
+   */
+  static reusing(options: EngineOptions): Engine {
+    if (options.tls !== undefined || (options.tunnel ?? null) !== null) return new Engine(options);
+    return new Engine(options, "reusing");
+  }
+
+  constructor(options: EngineOptions, sharing: Sharing = null) {
     const ms = timeoutMs(options.timeout);
     this.#timeoutMs = ms;
     this.#isTLS = options.tls !== undefined;
     this.#host = options.host;
-    this.#shared = shared;
+    this.#reusing = sharing === "reusing";
     const tunnel = options.tunnel ?? null;
     const target = tunnel === null ? options : tunnel;
     const hostPart = target.host.includes(":") ? `[${target.host}]` : target.host;
@@ -248,7 +300,7 @@ export class Engine {
       const proxy = new Client(`http://${proxyPart}:${options.port}`, { ...clientOptions, connect: { timeout: ms } });
       this.#proxy = proxy;
       const tls = options.tls;
-      const watch: Watch = { socket: null };
+      const watch: Watch = { socket: null, uses: 0, inFlight: 0 };
       const tunnelled: buildConnector.connector = (_opts, callback) => {
         openTunnel(proxy, `${hostPart}:${tunnel.port}`, tunnel.headers).then(
           (socket) => {
@@ -276,15 +328,26 @@ export class Engine {
       this.#client = new WatchedClient(origin, { ...clientOptions, connect: tunnelled }, watch);
       return;
     }
-    this.#client = shared ? sharedPool(`${origin} ${ms} ${clientOptions.localAddress ?? ""}`, origin, clientOptions, connect) : watchedClient(origin, clientOptions, connect);
+    if (sharing === null) {
+      this.#client = watchedClient(origin, clientOptions, connect);
+      return;
+    }
+    if (sharing === "reusing") {
+      // undici's keep-alive times (4 s idle unless the server announces its own, then 2 s less)
+      delete clientOptions.keepAliveTimeout;
+      delete clientOptions.keepAliveMaxTimeout;
+      delete clientOptions.keepAliveTimeoutThreshold;
+    }
+    const key = `${sharing} ${origin} ${ms} ${clientOptions.localAddress ?? ""}`;
+    this.#client = sharedClients(key, () => watchedClient(origin, clientOptions, connect));
   }
 
   #proxy: Client | null = null;
 
   /** Sends one request; the sink hears about it, the returned Flow controls its body. */
   dispatch(request: EngineRequest, sink: ResponseSink): Flow {
-    const exchange = new Exchange(sink, this);
-    if (this.#shared) this.#current = exchange;
+    const exchange = new Exchange(sink, this, this.#reusing && request.body === null);
+    if (this.#client instanceof SharedClients) this.#current = exchange;
     const opts: Dispatcher.DispatchOptions = {
       method: request.method,
       path: request.path,
@@ -293,15 +356,23 @@ export class Engine {
       headersTimeout: 0,
       bodyTimeout: this.#timeoutMs,
     };
-    const client = this.#client;
-    if (client instanceof WatchedClient) exchange.watch = client.watch;
-    else pooledExchanges.set(opts, exchange);
+    exchange.request = opts;
     try {
-      client.dispatch(opts, exchange);
+      this.#client.send(opts, exchange);
     } catch (e) {
+      exchange.leave();
       throw pythonError(e, this.#isTLS, this.#host, false);
     }
     return exchange;
+  }
+
+  /** Sends the (bodiless) request of `ex` again, after its kept connection turned out closed. */
+  _resend(ex: Exchange): void {
+    try {
+      this.#client.send({ ...ex.request }, ex);
+    } catch (e) {
+      ex.fail(pythonError(e, this.#isTLS, this.#host, false));
+    }
   }
 
   /** The Python error for a failure of this engine's requests. */
@@ -359,16 +430,16 @@ export class Engine {
   /** Closes once in-flight requests finish (a response still being read stays readable). */
   close(): void {
     this.#stopTimer();
-    // a shared pool's connection ends with its one request
-    if (!this.#shared) this.#client.close().catch(() => undefined);
+    // shared Clients stay for other engines (their connections end or idle on their own)
+    if (this.#client instanceof WatchedClient) this.#client.close().catch(() => undefined);
     this.#closeProxy();
   }
 
   /** Closes now, failing anything in flight. */
   destroy(): void {
     this.#stopTimer();
-    if (this.#shared) this.#current?.abort();
-    else this.#client.destroy().catch(() => undefined);
+    if (this.#client instanceof WatchedClient) this.#client.destroy().catch(() => undefined);
+    else this.#current?.abort();
     this.#closeProxy();
   }
 
@@ -424,19 +495,39 @@ function openTunnel(proxy: Client, authority: string, headers: [string, string][
  * forwarded to the sink) and the Flow the response uses to pause, resume, abort.
  */
 class Exchange implements Dispatcher.DispatchHandler, Flow {
-  /** Where the socket of the connection this exchange went to is noted (set by WatchedClient). */
+  /** What it knows of the Client it is on (see sendVia), until it leaves it. */
   watch: Watch | null = null;
+  /** The request as dispatched (set by the engine). */
+  request: Dispatcher.DispatchOptions = { method: "GET", path: "/" };
   readonly #sink: ResponseSink;
   readonly #engine: Engine;
+  /** Whether the request may be sent again when a kept connection drops it. */
+  readonly #retryable: boolean;
+  /** Whether the connection it went to had carried an earlier request. */
+  #reused = false;
   #controller: Dispatcher.DispatchController | null = null;
   #pendingPause = false;
   #afterHead = false;
   #aborted = false;
   #ended = false;
 
-  constructor(sink: ResponseSink, engine: Engine) {
+  constructor(sink: ResponseSink, engine: Engine, retryable: boolean) {
     this.#sink = sink;
     this.#engine = engine;
+    this.#retryable = retryable;
+  }
+
+  /** Goes to the Client of `watch`, counted as in flight there. */
+  sendVia(watch: Watch): void {
+    this.watch = watch;
+    watch.inFlight++;
+  }
+
+  /** Leaves its Client: done there, by end, failure, or to be sent again elsewhere. */
+  leave(): void {
+    if (this.watch === null) return;
+    this.watch.inFlight--;
+    this.watch = null;
   }
 
   /** The bytes its connection's socket has read so far, or -1 when unknown. */
@@ -456,6 +547,8 @@ class Exchange implements Dispatcher.DispatchHandler, Flow {
       return;
     }
     if (this.#pendingPause) c.pause();
+    const watch = this.watch;
+    this.#reused = watch !== null && watch.uses++ > 0;
     this.#engine._arm(this, true);
     this.#sink.started();
   }
@@ -484,14 +577,31 @@ class Exchange implements Dispatcher.DispatchHandler, Flow {
 
   onResponseEnd(): void {
     this.#ended = true;
+    this.leave();
     this.#engine._disarm(this);
     this.#sink.end();
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.#retryable && this.#reused && !this.#afterHead && !this.#aborted && DROPPED.has((err as { code?: string }).code ?? "")) {
+      // the server closed the kept connection as the request went out: a new connection gets it
+      this.#reused = false;
+      this.#controller = null;
+      this.leave();
+      queueMicrotask(() => {
+        this.#engine._resend(this);
+      });
+      return;
+    }
+    this.fail(this.#engine._error(err, this.#afterHead));
+  }
+
+  /** Ends the exchange with Python's `error`. */
+  fail(error: Error): void {
     this.#ended = true;
+    this.leave();
     this.#engine._disarm(this);
-    this.#sink.fail(this.#engine._error(err, this.#afterHead), this.#afterHead);
+    this.#sink.fail(error, this.#afterHead);
   }
 
   pause(): void {

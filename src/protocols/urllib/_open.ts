@@ -98,6 +98,26 @@ class OneRequestConnection extends HTTPConnection {
   }
 }
 
+/** urlopen's http: connection for a request that may go over a kept connection (see Engine.reusing). */
+class ReusingConnection extends HTTPConnection {
+  protected override _newEngine(options: EngineOptions): Engine {
+    return Engine.reusing(options);
+  }
+}
+
+/** Methods that may be sent again (RFC 9110 §9.2.2) when a kept connection turns out closed. */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/**
+ * Whether urlopen sends `req` over a connection kept from an earlier call
+ * (and keeps it for the next) instead of Python's one connection per call
+ * with `Connection: close`: plain http: without a tunnel, no body, an
+ * idempotent method, and no `Connection` header of the caller's.
+ */
+function mayReuse(req: Request, data: unknown): boolean {
+  return req.type === "http" && req._tunnel_host === null && data === null && IDEMPOTENT.has(req.get_method()) && !req.has_header("Connection");
+}
+
 async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPResponse> {
   const host = req.host;
   if (!host) throw new URLError("no host given");
@@ -122,10 +142,13 @@ async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPR
   if (!req.has_header("Host")) req.add_unredirected_header("Host", selHost);
   if (!req.has_header("User-agent")) req.add_unredirected_header("User-agent", USER_AGENT);
   // AbstractHTTPHandler.do_open
-  const h = req.type === "https" ? new HTTPSConnection(host, null, { timeout: req.timeout, context }) : new OneRequestConnection(host, null, { timeout: req.timeout });
+  const reuse = mayReuse(req, data);
+  const options = { timeout: req.timeout };
+  const h = req.type === "https" ? new HTTPSConnection(host, null, { ...options, context }) : reuse ? new ReusingConnection(host, null, options) : new OneRequestConnection(host, null, options);
   const merged = new Map(req.unredirected_hdrs);
   for (const [k, v] of req.headers) if (!merged.has(k)) merged.set(k, v);
-  merged.set("Connection", "close");
+  // undici writes `connection: keep-alive` itself for a request that may reuse
+  if (!reuse) merged.set("Connection", "close");
   const titled = new Map([...merged].map(([k, v]) => [title(k), v]));
   if (req._tunnel_host !== null) {
     // Proxy-Authorization goes to the proxy with CONNECT, not to the origin server.
@@ -290,7 +313,8 @@ export async function openRequest(req: Request, context: SSLContext | null): Pro
 /**
  * Python's `urlopen`: fetch a URL (a string or a `Request`) and resolve to
  * its response. Status >= 400 (and redirects that cannot be followed) reject
- * with `HTTPError`; failures to connect with `URLError`.
+ * with `HTTPError`; failures to connect with `URLError`. A bodiless GET over
+ * http: reuses a connection an earlier call kept (see the module doc).
  *
  * @example
  * ```ts

@@ -1,0 +1,149 @@
+/**
+ * urlopen's kept connections: a bodiless request with an idempotent method
+ * over plain http: goes over a connection an earlier call left open (Python
+ * opens one per call); everything else still gets a new connection and
+ * `Connection: close`, as Python's. A kept connection the server closed
+ * under a request gets it sent again on a new one; nothing else is resent,
+ * and idle kept connections do not keep the process alive.
+ */
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { createServer, type IncomingMessage } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { RemoteDisconnected } from "stdnet/http/client";
+import { Request, urlopen } from "stdnet/urllib/request";
+
+/** What a node:http server saw of each request: its connection (by number) and its Connection header. */
+interface Seen {
+  socket: number;
+  connection: string | undefined;
+  method: string | undefined;
+}
+
+async function withServer(test: (origin: string, seen: Seen[]) => Promise<void>): Promise<void> {
+  const seen: Seen[] = [];
+  const sockets = new Map<object, number>();
+  const srv = createServer((req: IncomingMessage, res) => {
+    if (!sockets.has(req.socket)) sockets.set(req.socket, sockets.size);
+    seen.push({ socket: sockets.get(req.socket)!, connection: req.headers.connection, method: req.method });
+    req.resume();
+    req.on("end", () => res.end("ok"));
+  });
+  srv.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  try {
+    await test(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`, seen);
+  } finally {
+    srv.closeAllConnections();
+    await new Promise((resolve) => srv.close(resolve));
+  }
+}
+
+/**
+ * A server whose connections each answer `served` requests and then close
+ * on the next one without answering (a FIN, or a reset): as a server does
+ * whose idle timeout ran out while the request was on its way.
+ */
+async function withDroppingServer(served: number, how: "fin" | "reset", test: (origin: string, counts: { connections: number; requests: number }) => Promise<void>): Promise<void> {
+  const counts = { connections: 0, requests: 0 };
+  const open = new Set<Socket>();
+  const srv: Server = createNetServer((s) => {
+    counts.connections++;
+    open.add(s);
+    s.on("close", () => open.delete(s));
+    s.on("error", () => undefined);
+    let answered = 0;
+    let pending = "";
+    s.on("data", (d: Buffer) => {
+      pending += d.toString("latin1");
+      for (let end = pending.indexOf("\r\n\r\n"); end >= 0; end = pending.indexOf("\r\n\r\n")) {
+        pending = pending.slice(end + 4);
+        counts.requests++;
+        if (answered++ < served) s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        else if (how === "fin") s.end();
+        else s.resetAndDestroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  try {
+    await test(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`, counts);
+  } finally {
+    for (const s of open) s.destroy();
+    await new Promise((resolve) => srv.close(resolve));
+  }
+}
+
+async function body(url: string | Request, data: Uint8Array | null = null): Promise<string> {
+  return (await (await urlopen(url, data, { timeout: 5 })).read()).toString();
+}
+
+describe("urlopen() connection reuse", () => {
+  it("sequential GETs share one connection; POST data and a caller's Connection header get a new one with Connection: close", async () => {
+    await withServer(async (origin, seen) => {
+      expect(await body(`${origin}/a`)).toBe("ok");
+      expect(await body(`${origin}/b`)).toBe("ok");
+      expect(await body(`${origin}/c`, Buffer.from("x=1"))).toBe("ok");
+      expect(await body(new Request(`${origin}/d`, null, { Connection: "keep-alive" }))).toBe("ok");
+      expect(await body(new Request(`${origin}/e`, null, {}, { method: "DELETE" }))).toBe("ok");
+      expect(await body(new Request(`${origin}/f`, null, {}, { method: "PATCH" }))).toBe("ok");
+      expect(seen).toEqual([
+        { socket: 0, connection: "keep-alive", method: "GET" },
+        { socket: 0, connection: "keep-alive", method: "GET" },
+        { socket: 1, connection: "close", method: "POST" },
+        // Python replaces a caller's Connection header with close, and so do we
+        { socket: 2, connection: "close", method: "GET" },
+        { socket: 0, connection: "keep-alive", method: "DELETE" },
+        { socket: 3, connection: "close", method: "PATCH" },
+      ]);
+    });
+  });
+
+  for (const how of ["fin", "reset"] as const) {
+    it(`a GET on a kept connection the server closes under it (${how}) is sent again on a new connection`, async () => {
+      await withDroppingServer(1, how, async (origin, counts) => {
+        expect(await body(`${origin}/first`)).toBe("ok");
+        expect(await body(`${origin}/second`)).toBe("ok");
+        expect(counts).toEqual({ connections: 2, requests: 3 });
+      });
+    });
+  }
+
+  it("a GET that a new connection drops is not sent again: RemoteDisconnected, as Python's", async () => {
+    await withDroppingServer(0, "fin", async (origin, counts) => {
+      await expect(urlopen(`${origin}/`, null, { timeout: 5 })).rejects.toBeInstanceOf(RemoteDisconnected);
+      expect(counts).toEqual({ connections: 1, requests: 1 });
+    });
+  });
+
+  it("a POST is never sent over a kept connection, so never twice", async () => {
+    await withDroppingServer(1, "fin", async (origin, counts) => {
+      expect(await body(`${origin}/first`)).toBe("ok");
+      // the kept connection would drop it; the POST goes to a new one, which answers
+      expect(await body(`${origin}/post`, Buffer.from("x=1"))).toBe("ok");
+      expect(counts).toEqual({ connections: 2, requests: 2 });
+    });
+  });
+
+  it("an idle kept connection does not keep the process from exiting", async () => {
+    await withServer(async (origin, seen) => {
+      const code = `import { urlopen } from "stdnet/urllib/request";\nconst r = await urlopen(${JSON.stringify(origin + "/")});\nprocess.stdout.write((await r.read()).toString());`;
+      const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      const exited = await new Promise<number | null | "hung">((resolve) => {
+        // the server keeps the connection for 60 s; a process held by it would run into this
+        const timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          resolve("hung");
+        }, 20_000);
+        child.on("exit", (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect([exited, out]).toEqual([0, "ok"]);
+      expect(seen.map((s) => s.connection)).toEqual(["keep-alive"]);
+    });
+  });
+});
