@@ -172,6 +172,8 @@ function watchedClient(origin: string, options: Client.Options, connect: buildCo
  * response, which made back-to-back calls alternate between two connections.)
  */
 class SharedClients {
+  /** When an engine last took it (see sharedClients). */
+  lastUse = 0;
   readonly #clients: WatchedClient[] = [];
   readonly #make: () => WatchedClient;
 
@@ -207,19 +209,21 @@ class SharedClients {
  */
 const SHARED_SETS = 16;
 const sharedSets = new Map<string, SharedClients>();
+let useClock = 0;
 
 function sharedClients(key: string, make: () => WatchedClient): SharedClients {
   let set = sharedSets.get(key);
-  if (set !== undefined) sharedSets.delete(key);
-  else {
-    set = new SharedClients(make);
+  if (set === undefined) {
     if (sharedSets.size >= SHARED_SETS) {
-      const [oldest, old] = sharedSets.entries().next().value as [string, SharedClients];
-      sharedSets.delete(oldest);
-      old.close().catch(() => undefined);
+      let oldest: [string, SharedClients] | undefined;
+      for (const entry of sharedSets) if (oldest === undefined || entry[1].lastUse < oldest[1].lastUse) oldest = entry;
+      sharedSets.delete(oldest![0]);
+      oldest![1].close().catch(() => undefined);
     }
+    set = new SharedClients(make);
+    sharedSets.set(key, set);
   }
-  sharedSets.set(key, set);
+  set.lastUse = ++useClock;
   return set;
 }
 

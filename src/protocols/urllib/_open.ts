@@ -62,10 +62,17 @@ export interface UrlopenOptions {
   context?: SSLContext | null;
 }
 
-/** Python's `str.title()` for header names: each run of letters capitalised. */
+/** Python's `str.title()` for header names: each run of letters capitalised (the usual names remembered). */
 function title(name: string): string {
-  return name.toLowerCase().replace(/(^|[^a-z])([a-z])/g, (_m, pre: string, c: string) => pre + c.toUpperCase());
+  let t = titles.get(name);
+  if (t === undefined) {
+    t = name.toLowerCase().replace(/(^|[^a-z])([a-z])/g, (_m, pre: string, c: string) => pre + c.toUpperCase());
+    if (titles.size >= 256) titles.clear();
+    titles.set(name, t);
+  }
+  return t;
 }
+const titles = new Map<string, string>();
 
 function messageFrom(text: string): HTTPMessage {
   const pairs: [string, string][] = [];
@@ -76,14 +83,27 @@ function messageFrom(text: string): HTTPMessage {
   return new HTTPMessage(pairs);
 }
 
+/**
+ * The proxies of Python's global opener: its ProxyHandler reads them from
+ * the environment once, when the first urlopen builds the opener, and
+ * `urlcleanup()` drops the opener (see `_forgetOpener`).
+ */
+let openerProxies: Record<string, string> | undefined;
+
+/** Python's `urlcleanup` dropping `_opener`: the next urlopen reads the proxies again. */
+export function _forgetOpener(): void {
+  openerProxies = undefined;
+}
+
 function applyProxy(req: Request): void {
-  const proxies = getproxies();
+  const proxies = (openerProxies ??= getproxies());
   const proxy = proxies[req.type];
   if (proxy === undefined) return;
   const origType = req.type;
   const [parsedType, user, password, rawHostport] = _parse_proxy(proxy);
   const proxyType = parsedType ?? origType;
-  if (req.host && proxy_bypass_environment(req.host, proxies)) return;
+  // Python's proxy_bypass reads no_proxy afresh
+  if (req.host && proxy_bypass_environment(req.host)) return;
   if (user && password) {
     const creds = Buffer.from(`${unquote(user)}:${unquote(password)}`).toString("base64");
     req.add_header("Proxy-authorization", "Basic " + creds);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { HTTPMessage } from "../http/_message.js";
-import { urlopen } from "./_open.js";
+import { _forgetOpener, urlopen } from "./_open.js";
 import type { RequestData } from "./_requestobj.js";
 import { _splittype } from "./_splitters.js";
 import { ContentTooShortError } from "./error.js";
@@ -87,7 +87,8 @@ export async function urlretrieve(
 }
 
 /**
- * Python's `urlcleanup`: removes the temporary files `urlretrieve` made.
+ * Python's `urlcleanup`: removes the temporary files `urlretrieve` made, and
+ * drops the opener, so the next urlopen reads the proxy variables again.
  *
  * @example
  * ```ts
@@ -95,6 +96,7 @@ export async function urlretrieve(
  * ```
  */
 export async function urlcleanup(): Promise<void> {
+  _forgetOpener();
   const names = tempfiles.splice(0);
   await Promise.all(names.map((n) => rm(n, { force: true })));
 }

@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConnectionRefusedError, TimeoutError } from "stdnet/socket";
 import { CERT_NONE, SSLCertVerificationError, create_default_context } from "stdnet/ssl";
 import { ContentTooShortError, HTTPError, URLError } from "stdnet/urllib/error";
-import { Request, getproxies, proxy_bypass_environment, urlopen, urlretrieve, type UrlResponse } from "stdnet/urllib/request";
+import { Request, getproxies, proxy_bypass_environment, urlcleanup, urlopen, urlretrieve, type UrlResponse } from "stdnet/urllib/request";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
 import { startConnectProxy, startHttpServer, startRawServer, startTricklingServer, type EchoedRequest, type TestServer } from "../../helpers/httpserver.js";
 import { runPython } from "../../helpers/python.js";
@@ -299,6 +299,7 @@ describe("proxies", () => {
     try {
       process.env.http_proxy = server.origin;
       process.env.no_proxy = "bypassed.invalid";
+      await urlcleanup();
       const r = await urlopen("http://target.invalid:8123/echo?x=1");
       const e = await echoed(r);
       expect(e.url).toBe("http://target.invalid:8123/echo?x=1");
@@ -307,7 +308,71 @@ describe("proxies", () => {
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
       Object.assign(process.env, saved);
+      await urlcleanup();
     }
+  });
+
+  it("the proxies are read at the first urlopen and again after urlcleanup(), as Python's global opener", async () => {
+    const refused = await new Promise<number>((resolve) => {
+      const s = createNetServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const script = String.raw`
+import json, os, sys
+from urllib.request import urlopen, urlcleanup
+from urllib.error import URLError
+for k in list(os.environ):
+    if k.lower().endswith("_proxy"): del os.environ[k]
+out = []
+def attempt():
+    try:
+        urlopen(sys.argv[1] + "/hello").read()
+        out.append("direct")
+    except URLError as e:
+        out.append("refused" if isinstance(e.reason, ConnectionRefusedError) else repr(e.reason))
+attempt()
+os.environ["http_proxy"] = "http://127.0.0.1:" + sys.argv[2]
+attempt()
+urlcleanup()
+attempt()
+del os.environ["http_proxy"]
+attempt()
+urlcleanup()
+attempt()
+print(json.dumps(out))
+`;
+    const py = JSON.parse((await runPython(script, [server.origin, String(refused)])).toString()) as string[];
+    const saved = { ...process.env };
+    const ours: string[] = [];
+    const attempt = async (): Promise<void> => {
+      try {
+        await (await urlopen(`${server.origin}/hello`)).read();
+        ours.push("direct");
+      } catch (e) {
+        ours.push(e instanceof URLError && e.reason instanceof ConnectionRefusedError ? "refused" : String(e));
+      }
+    };
+    try {
+      for (const k of Object.keys(process.env)) if (k.toLowerCase().endsWith("_proxy")) Reflect.deleteProperty(process.env, k);
+      await urlcleanup();
+      await attempt();
+      process.env.http_proxy = `http://127.0.0.1:${refused}`;
+      await attempt();
+      await urlcleanup();
+      await attempt();
+      Reflect.deleteProperty(process.env, "http_proxy");
+      await attempt();
+      await urlcleanup();
+      await attempt();
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
+      Object.assign(process.env, saved);
+      await urlcleanup();
+    }
+    expect(ours).toEqual(py);
+    expect(py).toContain("refused");
   });
 });
 
@@ -317,6 +382,7 @@ describe("https through a proxy", () => {
     const saved = { ...process.env };
     try {
       process.env.https_proxy = `http://u:p@127.0.0.1:${proxy.port}`;
+      await urlcleanup();
       const ctx = create_default_context(undefined, { cafile: cert.certfile });
       const r = await urlopen(`https://localhost:${tlsServer.port}/hello`, null, { context: ctx, timeout: 5 });
       expect((await r.read()).toString()).toBe("hello world");
@@ -325,6 +391,7 @@ describe("https through a proxy", () => {
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
       Object.assign(process.env, saved);
+      await urlcleanup();
       await proxy.close();
     }
   });

@@ -125,6 +125,33 @@ describe("urlopen() connection reuse", () => {
     });
   });
 
+  it("kept connections are held for the 16 origins used last; an older origin's are closed", async () => {
+    const servers = await Promise.all(
+      Array.from({ length: 17 }, async () => {
+        let open = 0;
+        const srv = createServer((_req, res) => res.end("ok"));
+        srv.keepAliveTimeout = 60_000;
+        srv.on("connection", (s: Socket) => {
+          open++;
+          s.on("close", () => open--);
+        });
+        await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+        return { srv, origin: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, open: () => open };
+      }),
+    );
+    try {
+      for (const s of servers) expect(await body(`${s.origin}/`)).toBe("ok");
+      const deadline = Date.now() + 5000;
+      while (servers[0]!.open() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(servers.map((s) => s.open())).toEqual([0, ...Array<number>(16).fill(1)]);
+    } finally {
+      for (const { srv } of servers) {
+        srv.closeAllConnections();
+        await new Promise((resolve) => srv.close(resolve));
+      }
+    }
+  });
+
   it("an idle kept connection does not keep the process from exiting", async () => {
     await withServer(async (origin, seen) => {
       const code = `import { urlopen } from "stdnet/urllib/request";\nconst r = await urlopen(${JSON.stringify(origin + "/")});\nprocess.stdout.write((await r.read()).toString());`;
