@@ -227,7 +227,7 @@ function sharedClients(key: string, make: () => WatchedClient): SharedClients {
   return set;
 }
 
-/** Which of urlopen's shared pools an engine sends through, if any. */
+/** Which of urlopen's shared Client sets an engine sends through, if any. */
 type Sharing = "one-request" | "reusing" | null;
 
 /** The failures of a request on a kept connection that mean the server had closed it, not that it refused the request. */
@@ -350,8 +350,6 @@ export class Engine {
 
   /** Sends one request; the sink hears about it, the returned Flow controls its body. */
   dispatch(request: EngineRequest, sink: ResponseSink): Flow {
-    const exchange = new Exchange(sink, this, this.#reusing && request.body === null);
-    if (this.#client instanceof SharedClients) this.#current = exchange;
     const opts: Dispatcher.DispatchOptions = {
       method: request.method,
       path: request.path,
@@ -360,7 +358,8 @@ export class Engine {
       headersTimeout: 0,
       bodyTimeout: this.#timeoutMs,
     };
-    exchange.request = opts;
+    const exchange = new Exchange(sink, this, opts, this.#reusing && request.body === null);
+    if (this.#client instanceof SharedClients) this.#current = exchange;
     try {
       this.#client.send(opts, exchange);
     } catch (e) {
@@ -501,8 +500,6 @@ function openTunnel(proxy: Client, authority: string, headers: [string, string][
 class Exchange implements Dispatcher.DispatchHandler, Flow {
   /** What it knows of the Client it is on (see sendVia), until it leaves it. */
   watch: Watch | null = null;
-  /** The request as dispatched (set by the engine). */
-  request: Dispatcher.DispatchOptions = { method: "GET", path: "/" };
   readonly #sink: ResponseSink;
   readonly #engine: Engine;
   /** Whether the request may be sent again when a kept connection drops it. */
@@ -515,7 +512,13 @@ class Exchange implements Dispatcher.DispatchHandler, Flow {
   #aborted = false;
   #ended = false;
 
-  constructor(sink: ResponseSink, engine: Engine, retryable: boolean) {
+  constructor(
+    sink: ResponseSink,
+    engine: Engine,
+    /** The request as dispatched. */
+    readonly request: Dispatcher.DispatchOptions,
+    retryable: boolean,
+  ) {
     this.#sink = sink;
     this.#engine = engine;
     this.#retryable = retryable;
