@@ -257,8 +257,10 @@ export class Engine {
   }
 
   /**
-   * An engine for urlopen's requests that may share connections (plain HTTP,
-   * no body, an idempotent method): it sends through Clients shared with
+   * An engine for urlopen's requests that may share connections (no body,
+   * an idempotent method; plain HTTP, or HTTPS when `options.tls` comes
+   * from urlopen's default context, all of whose connections are alike):
+   * it sends through Clients shared with
    * other such engines of the same origin and options, whose connections
    * stay open for the next request (idle ones do not keep the process
    * alive, and close after undici's keep-alive time, within what the
@@ -266,8 +268,8 @@ export class Engine {
    * of its response arrived (the server had closed it meanwhile) is sent
    * again on a new one, once per kept connection that fails it.
    */
-  static reusing(options: EngineOptions): Engine {
-    if (options.tls !== undefined || (options.tunnel ?? null) !== null) return new Engine(options);
+  static reusing(options: EngineOptions, defaultTLS = false): Engine {
+    if ((options.tls !== undefined && !defaultTLS) || (options.tunnel ?? null) !== null) return new Engine(options);
     return new Engine(options, "reusing");
   }
 

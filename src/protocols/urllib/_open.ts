@@ -125,17 +125,25 @@ class ReusingConnection extends HTTPConnection {
   }
 }
 
+/** The same for https: under the default context (no `context` given), whose connections are all alike. */
+class ReusingHTTPSConnection extends HTTPSConnection {
+  protected override _newEngine(options: EngineOptions): Engine {
+    return Engine.reusing(options, true);
+  }
+}
+
 /** Methods that may be sent again (RFC 9110 §9.2.2) when a kept connection turns out closed. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /**
  * Whether urlopen sends `req` over a connection kept from an earlier call
  * (and keeps it for the next) instead of Python's one connection per call
- * with `Connection: close`: plain http: without a tunnel, no body, an
- * idempotent method, and no `Connection` header of the caller's.
+ * with `Connection: close`: http:, or https: with the default context;
+ * no tunnel, no body, an idempotent method, and no `Connection` header of the caller's.
  */
-function mayReuse(req: Request, data: unknown): boolean {
-  return req.type === "http" && req._tunnel_host === null && data === null && IDEMPOTENT.has(req.get_method()) && !req.has_header("Connection");
+function mayReuse(req: Request, data: unknown, context: SSLContext | null): boolean {
+  const scheme = req.type === "http" || (req.type === "https" && context === null);
+  return scheme && req._tunnel_host === null && data === null && IDEMPOTENT.has(req.get_method()) && !req.has_header("Connection");
 }
 
 async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPResponse> {
@@ -162,9 +170,11 @@ async function httpOpen(req: Request, context: SSLContext | null): Promise<HTTPR
   if (!req.has_header("Host")) req.add_unredirected_header("Host", selHost);
   if (!req.has_header("User-agent")) req.add_unredirected_header("User-agent", USER_AGENT);
   // AbstractHTTPHandler.do_open
-  const reuse = mayReuse(req, data);
+  const reuse = mayReuse(req, data, context);
   const options = { timeout: req.timeout };
-  const h = req.type === "https" ? new HTTPSConnection(host, null, { ...options, context }) : reuse ? new ReusingConnection(host, null, options) : new OneRequestConnection(host, null, options);
+  let h: HTTPConnection;
+  if (req.type === "https") h = reuse ? new ReusingHTTPSConnection(host, null, options) : new HTTPSConnection(host, null, { ...options, context });
+  else h = reuse ? new ReusingConnection(host, null, options) : new OneRequestConnection(host, null, options);
   const merged = new Map(req.unredirected_hdrs);
   for (const [k, v] of req.headers) if (!merged.has(k)) merged.set(k, v);
   // undici writes `connection: keep-alive` itself for a request that may reuse
@@ -333,8 +343,8 @@ export async function openRequest(req: Request, context: SSLContext | null): Pro
 /**
  * Python's `urlopen`: fetch a URL (a string or a `Request`) and resolve to
  * its response. Status >= 400 (and redirects that cannot be followed) reject
- * with `HTTPError`; failures to connect with `URLError`. A bodiless GET over
- * http: reuses a connection an earlier call kept (see the module doc).
+ * with `HTTPError`; failures to connect with `URLError`. A bodiless GET
+ * reuses a connection an earlier call kept (see the module doc).
  *
  * @example
  * ```ts

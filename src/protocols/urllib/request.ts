@@ -17,13 +17,14 @@
  * - The opener is fixed (Python's default handlers in their order): no
  *   `build_opener`/`install_opener`, no auth or cookie handlers.
  * - Proxies: HTTP through a proxy and HTTPS through a CONNECT tunnel, as Python.
- * - Connections: a plain http: request without a body and with an
- *   idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) goes over a
- *   connection kept from an earlier call to the same origin, and keeps its
- *   own for the next (undici's keep-alive times; idle connections do not
- *   keep the process alive). Python opens one per call and sends
- *   `Connection: close`, as stdnet still does for everything else and when
- *   the caller sets a `Connection` header. A request that a kept connection
+ * - Connections: a request without a body and with an idempotent method
+ *   (GET, HEAD, PUT, DELETE, OPTIONS, TRACE), over http: or over https:
+ *   with the default context (no `context` given), goes over a connection
+ *   kept from an earlier call to the same origin, and keeps its own for the
+ *   next (undici's keep-alive times; idle connections do not keep the
+ *   process alive). Python opens one per call and sends `Connection:
+ *   close`, as stdnet still does for everything else (a body, a `context`
+ *   of the caller's, a tunnel) and when the caller sets a `Connection` header. A request that a kept connection
  *   drops before any of the response arrived (the server closed it
  *   meanwhile) is sent again on a new connection.
  * - A response's `msg` stays its `HTTPMessage` (Python's urlopen overwrites it with the reason).

@@ -9,9 +9,11 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { RemoteDisconnected } from "stdnet/http/client";
 import { Request, urlopen } from "stdnet/urllib/request";
+import { makeTestCert } from "../../helpers/certs.js";
 
 /** What a node:http server saw of each request: its connection (by number) and its Connection header. */
 interface Seen {
@@ -72,6 +74,24 @@ async function withDroppingServer(served: number, how: "fin" | "reset", test: (o
     for (const s of open) s.destroy();
     await new Promise((resolve) => srv.close(resolve));
   }
+}
+
+/** Runs `code` (an ES module importing stdnet) in a node process of its own; its exit code ("hung" past 20 s) and stdout. */
+async function runChild(code: string, env: NodeJS.ProcessEnv = {}): Promise<[number | null | "hung", string]> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = await new Promise<number | null | "hung">((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve("hung");
+    }, 20_000);
+    child.on("exit", (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  return [exited, out];
 }
 
 async function body(url: string | Request, data: Uint8Array | null = null): Promise<string> {
@@ -155,22 +175,38 @@ describe("urlopen() connection reuse", () => {
   it("an idle kept connection does not keep the process from exiting", async () => {
     await withServer(async (origin, seen) => {
       const code = `import { urlopen } from "stdnet/urllib/request";\nconst r = await urlopen(${JSON.stringify(origin + "/")});\nprocess.stdout.write((await r.read()).toString());`;
-      const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      const exited = await new Promise<number | null | "hung">((resolve) => {
-        // the server keeps the connection for 60 s; a process held by it would run into this
-        const timer = setTimeout(() => {
-          child.kill("SIGKILL");
-          resolve("hung");
-        }, 20_000);
-        child.on("exit", (c) => {
-          clearTimeout(timer);
-          resolve(c);
-        });
-      });
-      expect([exited, out]).toEqual([0, "ok"]);
+      // the server keeps the connection for 60 s; a process held by it would be "hung"
+      expect(await runChild(code)).toEqual([0, "ok"]);
       expect(seen.map((s) => s.connection)).toEqual(["keep-alive"]);
     });
+  });
+
+  it("https: under the default context shares connections too; a caller's context gets one per call, as Python", async () => {
+    const cert = makeTestCert();
+    let connections = 0;
+    const srv = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) => res.end(req.headers.connection ?? ""));
+    srv.keepAliveTimeout = 60_000;
+    srv.on("secureConnection", () => connections++);
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `https://localhost:${(srv.address() as AddressInfo).port}/`;
+      const code = [
+        `import { urlopen } from "stdnet/urllib/request";`,
+        `import { create_default_context } from "stdnet/ssl";`,
+        `const url = ${JSON.stringify(url)};`,
+        `const out = [];`,
+        `for (let i = 0; i < 2; i++) out.push((await (await urlopen(url)).read()).toString());`,
+        `out.push((await (await urlopen(url, null, { context: create_default_context() })).read()).toString());`,
+        `process.stdout.write(JSON.stringify(out));`,
+      ].join("\n");
+      // the default context trusts the test certificate through node's extra CAs
+      const [exited, out] = await runChild(code, { NODE_EXTRA_CA_CERTS: cert.certfile });
+      expect([exited, JSON.parse(out)]).toEqual([0, ["keep-alive", "keep-alive", "close"]]);
+      expect(connections).toBe(2);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((resolve) => srv.close(resolve));
+      cert.cleanup();
+    }
   });
 });
