@@ -22,6 +22,32 @@ export const MAX_DEPTH = 1000;
 
 const ascii = new TextEncoder();
 
+/** Whether `x` is a JS number that pickles as an int32 (not -0, which is a float). */
+function isInt32(x: unknown): x is number {
+  return typeof x === "number" && (x | 0) === x && (x !== 0 || 1 / x > 0);
+}
+
+/** Writes BININT1, BININT2 or BININT for int32 `x` at `p` (room for 5 bytes assumed); returns the position after it. */
+function putInt32(buf: Uint8Array, p: number, x: number): number {
+  if (x >= 0 && x <= 0xff) {
+    buf[p] = 0x4b;
+    buf[p + 1] = x;
+    return p + 2;
+  }
+  if (x >= 0 && x <= 0xffff) {
+    buf[p] = 0x4d;
+    buf[p + 1] = x & 0xff;
+    buf[p + 2] = x >> 8;
+    return p + 3;
+  }
+  buf[p] = 0x4a;
+  buf[p + 1] = x & 0xff;
+  buf[p + 2] = (x >> 8) & 0xff;
+  buf[p + 3] = (x >> 16) & 0xff;
+  buf[p + 4] = x >>> 24;
+  return p + 5;
+}
+
 /** Settings of one Pickler (and its memo, kept across dumps as in Python). */
 export interface SaveConfig {
   protocol: number;
@@ -273,23 +299,43 @@ export class Saver {
   /** BININT1, BININT2 or BININT: an int32 at a binary protocol. */
   private writeInt32(x: number): void {
     if (this.pos + 5 > this.buf.length || (this.framing && this.frameStart < 0)) this.ensure(5);
-    const buf = this.buf;
-    let pos = this.pos;
-    if (x >= 0 && x <= 0xff) {
-      buf[pos++] = 0x4b;
-      buf[pos++] = x;
-    } else if (x >= 0 && x <= 0xffff) {
-      buf[pos++] = 0x4d;
-      buf[pos++] = x & 0xff;
-      buf[pos++] = x >> 8;
-    } else {
-      buf[pos++] = 0x4a;
-      buf[pos++] = x & 0xff;
-      buf[pos++] = (x >> 8) & 0xff;
-      buf[pos++] = (x >> 16) & 0xff;
-      buf[pos++] = x >>> 24;
+    this.pos = putInt32(this.buf, this.pos, x);
+  }
+
+  /**
+   * Writes the int32 items of `items` from `from` on (up to `stop`), as
+   * `save` would, until an item that is not one; returns the index it
+   * stopped at. The run is written straight into the buffer, as far as
+   * neither the buffer's end nor a frame boundary can fall within it (each
+   * int takes at most 5 bytes); the frame is checked before each item
+   * after that, as `save` checks it.
+   */
+  private int32Run(items: readonly unknown[], from: number, stop: number): number {
+    let i = from;
+    while (i < stop) {
+      const first = items[i];
+      if (!isInt32(first)) return i;
+      let room = Math.floor((this.buf.length - this.pos) / 5);
+      // boundary() commits the frame before an item once the frame holds 64 KiB
+      if (this.frameStart >= 0) room = Math.min(room, Math.floor((FRAME_SIZE_TARGET + FRAME_HEADER_SIZE + this.frameStart - this.pos - 1) / 5) + 1);
+      if (room <= 0 || (this.framing && this.frameStart < 0)) {
+        this.boundary();
+        this.writeInt32(first);
+        i++;
+        continue;
+      }
+      const end = Math.min(stop, i + room);
+      const buf = this.buf;
+      let p = this.pos;
+      for (; i < end; i++) {
+        const x = items[i];
+        if (!isInt32(x)) break;
+        p = putInt32(buf, p, x);
+      }
+      this.pos = p;
+      if (i < end) return i;
     }
-    this.pos = pos;
+    return i;
   }
 
   saveBigInt(x: bigint): void {
@@ -580,18 +626,15 @@ export class Saver {
       this.byte(0x61);
       return;
     }
-    // a persistent_id sees every item; otherwise int32s are written from here, a call less each
+    // a persistent_id sees every item; otherwise runs of int32s are written from here (int32Run)
     const inline = this.cfg.persistentId === undefined;
     let total = 0;
     do {
       this.byte(0x28);
       const stop = Math.min(total + BATCHSIZE, n);
-      for (; total < stop; total++) {
-        const x = items[total];
-        if (inline && typeof x === "number" && (x | 0) === x && (x !== 0 || 1 / x > 0)) {
-          this.boundary();
-          this.writeInt32(x);
-        } else this.save(x);
+      while (total < stop) {
+        if (inline) total = this.int32Run(items, total, stop);
+        if (total < stop) this.save(items[total++]);
       }
       this.byte(0x65);
     } while (total < n);

@@ -36,6 +36,9 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["tuples", [tuple(), tuple(1), tuple(1, 2), tuple(1, 2, 3), tuple(1, 2, 3, 4), tuple(tuple()), tuple(tuple("a"))], true],
   ["lists", [[], [1], Array.from({ length: 1001 }, (_, i) => i), [[[]]]], true],
   ["a long list of ints of every width (crosses frames)", Array.from({ length: 60000 }, (_, i) => [i % 256, 256 + i, -i, 70000 * i][i % 4]), true],
+  // a float or big int written just under the 64 KiB mark leaves the frame past it when the next int run starts
+  ["int32s between floats and big ints, across frames", Array.from({ length: 40000 }, (_, i) => (i % 2 ? (i % 4 === 1 ? 0.5 : 2 ** 40) : [7, 300, -5][i % 3])), true],
+  ["int32 runs broken by strs, floats and -0", Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? `s${i % 50}` : i % 11 === 0 ? float(i) : i % 13 === 0 ? -0 : (i * 2654435761) | 0)), true],
   ["objects", { a: 1, b: [2], "": null, nested: { x: { y: "z" } } }, true],
   ["objects whose keys repeat, reorder and differ", [{ a: 1, b: 2, c: 3 }, { b: 1, a: 2, c: 3 }, { a: 1, b: 2 }, { a: 1, b: 2, c: 3, d: 4 }, { x: { a: 1, b: { a: 2, c: 3 } }, a: 0 }, { a: "a", b: "b" }], true],
   ["__proto__ and constructor keys", protoKeys, true],
