@@ -48,6 +48,21 @@ function putInt32(buf: Uint8Array, p: number, x: number): number {
   return p + 5;
 }
 
+/** Writes a binary memo opcode (BINPUT/BINGET for an index below 256, else the LONG_ form) at `p` (room for 5 bytes assumed); returns the position after it. */
+function putMemoOp(buf: Uint8Array, p: number, short: number, long: number, idx: number): number {
+  if (idx < 256) {
+    buf[p] = short;
+    buf[p + 1] = idx;
+    return p + 2;
+  }
+  buf[p] = long;
+  buf[p + 1] = idx & 0xff;
+  buf[p + 2] = (idx >>> 8) & 0xff;
+  buf[p + 3] = (idx >>> 16) & 0xff;
+  buf[p + 4] = idx >>> 24;
+  return p + 5;
+}
+
 /** Settings of one Pickler (and its memo, kept across dumps as in Python). */
 export interface SaveConfig {
   protocol: number;
@@ -93,7 +108,8 @@ export class Saver {
   framing = false;
   frameStart = -1;
   depth = 0;
-  /** The memo index of the str 'latin1' once saveBytesCodecs has written it. */
+  /** The memo indexes of the global `_codecs.encode` and the str 'latin1' once saveBytesCodecs has written them. */
+  private codecsMemo = -1;
   private latin1Memo = -1;
 
   constructor(
@@ -182,32 +198,16 @@ export class Saver {
     const idx = this.memo.size++;
     if (this.proto >= 4) this.byte(0x94);
     else if (this.bin) {
-      if (idx < 256) {
-        this.ensure(2);
-        this.buf[this.pos++] = 0x71;
-        this.buf[this.pos++] = idx;
-      } else {
-        this.ensure(5);
-        this.buf[this.pos] = 0x72;
-        this.dv.setUint32(this.pos + 1, idx, true);
-        this.pos += 5;
-      }
+      this.ensure(5);
+      this.pos = putMemoOp(this.buf, this.pos, 0x71, 0x72, idx);
     } else this.text(`p${idx}\n`);
     return idx;
   }
 
   get(idx: number): void {
     if (this.bin) {
-      if (idx < 256) {
-        this.ensure(2);
-        this.buf[this.pos++] = 0x68;
-        this.buf[this.pos++] = idx;
-      } else {
-        this.ensure(5);
-        this.buf[this.pos] = 0x6a;
-        this.dv.setUint32(this.pos + 1, idx, true);
-        this.pos += 5;
-      }
+      this.ensure(5);
+      this.pos = putMemoOp(this.buf, this.pos, 0x68, 0x6a, idx);
     } else this.text(`g${idx}\n`);
   }
 
@@ -495,13 +495,21 @@ export class Saver {
    * (memoized, never shared), 'latin1', the args tuple, REDUCE, the memo.
    */
   private saveBytesCodecs(b: Uint8Array, obj: object): void {
-    this.saveGlobal("_codecs", "encode", undefined, "_codecs\nencode");
-    if (this.proto < 2) this.byte(0x28);
+    const memo = this.memo;
+    const first = this.codecsMemo < 0;
+    if (first) {
+      this.saveGlobal("_codecs", "encode", undefined, "_codecs\nencode");
+      this.codecsMemo = memo.globals.get("_codecs\nencode")!;
+    }
+    // (no frames below protocol 4: one room check covers every opcode written here)
     const n = b.length;
-    this.ensure(5 + 2 * n);
-    const buf = this.buf;
-    const start = this.pos;
-    let p = start + 5;
+    this.ensure(2 * n + 48);
+    let buf = this.buf;
+    let p = this.pos;
+    if (!first) p = putMemoOp(buf, p, 0x68, 0x6a, this.codecsMemo);
+    if (this.proto < 2) buf[p++] = 0x28;
+    const start = p;
+    p += 5;
     for (let i = 0; i < n; i++) {
       const c = b[i]!;
       if (c < 0x80) buf[p++] = c;
@@ -512,15 +520,21 @@ export class Saver {
     }
     buf[start] = 0x58;
     this.dv.setUint32(start + 1, p - start - 5, true);
-    this.pos = p;
-    this.memoize();
-    // 'latin1' is one str in CPython, fetched from the memo after its first time
-    if (this.latin1Memo < 0) this.latin1Memo = this.saveMemoStr("latin1");
-    else this.saveGet(this.latin1Memo);
-    this.byte(this.proto >= 2 ? 0x86 : 0x74);
-    this.memoize();
-    this.byte(0x52);
-    this.memo.objects.set(obj, this.memoize());
+    p = putMemoOp(buf, p, 0x71, 0x72, memo.size++);
+    if (this.latin1Memo < 0) {
+      // 'latin1' is one str in CPython, fetched from the memo after its first time
+      this.pos = p;
+      this.latin1Memo = this.saveMemoStr("latin1");
+      this.ensure(16);
+      buf = this.buf;
+      p = this.pos;
+    } else p = putMemoOp(buf, p, 0x68, 0x6a, this.latin1Memo);
+    buf[p++] = this.proto >= 2 ? 0x86 : 0x74;
+    p = putMemoOp(buf, p, 0x71, 0x72, memo.size++);
+    buf[p++] = 0x52;
+    const idx = memo.size++;
+    this.pos = putMemoOp(buf, p, 0x71, 0x72, idx);
+    memo.objects.set(obj, idx);
   }
 
   saveBytearray(b: Uint8Array, obj: object): void {
@@ -633,8 +647,12 @@ export class Saver {
       this.byte(0x28);
       const stop = Math.min(total + BATCHSIZE, n);
       while (total < stop) {
-        if (inline) total = this.int32Run(items, total, stop);
-        if (total < stop) this.save(items[total++]);
+        const x = items[total];
+        if (inline && isInt32(x)) total = this.int32Run(items, total, stop);
+        else {
+          this.save(x);
+          total++;
+        }
       }
       this.byte(0x65);
     } while (total < n);

@@ -147,6 +147,28 @@ describe("dump() and load() over files", () => {
     expect(f.data.subarray(before).equals(Buffer.from(dumps(shared, 2)))).toBe(true);
   });
 
+  it("a Pickler at protocols 1-2 writes the bytes of later dumps as CPython's does (_codecs.encode and 'latin1' fetched from the kept memo)", () => {
+    const py = pythonJson<Record<string, string>>(`
+import io, json, pickle
+out = {}
+for p in (1, 2):
+    f = io.BytesIO()
+    pk = pickle.Pickler(f, p)
+    # bytes made at run time: equal literals would be one constant object, memoized once
+    for v in ([bytes([97, 98]), bytes([255, 128])], [bytes([97, 98])], [bytes(300 * [120]), "latin1".encode()], "latin1"):
+        pk.dump(v)
+    out[p] = f.getvalue().hex()
+print(json.dumps(out))
+`);
+    for (const p of [1, 2]) {
+      const f = new BytesIO();
+      const pk = new Pickler(f, p);
+      // fresh objects each time, as CPython's bytes() above are
+      for (const v of [[Buffer.from("ab"), Buffer.from([255, 128])], [Buffer.from("ab")], [Buffer.alloc(300, "x"), Buffer.from("latin1")], "latin1"]) pk.dump(v);
+      expect(f.data.toString("hex")).toBe(py[String(p)]);
+    }
+  });
+
   it("dump() with an async write returns a Promise", async () => {
     const got: Uint8Array[] = [];
     const r = dump([1], { write: async (b: Uint8Array) => { await new Promise((res) => setImmediate(res)); got.push(b); } }, 2);
