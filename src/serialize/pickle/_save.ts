@@ -497,10 +497,7 @@ export class Saver {
   private saveBytesCodecs(b: Uint8Array, obj: object): void {
     const memo = this.memo;
     const first = this.codecsMemo < 0;
-    if (first) {
-      this.saveGlobal("_codecs", "encode", undefined, "_codecs\nencode");
-      this.codecsMemo = memo.globals.get("_codecs\nencode")!;
-    }
+    if (first) this.codecsMemo = this.saveGlobal("_codecs", "encode", undefined, "_codecs\nencode");
     // (no frames below protocol 4: one room check covers every opcode written here)
     const n = b.length;
     this.ensure(2 * n + 48);
@@ -563,11 +560,12 @@ export class Saver {
     if (pb.readonly) this.byte(0x98);
   }
 
-  saveGlobal(module: string, name: string, obj: object | undefined, key = `${module}\n${name}`): void {
+  /** Writes the global `module.name` (a GET once memoized); returns its memo index. */
+  saveGlobal(module: string, name: string, obj: object | undefined, key = `${module}\n${name}`): number {
     const known = this.memo.globals.get(key);
     if (known !== undefined) {
       this.get(known);
-      return;
+      return known;
     }
     if (this.proto >= 4) {
       this.save(module);
@@ -583,6 +581,7 @@ export class Saver {
     const idx = this.memoize();
     this.memo.globals.set(key, idx);
     if (obj !== undefined) this.memo.objects.set(obj, idx);
+    return idx;
   }
 
   private saveTuple(t: readonly unknown[]): void {
