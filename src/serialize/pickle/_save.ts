@@ -227,40 +227,29 @@ export class Saver {
         return;
       }
     }
-    switch (typeof obj) {
-      case "string":
-        this.saveMemoStr(obj);
-        break;
-      case "number":
-        if (Number.isSafeInteger(obj) && !Object.is(obj, -0)) this.saveInt(obj);
-        else this.saveFloat(obj);
-        break;
-      case "boolean":
-        if (this.proto >= 2) this.byte(obj ? 0x88 : 0x89);
-        else this.text(obj ? "I01\n" : "I00\n");
-        break;
-      case "bigint":
-        this.saveBigInt(obj);
-        break;
-      case "undefined":
-        this.byte(0x4e);
-        break;
-      case "object":
-        if (obj === null) this.byte(0x4e);
-        else if (obj instanceof PyFloat) this.saveFloat(obj.valueOf());
+    if (typeof obj === "string") this.saveMemoStr(obj);
+    else if (typeof obj === "number") {
+      if (Number.isSafeInteger(obj) && !Object.is(obj, -0)) this.saveInt(obj);
+      else this.saveFloat(obj);
+    } else if (typeof obj === "object") {
+      if (obj === null) this.byte(0x4e);
+      // Array.isArray and ArrayBuffer.isView read V8's instance type; instanceof and
+      // Object.getPrototypeOf, which the other types need, are calls into V8
+      else if (Array.isArray(obj) || ArrayBuffer.isView(obj) || !(obj instanceof PyFloat)) {
+        const idx = this.memo.objects.get(obj);
+        if (idx !== undefined) this.get(idx);
         else {
-          const idx = this.memo.objects.get(obj);
-          if (idx !== undefined) this.get(idx);
-          else {
-            if (++this.depth > MAX_DEPTH) throw new PicklingError("maximum recursion depth exceeded while pickling an object");
-            this.saveObj(obj);
-            this.depth--;
-          }
+          if (++this.depth > MAX_DEPTH) throw new PicklingError("maximum recursion depth exceeded while pickling an object");
+          this.saveObj(obj);
+          this.depth--;
         }
-        break;
-      default:
-        throw new PicklingError(`cannot pickle '${typeof obj}' object`);
-    }
+      } else this.saveFloat(obj.valueOf());
+    } else if (typeof obj === "boolean") {
+      if (this.proto >= 2) this.byte(obj ? 0x88 : 0x89);
+      else this.text(obj ? "I01\n" : "I00\n");
+    } else if (typeof obj === "bigint") this.saveBigInt(obj);
+    else if (obj === undefined) this.byte(0x4e);
+    else throw new PicklingError(`cannot pickle '${typeof obj}' object`);
   }
 
   private saveObj(obj: object): void {
@@ -271,17 +260,17 @@ export class Saver {
         this.saveReduce(rv, obj);
         return;
       }
-    } else if (cfg.dispatchTable === undefined && Object.getPrototypeOf(obj) === Object.prototype && !hasReducer(obj)) {
-      // the usual dict, before the type tests below (saveObject decides the same)
-      this.saveDict(obj, obj);
-      return;
     }
+    // the cheap tests first (see save): lists and bytes never meet the plain-dict test
     if (Array.isArray(obj)) {
       if (obj instanceof Tuple) this.saveTuple(obj);
       else this.saveList(obj);
-    } else if (obj instanceof Uint8Array) {
+    } else if (ArrayBuffer.isView(obj) && obj instanceof Uint8Array) {
       if (obj instanceof bytearray) this.saveBytearray(obj, obj);
       else this.saveBytes(obj, obj);
+    } else if (cfg.dispatchTable === undefined && Object.getPrototypeOf(obj) === Object.prototype && !hasReducer(obj)) {
+      // the usual dict, before the type tests below (saveObject decides the same)
+      this.saveDict(obj, obj);
     } else if (obj instanceof Map) this.saveDict(obj, obj);
     else if (obj instanceof Set) {
       if (obj instanceof frozenset) this.saveFrozenset(obj);
