@@ -7,16 +7,20 @@
  *
  * Every figure is operations per CPU second (process CPU time, Python's
  * time.process_time), so that other work on a shared machine does not tilt
- * the comparison; GC threads count against Node. Each side keeps its best:
- * stdnet the best of three rounds per figure, CPython the best of timeit's
- * repeats over two runs, one before and one after stdnet's.
+ * the comparison; GC threads count against Node.
  *
- * stdnet's loads and its dumps of each workload are each measured in node
- * processes of their own, three times, and the best process counts: in one
- * process, what V8 decided for one job (which allocation sites it
- * pretenures, how far the old generation has grown, when the weakly held
- * memo goes) carried over to the next and moved figures by 2-5x depending
- * on the order they ran in. The JS peers share one more process per workload.
+ * The workloads are measured in three rounds, and each side keeps its best
+ * round. A round is one python3 process measuring every workload in turn
+ * (timeit's best of three repeats for loads and for dumps), then, per
+ * workload, a node process for stdnet's loads and another for its dumps
+ * (each the best of three timed stretches). Alternating the two sides makes
+ * a busy spell of the machine, which here comes and goes over minutes and
+ * halves every figure taken in it, fall on both alike.
+ * stdnet's jobs get processes of their own because in one shared process
+ * what V8 decided for one job (which allocation sites it pretenures, how
+ * far the old generation has grown, when the weakly held memo goes)
+ * carried over to the next and moved figures by 2-5x depending on the
+ * order they ran in. The JS peers share one more process per workload.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -100,7 +104,13 @@ interface PyFigures {
   pickle: string;
 }
 
-/** CPython's figures (pickles per second) and its pickle of each workload, measured with timeit. */
+/**
+ * CPython's figures (pickles per second) and its pickle of each workload,
+ * measured with timeit in one python3 process, in the workloads' order: a
+ * fresh process for each measured some workloads at half their speed here
+ * (the memory that earlier workloads left to the allocator is what later
+ * ones run fastest in), and CPython is to have its best.
+ */
 function cpython(): PyFigures[] {
   const script = `
 import pickle, timeit, json, sys, time
@@ -168,42 +178,44 @@ function measure(w: Workload, pyPickle: Buffer, job: Job): JsFigures {
   };
 }
 
-/** How many processes measure each of stdnet's jobs. */
-const PROCESSES = 3;
+/** How many rounds measure the workloads: each round is one python3 process for all of them and, per workload, one node process for each of stdnet's jobs. */
+const ROUNDS = 3;
 
-/** Workload `i`'s figures from fresh node processes (this file in child mode), each figure the best of its processes. */
-function measureApart(i: number, pyPickle: Buffer, dir: string): JsFigures {
-  const file = join(dir, `workload-${i}.pickle`);
-  writeFileSync(file, pyPickle);
-  const jobs: Job[] = ["peers"];
-  for (let k = 0; k < PROCESSES; k++) jobs.push("loads", "dumps");
-  let figures: JsFigures | undefined;
-  for (const job of jobs) {
-    const env = { ...process.env, STDNET_PICKLE_BENCH_WORKLOAD: String(i), STDNET_PICKLE_BENCH_PICKLE: file, STDNET_PICKLE_BENCH_JOB: job };
-    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 });
-    if (r.status !== 0) throw new Error(`the pickle bench process (${job} of workload ${i}) failed (${r.status ?? r.signal})`);
-    const got = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as JsFigures;
-    figures = figures === undefined ? got : { ...figures, loads: Math.max(figures.loads, got.loads), dumps: Math.max(figures.dumps, got.dumps) };
-  }
-  return figures!;
+/** One node process (this file in child mode) measuring `job` for workload `i`. */
+function child(i: number, file: string, job: Job): JsFigures {
+  const env = { ...process.env, STDNET_PICKLE_BENCH_WORKLOAD: String(i), STDNET_PICKLE_BENCH_PICKLE: file, STDNET_PICKLE_BENCH_JOB: job };
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`the pickle bench process (${job} of workload ${i}) failed (${r.status ?? r.signal})`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as JsFigures;
 }
 
-/** The better of two CPython runs, per workload. */
-function best(a: PyFigures[], b: PyFigures[]): PyFigures[] {
-  return a.map((x, i) => ({ ...x, loads: Math.max(x.loads, b[i]!.loads), dumps: Math.max(x.dumps, b[i]!.dumps) }));
+/** The better of two figures of the same job. */
+function better<T extends { loads: number; dumps: number }>(a: T | undefined, b: T): T {
+  return a === undefined ? b : { ...a, loads: Math.max(a.loads, b.loads), dumps: Math.max(a.dumps, b.dumps) };
 }
 
 export async function run(): Promise<BenchTable[]> {
-  // CPython is measured before and after stdnet, keeping its best, so that neither side alone meets a busy spell of the machine
-  const before = cpython();
   const dir = mkdtempSync(join(tmpdir(), "stdnet-pickle-bench-"));
-  let ours: JsFigures[];
+  const py: (PyFigures | undefined)[] = workloads.map(() => undefined);
+  const ours: (JsFigures | undefined)[] = workloads.map(() => undefined);
   try {
-    ours = workloads.map((_w, i) => measureApart(i, Buffer.from(before[i]!.pickle, "hex"), dir));
+    // CPython and stdnet take turns, so that a busy spell of the machine (they come and
+    // go over minutes here and halve every figure taken in one) meets both sides alike
+    for (let round = 0; round < ROUNDS; round++) {
+      const figures = cpython();
+      workloads.forEach((_w, i) => {
+        const file = join(dir, `workload-${i}.pickle`);
+        if (round === 0) {
+          writeFileSync(file, Buffer.from(figures[i]!.pickle, "hex"));
+          ours[i] = child(i, file, "peers");
+        }
+        py[i] = better(py[i], figures[i]!);
+        ours[i] = better(ours[i], { ...child(i, file, "loads"), dumps: child(i, file, "dumps").dumps });
+      });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const py = best(before, cpython());
   const tables: BenchTable[] = [];
   workloads.forEach((w, i) => {
     const js = ours[i]!;
