@@ -36,7 +36,8 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Tells whether `v` is a list (an Array that is not a Tuple). */
 export function isList(v: unknown): v is unknown[] {
-  return Array.isArray(v) && !(v instanceof Tuple);
+  // an array whose constructor is Array's is no Tuple: a load V8 inlines, where instanceof Tuple is a call
+  return Array.isArray(v) && ((v as { constructor?: unknown }).constructor === Array || !(v instanceof Tuple));
 }
 
 /** Notes that the plain-object dict at stack position `at` was memoized at `idx`. */
@@ -107,7 +108,11 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
 export function appendItems(stack: unknown[], from: number, to: number, t: DictTracking): void {
   const list = stack[from - 1];
   if (isList(list)) {
-    if (t.deferred === undefined && list.length + (to - from) < DEFER_AT) for (let i = from; i < to; i++) list.push(stack[i]);
+    if (t.deferred === undefined && list.length + (to - from) < DEFER_AT) {
+      // one push of two items grows an empty list once (a record's short lists are most)
+      if (to - from === 2) list.push(stack[from], stack[from + 1]);
+      else for (let i = from; i < to; i++) list.push(stack[i]);
+    }
     else if (to - from === 1) (t.deferred ??= new DeferredAppends()).appendOne(list, stack[from]);
     else (t.deferred ??= new DeferredAppends()).appendSlice(list, stack, from, to);
     return;

@@ -319,7 +319,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           v = stack[sp - 1];
           if (memo[memoIdx as number] === undefined) memoLen++;
           memo[memoIdx as number] = v;
-          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && isPlainObject(v)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
+          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainObject(v)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
           continue;
         case 0x68: // BINGET
         case 0x6a: // LONG_BINGET
@@ -338,7 +338,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           }
           v = memo[memoIdx as number];
           if (v === undefined) missing(memoIdx);
-          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && isPlainObject(v)) trackShared(tracking, v);
+          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainObject(v)) trackShared(tracking, v);
           stack[sp++] = v;
           continue;
         case 0x29: // EMPTY_TUPLE

@@ -61,6 +61,15 @@ describe("loads() refuses bad input with UnpicklingError", () => {
     expect((errorOf(hex("8006")) as Error).message).toBe("unsupported pickle protocol: 6");
   });
 
+  it("loads() refuses APPEND(S) onto a tuple or a dict and SETITEMS onto a list (CPython: AttributeError)", () => {
+    expect((errorOf(bytes(")K\x01a.")) as Error).message).toBe("APPEND target is not a list");
+    // a tuple loads built from the stack, then APPENDS of two items (the two-item push)
+    expect((errorOf(bytes("K\x01\x85(K\x02K\x03e.")) as Error).message).toBe("APPEND target is not a list");
+    expect((errorOf(bytes("}K\x01a.")) as Error).message).toBe("APPEND target is not a list");
+    expect((errorOf(bytes("](K\x01K\x02u.")) as Error).message).toBe("SETITEM target is not a dict");
+    expect(loads(bytes("](K\x01K\x02eK\x03a(K\x04e."))).toEqual([1, 2, 3, 4]);
+  });
+
   it("loads() refuses a length larger than the data before allocating it", () => {
     const cases = [
       hex("8e 0000000000001000"), // BINBYTES8 2^60
