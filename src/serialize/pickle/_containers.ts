@@ -25,6 +25,11 @@ export interface DictTracking {
   shapes: DictShapes | undefined;
   /** The machine's held-back list items, written out before a dict's references are rewritten or a user's `__setitem__` runs. */
   deferred: DeferredAppends | undefined;
+  /**
+   * The last dict EMPTY_DICT made (a plain object), known plain without
+   * asking V8 for its prototype, which is a call into V8's runtime.
+   */
+  fresh: object | undefined;
 }
 
 /** Tells whether `v` is a plain object (a dict as loads builds it, or `{}`-like). */
@@ -32,6 +37,22 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null) return false;
   const p: unknown = Object.getPrototypeOf(v);
   return p === Object.prototype || p === null;
+}
+
+/**
+ * Before values go to code outside the machine (a user's callable or
+ * container method): the held-back list items are written out, and the
+ * dict EMPTY_DICT made last is no longer known plain (that code could give
+ * it another prototype).
+ */
+export function callingOut(t: DictTracking): void {
+  t.deferred?.flush();
+  t.fresh = undefined;
+}
+
+/** Tells whether `v` is a dict the machine keeps as a plain object: the one EMPTY_DICT made last, or any plain object. */
+export function isPlainDict(v: unknown, t: DictTracking): v is Record<string, unknown> {
+  return v === t.fresh || isPlainObject(v);
 }
 
 /** Tells whether `v` is a list (an Array that is not a Tuple). */
@@ -70,7 +91,7 @@ export function newDict(stack: unknown[], from: number, to: number, dictAsMap: b
 /** SETITEM(S): stores stack[from..to) as key/value pairs into the dict at stack[from - 1]. */
 export function setItems(stack: unknown[], from: number, to: number, memo: unknown[], t: DictTracking): void {
   let d = stack[from - 1];
-  if (isPlainObject(d)) {
+  if (isPlainDict(d, t)) {
     let allStr = true;
     for (let i = from; i < to; i += 2) if (typeof stack[i] !== "string") allStr = false;
     if (allStr) {
@@ -96,7 +117,7 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
   }
   const setitem = (d as { __setitem__?: unknown } | null)?.__setitem__;
   if (typeof setitem !== "function") throw dataError("SETITEM target is not a dict");
-  t.deferred?.flush();
+  callingOut(t);
   for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
 }
 
@@ -112,12 +133,11 @@ export function appendItems(stack: unknown[], from: number, to: number, t: DictT
       // one push of two items grows an empty list once (a record's short lists are most)
       if (to - from === 2) list.push(stack[from], stack[from + 1]);
       else for (let i = from; i < to; i++) list.push(stack[i]);
-    }
-    else if (to - from === 1) (t.deferred ??= new DeferredAppends()).appendOne(list, stack[from]);
+    } else if (to - from === 1) (t.deferred ??= new DeferredAppends()).appendOne(list, stack[from]);
     else (t.deferred ??= new DeferredAppends()).appendSlice(list, stack, from, to);
     return;
   }
-  t.deferred?.flush();
+  callingOut(t);
   const obj = list as { extend?: unknown; append?: unknown } | null;
   if (obj !== null && typeof obj === "object" && typeof obj.extend === "function") {
     Reflect.apply(obj.extend as (items: unknown[]) => unknown, obj, [stack.slice(from, to)]);
@@ -133,7 +153,7 @@ export function addItems(stack: unknown[], from: number, to: number, t: DictTrac
     for (let i = from; i < to; i++) s.add(stack[i]);
     return;
   }
-  t.deferred?.flush();
+  callingOut(t);
   const add = (s as { add?: unknown } | null)?.add;
   if (typeof add !== "function" || s instanceof frozenset) throw dataError("ADDITEMS target is not a set");
   for (let i = from; i < to; i++) Reflect.apply(add as (x: unknown) => unknown, s, [stack[i]]);

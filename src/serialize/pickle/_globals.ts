@@ -116,6 +116,11 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/** Whether `f` is the global `_codecs.encode`, which the machine calls for every bytes object at protocols 0–2 (no user code). */
+export function isCodecsEncode(f: unknown): boolean {
+  return f === codecsEncode;
+}
+
 /** REDUCE, INST and OBJ: calls the global with the arguments (`new` for a JS class). */
 export function callGlobal(f: unknown, args: unknown): unknown {
   if (!Array.isArray(args)) throw dataError(`REDUCE arguments must be a tuple, not ${describe(args)}`);

@@ -6,9 +6,9 @@
  * `UnpicklingError`. Its state lives in local variables (no closures), so
  * the loop keeps them in registers.
  */
-import { addItems, appendItems, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
+import { addItems, appendItems, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { dataError } from "./_errors.js";
-import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, newObject, setOwn } from "./_globals.js";
+import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue, parseIntText } from "./_ints.js";
 import { Utf8Error, decodeRawUnicodeEscape, decodeUtf8, decodeUtf8Lenient, escapeDecode, parseFloatText } from "./_text.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";
@@ -147,7 +147,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   let memoLen = memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length;
   const dictAsMap = cfg.dictAsMap;
   // tracking.deferred: items for big lists, held back until the end or until something else could look (see _deferred.ts)
-  const tracking: DictTracking = { slotAt: [], shared: undefined, shapes: undefined, deferred: undefined };
+  const tracking: DictTracking = { slotAt: [], shared: undefined, shapes: undefined, deferred: undefined, fresh: undefined };
   let proto = 0;
   let pos = 0;
   let n = 0;
@@ -319,7 +319,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           v = stack[sp - 1];
           if (memo[memoIdx as number] === undefined) memoLen++;
           memo[memoIdx as number] = v;
-          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainObject(v)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
+          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainDict(v, tracking)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
           continue;
         case 0x68: // BINGET
         case 0x6a: // LONG_BINGET
@@ -357,7 +357,8 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           stack[sp++] = NO_ITEMS.slice();
           continue;
         case 0x7d: // EMPTY_DICT
-          stack[sp++] = dictAsMap ? new Map() : {};
+          if (dictAsMap) stack[sp++] = new Map();
+          else stack[sp++] = tracking.fresh = {};
           continue;
         case 0x8f: // EMPTY_SET
           stack[sp++] = new Set();
@@ -370,7 +371,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
         case 0x73: // SETITEM
           if (sp - base < 3) underflow();
           v = stack[sp - 3];
-          if (!dictAsMap && typeof stack[sp - 2] === "string" && isPlainObject(v)) setOwn(v, stack[sp - 2] as string, stack[sp - 1]);
+          if (!dictAsMap && typeof stack[sp - 2] === "string" && isPlainDict(v, tracking)) setOwn(v, stack[sp - 2] as string, stack[sp - 1]);
           else setItems(stack, sp - 2, sp, memo, tracking);
           sp -= 2;
           continue;
@@ -458,6 +459,8 @@ function stGlobal(st: RareState, module: string, name: string): unknown {
 /** Runs one of the rarer opcodes against `st`, updating its pos/sp/base. */
 function rareOpcode(op: number, st: RareState): void {
   if (st.tracking.deferred !== undefined && CALLS_OUT.has(op)) st.tracking.deferred.flush();
+  // user code could give the last fresh dict another prototype; the REDUCE of _codecs.encode (every bytes object at protocols 0-2) runs none
+  if (CALLS_OUT.has(op) && !(op === 0x52 && st.sp >= 2 && isCodecsEncode(st.stack[st.sp - 2]))) st.tracking.fresh = undefined;
   st.pos = rareOp(op, st);
 }
 

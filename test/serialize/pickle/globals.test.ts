@@ -82,6 +82,20 @@ describe("globals, by find_class only", () => {
     }
   });
 
+  it("a dict a callable gave another prototype gets its items through that prototype's __setitem__", () => {
+    const calls: unknown[] = [];
+    const Recording = { __setitem__: (k: unknown, v: unknown) => calls.push(k, v) };
+    const find_class = (module: string, name: string): unknown => {
+      if (module === "mod" && name === "adopt") return (d: object) => Object.setPrototypeOf(d, Recording);
+      throw new UnpicklingError(`global '${module}.${name}' is forbidden`);
+    };
+    // {} memoized; mod.adopt(it); then SETITEMS into it, and SETITEM of one more key
+    const pickle = Buffer.from("\x80\x02}q\x00cmod\nadopt\nh\x00\x85R0h\x00(X\x01\x00\x00\x00kK\x01uX\x01\x00\x00\x00jK\x02s.", "latin1");
+    const d = loads(pickle, { find_class }) as Record<string, unknown>;
+    expect(calls).toEqual(["k", 1, "j", 2]);
+    expect(Object.keys(d)).toEqual([]);
+  });
+
   it("loads() builds a dataclass through NEWOBJ/copyreg._reconstructor and BUILD, without running its constructor", () => {
     const find_class = (module: string, name: string): unknown => {
       if (module === "shapes" && name === "Point") return Point;
