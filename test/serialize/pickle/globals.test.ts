@@ -86,7 +86,7 @@ describe("globals, by find_class only", () => {
     const calls: unknown[] = [];
     const Recording = { __setitem__: (k: unknown, v: unknown) => calls.push(k, v) };
     const find_class = (module: string, name: string): unknown => {
-      if (module === "mod" && name === "adopt") return (d: object) => Object.setPrototypeOf(d, Recording);
+      if (module === "mod" && name === "adopt") return (d: object): void => void Object.setPrototypeOf(d, Recording);
       throw new UnpicklingError(`global '${module}.${name}' is forbidden`);
     };
     // {} memoized; mod.adopt(it); then SETITEMS into it, and SETITEM of one more key
