@@ -130,9 +130,10 @@ export function appendItems(stack: unknown[], from: number, to: number, t: DictT
   const list = stack[from - 1];
   if (isList(list)) {
     if (t.deferred === undefined && list.length + (to - from) < DEFER_AT) {
-      // one push of two items grows an empty list once (a record's short lists are most)
-      if (to - from === 2) list.push(stack[from], stack[from + 1]);
-      else for (let i = from; i < to; i++) list.push(stack[i]);
+      // stores past the end, which V8 grows inline, where push is a call (and one through
+      // SetProperty whenever it must grow, as it must for each new list)
+      let n = list.length;
+      for (let i = from; i < to; i++) list[n++] = stack[i];
     } else if (to - from === 1) (t.deferred ??= new DeferredAppends()).appendOne(list, stack[from]);
     else (t.deferred ??= new DeferredAppends()).appendSlice(list, stack, from, to);
     return;
