@@ -8,7 +8,7 @@ import { dataError } from "./_errors.js";
 import { setOwn } from "./_globals.js";
 import { replaceEverywhere } from "./_replace.js";
 import { Tuple, frozenset } from "./_values.js";
-import { DEFER_AT, DeferredAppends } from "./_deferred.js";
+import { DEFER_AT, DeferredAppends, appendNow } from "./_deferred.js";
 import { DictShapes } from "./_dictshape.js";
 
 /** What the machine tracks about dicts built as plain objects, for the rare Map conversion. */
@@ -50,9 +50,14 @@ export function callingOut(t: DictTracking): void {
   t.fresh = undefined;
 }
 
-/** Tells whether `v` is a dict the machine keeps as a plain object: the one EMPTY_DICT made last, or any plain object. */
+/**
+ * Tells whether `v` is a dict the machine keeps as a plain object: the one
+ * EMPTY_DICT made last, or any plain object. Arrays and bytes are told
+ * apart by their instance type first, which V8 reads inline, where
+ * Object.getPrototypeOf is a call into its runtime.
+ */
 export function isPlainDict(v: unknown, t: DictTracking): v is Record<string, unknown> {
-  return v === t.fresh || isPlainObject(v);
+  return typeof v === "object" && (v === t.fresh || (!Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainObject(v)));
 }
 
 /** Tells whether `v` is a list (an Array that is not a Tuple). */
@@ -129,12 +134,8 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
 export function appendItems(stack: unknown[], from: number, to: number, t: DictTracking): void {
   const list = stack[from - 1];
   if (isList(list)) {
-    if (t.deferred === undefined && list.length + (to - from) < DEFER_AT) {
-      // stores past the end, which V8 grows inline, where push is a call (and one through
-      // SetProperty whenever it must grow, as it must for each new list)
-      let n = list.length;
-      for (let i = from; i < to; i++) list[n++] = stack[i];
-    } else if (to - from === 1) (t.deferred ??= new DeferredAppends()).appendOne(list, stack[from]);
+    if (t.deferred === undefined && list.length + (to - from) < DEFER_AT) appendNow(list, stack, from, to);
+    else if (to - from === 1) (t.deferred ??= new DeferredAppends()).appendOne(list, stack[from]);
     else (t.deferred ??= new DeferredAppends()).appendSlice(list, stack, from, to);
     return;
   }

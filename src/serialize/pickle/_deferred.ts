@@ -14,6 +14,16 @@ export const DEFER_AT = 16384;
 /** Single APPENDs are gathered in pieces of at most this many items. */
 const PIECE = 4096;
 
+/**
+ * Appends stack[from..to) to `list` now, by stores past its end: V8 grows
+ * the array inline, where `push` is a call (and, for each array that must
+ * grow, one through SetProperty).
+ */
+export function appendNow(list: unknown[], stack: readonly unknown[], from: number, to: number): void {
+  let n = list.length;
+  for (let i = from; i < to; i++) list[n++] = stack[i];
+}
+
 export class DeferredAppends {
   private readonly pending = new Map<unknown[], unknown[][]>();
 
@@ -22,7 +32,7 @@ export class DeferredAppends {
     const pieces = this.pending.get(list);
     if (pieces !== undefined) pieces.push(stack.slice(from, to));
     else if (list.length + (to - from) >= DEFER_AT) this.pending.set(list, [stack.slice(from, to)]);
-    else for (let i = from; i < to; i++) list.push(stack[i]);
+    else appendNow(list, stack, from, to);
   }
 
   /** Appends one item to `list`, now or later. */
@@ -30,7 +40,7 @@ export class DeferredAppends {
     const pieces = this.pending.get(list);
     if (pieces === undefined) {
       if (list.length + 1 >= DEFER_AT) this.pending.set(list, [[item]]);
-      else list.push(item);
+      else list[list.length] = item;
       return;
     }
     const last = pieces[pieces.length - 1]!;
@@ -40,8 +50,8 @@ export class DeferredAppends {
 
   /**
    * Writes every held-back item into its list: sized once when the items
-   * held back are at least as many as the list has, else pushed (so that
-   * frequent flushes grow a list geometrically, as pushes do).
+   * held back are at least as many as the list has, else stored past its
+   * end (so that frequent flushes grow a list geometrically, as V8 grows it).
    */
   flush(): void {
     if (this.pending.size === 0) return;
@@ -49,10 +59,8 @@ export class DeferredAppends {
       let k = list.length;
       let held = 0;
       for (const p of pieces) held += p.length;
-      if (held >= k) {
-        list.length = k + held;
-        for (const p of pieces) for (let i = 0; i < p.length; i++) list[k++] = p[i];
-      } else for (const p of pieces) for (let i = 0; i < p.length; i++) list.push(p[i]);
+      if (held >= k) list.length = k + held;
+      for (const p of pieces) for (let i = 0; i < p.length; i++) list[k++] = p[i];
     }
     this.pending.clear();
   }

@@ -6,7 +6,7 @@
  * `UnpicklingError`. Its state lives in local variables (no closures), so
  * the loop keeps them in registers.
  */
-import { addItems, appendItems, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
+import { addItems, appendItems, callingOut, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { dataError } from "./_errors.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue, parseIntText } from "./_ints.js";
@@ -319,7 +319,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           v = stack[sp - 1];
           if (memo[memoIdx as number] === undefined) memoLen++;
           memo[memoIdx as number] = v;
-          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainDict(v, tracking)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
+          if (!dictAsMap && isPlainDict(v, tracking)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
           continue;
         case 0x68: // BINGET
         case 0x6a: // LONG_BINGET
@@ -338,6 +338,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           }
           v = memo[memoIdx as number];
           if (v === undefined) missing(memoIdx);
+          // (not isPlainDict: inlined at this hot GET it costs more than its fresh-dict test saves)
           if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainObject(v)) trackShared(tracking, v);
           stack[sp++] = v;
           continue;
@@ -458,9 +459,8 @@ function stGlobal(st: RareState, module: string, name: string): unknown {
 
 /** Runs one of the rarer opcodes against `st`, updating its pos/sp/base. */
 function rareOpcode(op: number, st: RareState): void {
-  if (st.tracking.deferred !== undefined && CALLS_OUT.has(op)) st.tracking.deferred.flush();
-  // user code could give the last fresh dict another prototype; the REDUCE of _codecs.encode (every bytes object at protocols 0-2) runs none
-  if (CALLS_OUT.has(op) && !(op === 0x52 && st.sp >= 2 && isCodecsEncode(st.stack[st.sp - 2]))) st.tracking.fresh = undefined;
+  // the REDUCE of _codecs.encode (every bytes object at protocols 0-2) is the machine's own: no user code runs
+  if (CALLS_OUT.has(op) && !(op === 0x52 && st.sp >= 2 && isCodecsEncode(st.stack[st.sp - 2]))) callingOut(st.tracking);
   st.pos = rareOp(op, st);
 }
 
