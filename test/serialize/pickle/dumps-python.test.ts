@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { dumps, float, tuple, bytearray, frozenset, Global, PicklingError } from "stdnet/pickle";
 import { pythonJson } from "../../helpers/python.js";
-import { PY_TAGGED, toTagged } from "./_oracle.js";
+import { PY_TAGGED, toTagged, type Tagged } from "./_oracle.js";
 
 const a = [1, 2];
 const shared = new Uint8Array([1, 2, 3]);
@@ -17,6 +17,9 @@ const selfDict: Record<string, unknown> = {};
 selfDict.self = selfDict;
 const selfMap = new Map<unknown, unknown>();
 selfMap.set(1, selfMap);
+// the pickler's memo keeps 4,096 objects per table in its first 7 tables, the rest in the 8th: these references reach back across tables
+const manyRecords = Array.from({ length: 10_000 }, (_, i) => ({ id: i, tags: ["a"], blob: new Uint8Array([i & 0xff, i >> 8]) }));
+const farShared = [...manyRecords, manyRecords[0], manyRecords[4095]!.tags, manyRecords[4096]!.blob, manyRecords[9999], manyRecords[5000]!.tags, manyRecords];
 let deep: unknown[] = [];
 for (let i = 0; i < 900; i++) deep = [i, deep];
 const protoKeys: Record<string, unknown> = {};
@@ -48,6 +51,7 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["big sets", [new Set([1, "a", tuple(1, 2)]), new Set(Array.from({ length: 1500 }, (_, i) => i)), new frozenset([1, 2]), new frozenset(Array.from({ length: 1200 }, (_, i) => `s${i}`))], false],
   ["shared references", [a, a, { x: a, y: a }, shared, shared], true],
   ["objects an earlier dumps saw (its memo forgotten)", [[3], shared, a, { a }, a], true],
+  ["shared references among 30,000 objects, reaching back thousands of them", farShared, true],
   ["a list containing itself", selfList, true],
   ["a dict containing itself", selfDict, true],
   ["a Map containing itself", selfMap, true],
@@ -94,6 +98,29 @@ describe("dumps() writes what CPython loads", () => {
 
   it("dumps() gives the same bytes each time", () => {
     for (const [, v] of cases) expect(Buffer.from(dumps(v, 4)).equals(Buffer.from(dumps(v, 4)))).toBe(true);
+  });
+
+  it("dumps() after dumps() never fetches an object from the earlier memo: the same value again, with new objects in it, and old objects in a new value", () => {
+    const record = (i: number): Record<string, unknown> => ({ id: i, tags: ["a", "bb"], blob: new Uint8Array([i & 0xff, i >> 8]) });
+    const root: unknown[] = Array.from({ length: 6000 }, (_, i) => record(i));
+    const sent: { tagged: Tagged; pickles: string[] }[] = [];
+    const send = (v: unknown): void => {
+      sent.push({ tagged: toTagged(v), pickles: [2, 4].map((p) => Buffer.from(dumps(v, p)).toString("hex")) });
+    };
+    send(root);
+    send(root);
+    for (let i = 0; i < root.length; i += 2) root[i] = record(10_000 + i);
+    root.push(root[1], root[4001], root);
+    send(root);
+    send([root[5], root[5], ...root.slice(0, 4500)]);
+    const exact = pythonJson<boolean[][]>(
+      `${PY_TAGGED}
+req = json.loads(sys.stdin.read())
+print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for p, h in zip((2, 4), item["pickles"])] for item in req]))
+`,
+      JSON.stringify(sent),
+    );
+    expect(exact).toEqual(sent.map(() => [true, true]));
   });
 
   it("dumps() uses protocol 4 by default and the highest for a negative protocol", () => {
