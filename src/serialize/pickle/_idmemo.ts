@@ -110,7 +110,7 @@ export class IdentityMemo {
 
   /** Forgets everything and lets go of every object. */
   clear(): void {
-    this.shards = [new Map()];
+    this.shards = [new Map<unknown, number>()];
     this.current = this.near = this.shards[0]!;
     this.next = 0;
     // no slot is reachable now, so the uses can count afresh
