@@ -23,6 +23,7 @@ import { ProgressTracker } from "basic-ftp/dist/ProgressTracker.js";
 import { EOFError, OSError, ValueError, badFileDescriptor, fromNodeError, timedOut, ConnectionResetError } from "../sockets/errors.js";
 import { sslErrorFromNode } from "../sockets/ssl.js";
 import { FtplibError, error_proto, replyError } from "./_ftperrors.js";
+import { FileSource } from "./_ftpfile.js";
 import type { SessionEncoding } from "./_ftplines.js";
 
 /**
@@ -370,12 +371,15 @@ export class FtpEngine {
 
   /**
    * Runs `cmd` (`STOR f`, `APPE f`) over the open data connection, piping
-   * `source` into it; resolves to the final reply.
+   * `source` into it (a local file's buffers then serve again once the
+   * connection has sent them); resolves to the final reply.
    */
   async upload(cmd: string, source: Readable, control: TransferControl): Promise<string> {
     const space = cmd.indexOf(" ");
     const verb = space < 0 ? cmd : cmd.slice(0, space);
     const rest = space < 0 ? "" : cmd.slice(space + 1);
+    const sink = this.#ftp.dataSocket;
+    if (source instanceof FileSource && sink !== undefined) source.sendsTo(sink);
     return this.#transfer(control, () =>
       uploadFrom(source, { ftp: this.#ftp, tracker: new ProgressTracker(), command: verb, remotePath: rest, type: "upload" }),
     );

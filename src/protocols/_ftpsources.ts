@@ -9,6 +9,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { fromNodeError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
+import { FileSource } from "./_ftpfile.js";
 import { LineWriter } from "./_ftplines.js";
 
 /** Data to upload: a stream, chunks, bytes, or the path of a local file. */
@@ -50,7 +51,7 @@ export async function openSource(fp: StorSource, readBytes = FILE_READ_BYTES): P
     } catch (e) {
       throw fromNodeError(e);
     }
-    const stream = handle.createReadStream({ highWaterMark: readBytes, autoClose: false });
+    const stream = new FileSource(handle, readBytes);
     return {
       readable: stream,
       chunks: stream,

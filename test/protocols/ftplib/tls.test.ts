@@ -52,6 +52,17 @@ describe("FTP_TLS", () => {
     expect(await ftps.quit()).toMatch(/^221/);
   });
 
+  it("storbinary() of a local file many read buffers long over a protected data connection arrives byte for byte", async () => {
+    const ftps = await FTP_TLS.open(srv.host, srv.user, srv.password, "", { timeout: 10, port: srv.port, context: trusting() });
+    await ftps.prot_p();
+    const content = randomBytes(12 * 1024 * 1024 + 5);
+    const local = join(srv.root, "local-big.bin");
+    writeFileSync(local, content);
+    expect(await ftps.storbinary("STOR big-up.bin", local)).toMatch(/^226/);
+    expect(readFileSync(join(srv.root, "big-up.bin")).equals(content)).toBe(true);
+    await ftps.quit();
+  });
+
   it("auth() secures an anonymous session; a second auth() is a ValueError", async () => {
     const ftps = new FTP_TLS("", "", "", "", { context: trusting() });
     await ftps.connect(srv.host, srv.port, 5);

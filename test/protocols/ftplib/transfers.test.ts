@@ -112,6 +112,17 @@ describe("binary transfers", () => {
     expect(Math.max(...sizes)).toBe(4096);
   });
 
+  it("storbinary() of a local file many read buffers long uploads it byte for byte, twice in a row", async () => {
+    // the file is read into a few buffers, each read into again once the connection has sent it
+    const local = join(srv.root, "local-big.bin");
+    const content = Buffer.concat([BIG, BIG.subarray(1000), BIG.subarray(7)]);
+    writeFileSync(local, content);
+    for (const name of ["from-big-path.bin", "from-big-path-again.bin"]) {
+      expect(await ftp.storbinary(`STOR ${name}`, local)).toMatch(/^226/);
+      expect(readFileSync(join(srv.root, name)).equals(content)).toBe(true);
+    }
+  });
+
   it("storbinary() of a missing local file rejects with OSError before sending anything", async () => {
     const err = await ftp.storbinary("STOR never.bin", join(srv.root, "no-such-local-file")).catch((e: unknown) => e);
     expect((err as Error).name).toBe("OSError");
