@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -163,6 +163,28 @@ describe("server faults", () => {
     expect(isFtpFailure(err)).toBe(true);
     expect(performance.now() - started).toBeLessThan(TIMEOUT * 2000 + 1000);
     ftp.close();
+  });
+
+  it("the server dropping the data connection mid-upload of a local file gives an error, and the file's next upload arrives whole", async () => {
+    const ftp = await session();
+    const local = join(srv.root, "local-for-drop.bin");
+    writeFileSync(local, BIG);
+    const started = performance.now();
+    const upload = ftp.storbinary("STOR dropped-path.bin", local).catch((e: unknown) => e);
+    // drop it once the server has some of the file
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !(existsSync(join(srv.root, "dropped-path.bin")) && statSync(join(srv.root, "dropped-path.bin")).size > 0)) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    srv.dropData();
+    const err = await upload;
+    expect(isFtpFailure(err)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT * 2000 + 1000);
+    ftp.close();
+    const again = await session();
+    expect(await again.storbinary("STOR whole-path.bin", local)).toMatch(/^226/);
+    expect(readFileSync(join(srv.root, "whole-path.bin")).equals(BIG)).toBe(true);
+    again.close();
   });
 
   it("the server dropping the control connection mid-upload gives an error within the timeout", async () => {
