@@ -7,22 +7,29 @@
  * Maps of at most 4,096 objects each (but the last).
  *
  * Each Map gives its objects a slot; a slot holds the use (one `dumps`) that
- * last wrote it and the memo index of that use. `recycle` keeps the Maps for
- * the next use, which keeps them in turn when it pickles the same value
- * again (its first object has a slot already): an object met again finds its
- * slot with the lookup that tells it is not yet in this use's memo, and
- * `set` writes the slot without a second lookup. A use that starts with a
- * new object drops the Maps, which would only keep the user's old objects
- * alive and lengthen the search for objects that V8 has hashed (see
- * MAX_SHARDS).
+ * last wrote it and the memo index of that use. `recycle` keeps a use's Maps
+ * for the next use, as stale ones: when that use meets their objects again
+ * (the same value pickled again, or its parts in a new one), an object finds
+ * its slot with the lookup that tells it is not yet in this use's memo, and
+ * `set` writes the slot without a second lookup. A use whose first two
+ * objects looked up are new drops the stale Maps, which would only keep the
+ * user's old objects alive and lengthen the search for objects that V8 has
+ * hashed (see MAX_SHARDS).
+ *
+ * Until it is known which, a use's new objects go into Maps of its own: a
+ * young object stored into an old Map that then dies keeps that object,
+ * and all it refers to, alive through young-generation GCs (the old Map is
+ * one of their roots until a full GC finds it dead), and a value of 10,000
+ * records so kept cost ~250 page faults a `dumps` as it was moved to the old
+ * generation.
  */
 
 /** The most objects in one Map (its table then stays below V8's large-object size). */
 const SHARD = 4096;
 /**
- * The most Maps: an object that V8 has hashed (one that was ever a key of a
- * Map, Set or WeakMap) is looked for in each Map until found, so the last
- * Map takes every object past the first 28,672.
+ * The most Maps a use fills: an object that V8 has hashed (one that was
+ * ever a key of a Map, Set or WeakMap) is looked for in each Map until
+ * found, so the last Map takes every object past the first 28,672.
  */
 const MAX_SHARDS = 8;
 /** One use in a stamp (memo indexes are below 2 ** 32), and the last use a float64 holds exactly. */
@@ -30,21 +37,25 @@ const USE = 2 ** 32;
 const LAST_USE = 2 ** 52;
 
 export class IdentityMemo {
+  /** The Maps searched: this use's, and the last use's once this use has met their objects. */
   private shards = [new Map<unknown, number>()];
+  /** The last use's Maps while this use has not yet told whether it meets their objects. */
+  private stale: Map<unknown, number>[] | undefined = undefined;
+  /** New objects this use has looked up while `stale` is undecided. */
+  private misses = 0;
   /** The Map new objects go into (the last). */
   private current = this.shards[0]!;
   /** The Map of the last object found: a value pickled again meets its objects in the same order. */
   private near = this.shards[0]!;
   /** Per slot: the use that wrote it and its memo index then, as `use * 2 ** 32 + index`. */
   private stamps = new Float64Array(256);
-  /** Slots handed out (an object given a new slot leaves its old one unused). */
+  /** Slots handed out (an object given a new slot leaves its old one unused), and this use's first. */
   private next = 0;
+  private first = 0;
   /** `use * 2 ** 32` for this use. */
   private base = USE;
   /** Slots written in this use. */
   private live = 0;
-  /** Whether this use has looked nothing up yet and has the last use's Maps. */
-  private recycled = false;
   /** The object the last `get` did not find, and its stale slot (-1: none). */
   private missed: unknown = undefined;
   private missedSlot = -1;
@@ -55,12 +66,13 @@ export class IdentityMemo {
     if (slot === undefined) {
       slot = this.search(obj);
       if (slot === undefined) {
-        if (this.recycled) this.clear();
-        this.missedSlot = -1;
-        return undefined;
+        if (this.stale !== undefined && this.missedStale(obj)) slot = this.missedSlot;
+        else {
+          this.missedSlot = -1;
+          return undefined;
+        }
       }
     }
-    this.recycled = false;
     const stamp = this.stamps[slot]! - this.base;
     if (stamp >= 0) return stamp;
     this.missed = obj;
@@ -68,7 +80,7 @@ export class IdentityMemo {
     return undefined;
   }
 
-  /** The slot of `obj` in any Map but `near` (which becomes the Map it is in). */
+  /** The slot of `obj` in this use's Maps but `near` (which becomes the Map it is in). */
   private search(obj: unknown): number | undefined {
     const shards = this.shards;
     for (let i = shards.length - 1; i >= 0; i--) {
@@ -83,11 +95,40 @@ export class IdentityMemo {
     return undefined;
   }
 
+  /**
+   * Looks for `obj` among the stale Maps (its slot then in `missedSlot`),
+   * and decides: found, they are kept; a second new object, they are dropped.
+   */
+  private missedStale(obj: unknown): boolean {
+    const stale = this.stale!;
+    for (const m of stale) {
+      const slot = m.get(obj);
+      if (slot !== undefined) {
+        this.shards = stale.concat(this.shards);
+        this.stale = undefined;
+        this.near = m;
+        this.missedSlot = slot;
+        return true;
+      }
+    }
+    if (++this.misses === 2) this.dropStale();
+    return false;
+  }
+
+  /** Drops the stale Maps, and moves this use's few slots down to the first (where they stay in cache). */
+  private dropStale(): void {
+    this.stale = undefined;
+    const first = this.first;
+    for (const m of this.shards) for (const [obj, slot] of m) m.set(obj, slot - first);
+    this.stamps.copyWithin(0, first, this.next);
+    this.next -= first;
+    this.first = 0;
+  }
+
   /** Records `obj` at memo index `idx`. */
   set(obj: unknown, idx: number): void {
     let slot = this.missedSlot;
     if (slot < 0 || obj !== this.missed) slot = this.newSlot(obj);
-    this.recycled = false;
     this.stamps[slot] = this.base + idx;
     this.live++;
   }
@@ -110,32 +151,38 @@ export class IdentityMemo {
 
   /** Forgets everything and lets go of every object. */
   clear(): void {
-    this.shards = [new Map<unknown, number>()];
-    this.current = this.near = this.shards[0]!;
-    this.next = 0;
+    this.start();
+    this.stale = undefined;
+    this.next = this.first = 0;
     // no slot is reachable now, so the uses can count afresh
     this.base = USE;
+  }
+
+  /** Starts a use with Maps of its own. */
+  private start(): void {
+    this.shards = [new Map<unknown, number>()];
+    this.current = this.near = this.shards[0]!;
+    this.misses = 0;
     this.live = 0;
-    this.recycled = false;
     this.missed = undefined;
     this.missedSlot = -1;
   }
 
   /**
-   * Forgets everything but keeps the Maps for the next use (see the module
-   * comment). The objects stay referenced until then, so only a memo that
-   * is itself weakly held should be recycled.
+   * Forgets everything, keeping the Maps as stale ones for the next use
+   * (see the module comment). The objects stay referenced until then, so
+   * only a memo that is itself weakly held should be recycled.
    */
   recycle(): void {
-    // a value pickled again with many new objects in it leaves many slots unused
-    if (this.next > 2 * this.live + SHARD || this.base === LAST_USE) {
+    const last = this.shards.filter((m) => m.size > 0);
+    // a value pickled again with many new objects in it leaves many slots unused, and Maps
+    if (this.next > 2 * this.live + SHARD || last.length > MAX_SHARDS + 4 || this.base === LAST_USE) {
       this.clear();
       return;
     }
+    this.start();
+    this.stale = last.length > 0 ? last : undefined;
+    this.first = this.next;
     this.base += USE;
-    this.live = 0;
-    this.recycled = this.next > 0;
-    this.missed = undefined;
-    this.missedSlot = -1;
   }
 }
