@@ -67,7 +67,8 @@ function opsPerSecond(fn: () => unknown, minMs = 400): number {
 
 /**
  * Calls per CPU second of `fn` on a value `build` makes anew for each call
- * (the building not counted), the best of three rounds of at least `minMs`.
+ * (the building not counted): the best of three rounds of at least `minMs`,
+ * after one more that warms up.
  */
 function freshOpsPerSecond(build: () => unknown, fn: (value: unknown) => unknown, minMs = 400): number {
   let best = 0;
@@ -199,7 +200,7 @@ interface JsFigures {
   oursMb: number;
 }
 
-/** What one measuring process does: stdnet's loads, stdnet's dumps, or the JS peers. */
+/** What one measuring process does: stdnet's loads, its dumps, its dumps of values built afresh, or the JS peers. */
 type Job = "loads" | "dumps" | "freshDumps" | "peers";
 
 /** One process's figures for workload `w`: those of `job`, 0 (or undefined) for the rest. */
