@@ -343,8 +343,9 @@ export async function openRequest(req: Request, context: SSLContext | null): Pro
 /**
  * Python's `urlopen`: fetch a URL (a string or a `Request`) and resolve to
  * its response. Status >= 400 (and redirects that cannot be followed) reject
- * with `HTTPError`; failures to connect with `URLError`. A request with no body and an idempotent method
- * reuses a connection an earlier call kept (see the module doc).
+ * with `HTTPError`; failures to connect with `URLError`. A request with no
+ * body and an idempotent method reuses a connection an earlier call kept
+ * (see the module doc).
  *
  * @example
  * ```ts

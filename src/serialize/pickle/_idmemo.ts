@@ -43,8 +43,6 @@ export class IdentityMemo {
   private stale: Map<unknown, number>[] | undefined = undefined;
   /** New objects this use has looked up while `stale` is undecided. */
   private misses = 0;
-  /** The Map new objects go into (the last). */
-  private current = this.shards[0]!;
   /** The Map of the last object found: a value pickled again meets its objects in the same order. */
   private near = this.shards[0]!;
   /** Per slot: the use that wrote it and its memo index then, as `use * 2 ** 32 + index`. */
@@ -141,11 +139,13 @@ export class IdentityMemo {
       stamps.set(this.stamps);
       this.stamps = stamps;
     }
-    if (this.current.size >= SHARD && this.shards.length < MAX_SHARDS) {
-      this.current = new Map();
-      this.shards.push(this.current);
+    // new objects go into the last Map (this use's own: see missedStale)
+    let last = this.shards[this.shards.length - 1]!;
+    if (last.size >= SHARD && this.shards.length < MAX_SHARDS) {
+      last = new Map();
+      this.shards.push(last);
     }
-    this.current.set(obj, slot);
+    last.set(obj, slot);
     return slot;
   }
 
@@ -161,7 +161,7 @@ export class IdentityMemo {
   /** Starts a use with Maps of its own. */
   private start(): void {
     this.shards = [new Map<unknown, number>()];
-    this.current = this.near = this.shards[0]!;
+    this.near = this.shards[0]!;
     this.misses = 0;
     this.live = 0;
     this.missed = undefined;
