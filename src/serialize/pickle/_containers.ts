@@ -30,6 +30,15 @@ export interface DictTracking {
    * asking V8 for its prototype, which is a call into V8's runtime.
    */
   fresh: object | undefined;
+  /**
+   * Shared dicts turned into Maps whose other references are not yet
+   * pointed at the Map (see `convertPending`); SETITEM(S) into an old one
+   * goes to its Map meanwhile.
+   */
+  converted: Map<object, Map<unknown, unknown>> | undefined;
+  /** The machine's stack and memo: where the references to convert are looked for. */
+  stack: unknown[];
+  memo: unknown[];
 }
 
 /** Tells whether `v` is a plain object (a dict as loads builds it, or `{}`-like). */
@@ -48,6 +57,20 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function callingOut(t: DictTracking): void {
   t.deferred?.flush();
   t.fresh = undefined;
+  convertPending(t);
+}
+
+/**
+ * Points every reference to the dicts turned into Maps at their Maps, in
+ * one walk of all that was built (see _replace.ts): before values go to code
+ * outside the machine, and at its end.
+ */
+export function convertPending(t: DictTracking): void {
+  const converted = t.converted;
+  if (converted === undefined) return;
+  t.converted = undefined;
+  t.deferred?.flush();
+  replaceEverywhere(converted, t.stack, t.memo);
 }
 
 /**
@@ -96,6 +119,7 @@ export function newDict(stack: unknown[], from: number, to: number, dictAsMap: b
 /** SETITEM(S): stores stack[from..to) as key/value pairs into the dict at stack[from - 1]. */
 export function setItems(stack: unknown[], from: number, to: number, memo: unknown[], t: DictTracking): void {
   let d = stack[from - 1];
+  if (t.converted !== undefined) d = t.converted.get(d as object) ?? d;
   if (isPlainDict(d, t)) {
     let allStr = true;
     for (let i = from; i < to; i += 2) if (typeof stack[i] !== "string") allStr = false;
@@ -110,10 +134,8 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
     const slot = t.slotAt[from - 1];
     if (slot !== undefined && memo[slot as number] === old) memo[slot as number] = m;
     for (let i = from - 1; i < to; i++) if (stack[i] === old) stack[i] = m;
-    if (t.shared?.has(old) === true) {
-      t.deferred?.flush();
-      replaceEverywhere(old, m, stack, memo);
-    }
+    // other references to it are pointed at the Map later, with those of any other such dict (convertPending)
+    if (t.shared?.has(old) === true) (t.converted ??= new Map()).set(old, m);
     d = m;
   }
   if (d instanceof Map) {
@@ -140,7 +162,8 @@ export function appendItems(stack: unknown[], from: number, to: number, t: DictT
     return;
   }
   callingOut(t);
-  const obj = list as { extend?: unknown; append?: unknown } | null;
+  // (read again: callingOut may have pointed the slot at a dict's Map)
+  const obj = stack[from - 1] as { extend?: unknown; append?: unknown } | null;
   if (obj !== null && typeof obj === "object" && typeof obj.extend === "function") {
     Reflect.apply(obj.extend as (items: unknown[]) => unknown, obj, [stack.slice(from, to)]);
   } else if (obj !== null && typeof obj === "object" && typeof obj.append === "function") {
@@ -150,12 +173,13 @@ export function appendItems(stack: unknown[], from: number, to: number, t: DictT
 
 /** ADDITEMS: adds stack[from..to) to the set at stack[from - 1] (or calls its add, after the held-back list items are written out). */
 export function addItems(stack: unknown[], from: number, to: number, t: DictTracking): void {
-  const s = stack[from - 1];
+  let s = stack[from - 1];
   if (s instanceof Set && !(s instanceof frozenset)) {
     for (let i = from; i < to; i++) s.add(stack[i]);
     return;
   }
   callingOut(t);
+  s = stack[from - 1];
   const add = (s as { add?: unknown } | null)?.add;
   if (typeof add !== "function" || s instanceof frozenset) throw dataError("ADDITEMS target is not a set");
   for (let i = from; i < to; i++) Reflect.apply(add as (x: unknown) => unknown, s, [stack[i]]);

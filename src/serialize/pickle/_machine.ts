@@ -6,7 +6,7 @@
  * `UnpicklingError`. Its state lives in local variables (no closures), so
  * the loop keeps them in registers.
  */
-import { addItems, appendItems, callingOut, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
+import { addItems, appendItems, callingOut, convertPending, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { dataError } from "./_errors.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue, parseIntText } from "./_ints.js";
@@ -32,6 +32,12 @@ export interface MachineConfig {
   memo: unknown[];
   /** True when `memo` holds nothing (a reused array emptied to undefined). */
   memoEmpty?: boolean;
+  /**
+   * Set when a PUT went far past the memo's end (the array is then sparse,
+   * a dictionary to V8, and emptying it by index would take time in
+   * proportion to that index, not to what it holds).
+   */
+  memoSparse?: boolean;
 }
 
 const latin1 = new TextDecoder("latin1");
@@ -147,7 +153,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   let memoLen = memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length;
   const dictAsMap = cfg.dictAsMap;
   // tracking.deferred: items for big lists, held back until the end or until something else could look (see _deferred.ts)
-  const tracking: DictTracking = { slotAt: [], shared: undefined, shapes: undefined, deferred: undefined, fresh: undefined };
+  const tracking: DictTracking = { slotAt: [], shared: undefined, shapes: undefined, deferred: undefined, fresh: undefined, converted: undefined, stack, memo };
   let proto = 0;
   let pos = 0;
   let n = 0;
@@ -174,6 +180,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
         case 0x2e: // STOP
           if (sp <= base) underflow();
           tracking.deferred?.flush();
+          convertPending(tracking);
           return stack[sp - 1];
         case 0x28: // MARK
           marks.push(sp);
@@ -317,6 +324,8 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           }
           if (sp <= base) underflow();
           v = stack[sp - 1];
+          // an index far past the end leaves the array sparse, which loads must not reuse (see `memoSparse`)
+          if ((memoIdx as number) > memo.length + 1024) cfg.memoSparse = true;
           if (memo[memoIdx as number] === undefined) memoLen++;
           memo[memoIdx as number] = v;
           if (!dictAsMap && isPlainDict(v, tracking)) trackMemoized(tracking, memo, v, sp - 1, memoIdx);
@@ -372,7 +381,8 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
         case 0x73: // SETITEM
           if (sp - base < 3) underflow();
           v = stack[sp - 3];
-          if (!dictAsMap && typeof stack[sp - 2] === "string" && isPlainDict(v, tracking)) setOwn(v, stack[sp - 2] as string, stack[sp - 1]);
+          // (a dict already turned into a Map, met through another memo slot, goes to setItems)
+          if (!dictAsMap && typeof stack[sp - 2] === "string" && isPlainDict(v, tracking) && tracking.converted === undefined) setOwn(v, stack[sp - 2] as string, stack[sp - 1]);
           else setItems(stack, sp - 2, sp, memo, tracking);
           sp -= 2;
           continue;
@@ -415,8 +425,9 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
       }
     }
   } finally {
-    // a failed load leaves its lists as far as it got, as CPython's does
+    // a failed load leaves its lists as far as it got, as CPython's does (and a kept memo without stale dicts)
     tracking.deferred?.flush();
+    convertPending(tracking);
   }
 }
 

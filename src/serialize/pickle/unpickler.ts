@@ -96,7 +96,7 @@ export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): un
     return runMachine(toBytes(data), cfg);
   } finally {
     scratchInUse = false;
-    if (scratchMemo.length > 1 << 20) scratchMemo = [];
+    if (scratchMemo.length > 1 << 20 || cfg.memoSparse === true) scratchMemo = [];
     else scratchMemo.fill(undefined);
   }
 }

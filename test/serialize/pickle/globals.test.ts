@@ -37,6 +37,12 @@ class Measured:
         return (len, (list(range(20000)) + ["last"],))
 big = list(range(30000))
 out["measured"] = [pickle.dumps([Measured(), big, Measured()], p).hex() for p in range(6)]
+# a dict that refers to itself, then gets an int key (a Map once loaded), handed to a callable and kept
+selfish = {}; selfish["self"] = selfish; selfish[1] = 2
+class Shown:
+    def __reduce__(self):
+        return (repr, (selfish,))
+out["selfish"] = [pickle.dumps([selfish, Shown(), [selfish]], p).hex() for p in range(6)]
 print(json.dumps(out))
 `);
 
@@ -79,6 +85,24 @@ describe("globals, by find_class only", () => {
       const [, big] = loads(Buffer.from(hex, "hex"), { find_class }) as [unknown, number[]];
       expect(seen).toEqual([20001, "last", 20001, "last"]);
       expect([big.length, big[0], big[29999]]).toEqual([30000, 0, 29999]);
+    }
+  });
+
+  it("a callable find_class allows is given the Map of a dict that an int key turned into one, as is every other reference", () => {
+    const given: unknown[] = [];
+    const find_class = (module: string, name: string): unknown => {
+      // what the callable sees while it runs: the Map, whose self-reference is the Map too
+      if (module === "builtins" && name === "repr") return (x: unknown) => given.push(x, x instanceof Map ? x.get("self") : undefined);
+      throw new UnpicklingError(`global '${module}.${name}' is forbidden`);
+    };
+    for (const hex of pickles.selfish!) {
+      given.length = 0;
+      const [d, , [again]] = loads(Buffer.from(hex, "hex"), { find_class }) as [Map<unknown, unknown>, unknown, [unknown]];
+      expect(d).toBeInstanceOf(Map);
+      expect([d.get("self"), d.get(1), given[0], again]).toEqual([d, 2, d, d]);
+      expect(given[0]).toBe(d);
+      expect(given[1]).toBe(d);
+      expect(again).toBe(d);
     }
   });
 

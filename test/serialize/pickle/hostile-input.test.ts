@@ -138,6 +138,60 @@ print(json.dumps(out))
     });
   });
 
+  it("loads() of a PUT far past the memo's end takes no longer than a near one, and the next loads neither", () => {
+    const le32 = (n: number): string => Buffer.from(new Uint32Array([n]).buffer).toString("hex");
+    // a dict memoized twice (so shared) that then meets an int key: the machine turns it into a Map wherever it is referenced
+    const pickleAt = (idx: number): Buffer => hex(`80 02 5d 71 00 7d 71 01 72 ${le32(idx)} 4b 01 4b 02 73 61 68 01 61 2e`);
+    const near = [2, 700_000, 1_048_575];
+    const oracle = pythonJson<Tagged[]>(
+      `${PY_TAGGED}
+print(json.dumps([enc(pickle.loads(bytes.fromhex(h))) for h in json.loads(sys.stdin.read())]))
+`,
+      JSON.stringify(near.map((i) => pickleAt(i).toString("hex"))),
+    );
+    // (timed first, so that a return of the old cost fails here rather than hangs below: 0.35 s to
+    // empty the reused memo after the index 700,000, and no end at all with the last index)
+    for (const idx of [700_000, 1_048_575, 0xfffffffe, 0xfffffffe, 2]) {
+      const t0 = performance.now();
+      loads(pickleAt(idx));
+      loads(Buffer.from(dumps(Array.from({ length: 300 }, (_, i) => `s${i}`), 2)));
+      expect(performance.now() - t0, `PUT at ${idx}`).toBeLessThan(100);
+    }
+    near.forEach((idx, k) => expect(pyDiff(loads(pickleAt(idx)), expectedJs(oracle[k]!))).toBe(""));
+    // CPython's memo is an array of twice the index (a MemoryError at 2 ** 32 - 2); ours holds what was put, at any index
+    expect(pyDiff(loads(pickleAt(0xfffffffe)), expectedJs(oracle[0]!))).toBe("");
+  });
+
+  it("loads() of many shared dicts that turn into Maps takes time in proportion to their number", () => {
+    // each dict is memoized twice (shared), then given an int key: one walk of what was built for all of them, not one each
+    const timeFor = (n: number): { ms: number; data: Buffer } => {
+      const parts = [hex("80 02 5d 71 00")];
+      for (let i = 0; i < n; i++) parts.push(Buffer.concat([hex("7d 72"), u32(1 + 2 * i), hex("72"), u32(2 + 2 * i), hex("4b 01 4b 02 73 61")]));
+      parts.push(hex("2e"));
+      const data = Buffer.concat(parts);
+      const t0 = performance.now();
+      const v = loads(data) as unknown[];
+      const ms = performance.now() - t0;
+      expect(v).toHaveLength(n);
+      expect(v.every((d) => d instanceof Map && d.size === 1 && d.get(1) === 2)).toBe(true);
+      return { ms, data };
+    };
+    const u32 = (n: number): Buffer => Buffer.from(new Uint32Array([n]).buffer);
+    const small = timeFor(200);
+    const oracle = pythonJson<Tagged>(`${PY_TAGGED}\nprint(json.dumps(enc(pickle.loads(bytes.fromhex(sys.stdin.read())))))\n`, small.data.toString("hex"));
+    expect(pyDiff(loads(small.data), expectedJs(oracle))).toBe("");
+    // 8,000 of them: about 40 ms (before, one walk per dict: 4-9 s); 40,000 (680 KB): a tenth of a second (before: minutes)
+    expect(timeFor(8_000).ms).toBeLessThan(1000);
+    expect(timeFor(40_000).ms).toBeLessThan(3000);
+  });
+
+  it("loads() of a dict memoized twice, turned into a Map, then filled through its other memo slot, gives CPython's dict", () => {
+    // } PUT0 PUT1, 1: 2 (a Map now), POP, GET0 (the dict again), 'k': 3, STOP
+    const data = hex("80 02 7d 71 00 71 01 4b 01 4b 02 73 30 68 00 58 01000000 6b 4b 03 73 2e");
+    const oracle = pythonJson<Tagged>(`${PY_TAGGED}\nprint(json.dumps(enc(pickle.loads(bytes.fromhex(sys.stdin.read())))))\n`, data.toString("hex"));
+    expect(pyDiff(loads(data), expectedJs(oracle))).toBe("");
+  });
+
   it("loads() of 100,000 mutated pickles gives a value or UnpicklingError, nothing else", () => {
     let seed = 0x2545f491;
     const rand = (n: number): number => {
