@@ -8,6 +8,7 @@
  */
 import { addItems, appendItems, callingOut, convertPending, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { dataError } from "./_errors.js";
+import { repr } from "../../sockets/repr.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue, parseIntText } from "./_ints.js";
 import { Utf8Error, decodeRawUnicodeEscape, decodeUtf8, decodeUtf8Lenient, escapeDecode, parseFloatText } from "./_text.js";
@@ -499,9 +500,14 @@ function rareOp(op: number, st: RareState): number {
       const nl = lineEnd(data, pos);
       let t = latin1.decode(data.subarray(pos, nl));
       pos = nl + 1;
-      if (t.endsWith("L")) t = t.slice(0, -1);
+      const cutL = t.endsWith("L");
+      if (cutL) t = t.slice(0, -1);
       const x = parseIntText(t, false);
-      if (x === undefined) throw dataError(`invalid literal for int() with st.base 0: '${t.slice(0, 50)}'`);
+      if (x === undefined) {
+        // CPython's text: the base the prefix chose, and the line as parsed (its end too when no L cut it)
+        const base = /^\s*[+-]?0[xX]/.test(t) ? 16 : /^\s*[+-]?0[oO]/.test(t) ? 8 : /^\s*[+-]?0[bB]/.test(t) ? 2 : 10;
+        throw dataError(`invalid literal for int() with base ${base}: ${repr(cutL ? t : `${t}\n`)}`);
+      }
       stPush(st, intValue(x));
       return pos;
     }

@@ -6,7 +6,8 @@
  * 64 KiB or more are written outside frames).
  */
 import { PicklingError } from "./_errors.js";
-import { encodeLong } from "./_ints.js";
+import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage } from "./_ints.js";
+import { ValueError } from "../../sockets/errors.js";
 import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
 import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, toTuple } from "./_values.js";
 import { hasReducer, saveObject, type ReduceValue } from "./_reduce.js";
@@ -14,6 +15,8 @@ import { StrMemo } from "./_strmemo.js";
 import { IdentityMemo } from "./_idmemo.js";
 
 const FRAME_SIZE_TARGET = 64 * 1024;
+/** The smallest int with more decimal digits than CPython writes as text (told without writing it). */
+const SMALLEST_TOO_LONG = 10n ** BigInt(INT_MAX_STR_DIGITS);
 const FRAME_SIZE_MIN = 4;
 const FRAME_HEADER_SIZE = 9;
 const BATCHSIZE = 1000;
@@ -350,6 +353,8 @@ export class Saver {
       this.pos += n;
       return;
     }
+    // as text, within CPython's limit on digits (past it CPython's dumps is a ValueError, and so would its loads be)
+    if ((x < 0n ? -x : x) >= SMALLEST_TOO_LONG) throw new ValueError(intDigitsMessage());
     this.text(`L${x}L\n`);
   }
 
