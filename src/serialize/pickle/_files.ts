@@ -6,6 +6,7 @@
  * Promise, or a Node Readable / Writable.
  */
 import { Readable, Writable } from "node:stream";
+import { UnpicklingError } from "./_errors.js";
 
 /**
  * A file `load` reads from: Python's `read(n)` (short only at EOF) and optional `readline()`, sync or async.
@@ -291,10 +292,18 @@ function streamFile(s: Readable): AsyncReadable {
           reject(e);
         };
         function attempt(): void {
-          const chunk = s.read(n) as Buffer | string | null;
+          // an object-mode stream (Readable.from's default) gives whole chunks whatever n is: the rest goes back
+          const objects = s.readableObjectMode;
+          const chunk = (objects ? s.read() : s.read(n)) as unknown;
           if (chunk !== null) {
             done();
-            resolve(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+            const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+            if (!(bytes instanceof Uint8Array)) {
+              reject(new UnpicklingError(`read() returned a non-bytes object (${typeof bytes})`));
+              return;
+            }
+            if (objects && bytes.length > n) s.unshift(bytes.subarray(n));
+            resolve(objects && bytes.length > n ? bytes.subarray(0, n) : bytes);
           } else if (s.readableEnded || s.destroyed) {
             done();
             resolve(EMPTY);

@@ -39,6 +39,12 @@ export interface MachineConfig {
    * proportion to that index, not to what it holds).
    */
   memoSparse?: boolean;
+  /**
+   * How many entries `memo` holds, when the caller knows (an Unpickler's memo
+   * as its last load left it; counting would cost a walk of the memo at
+   * each load of a long stream); the machine leaves the count here.
+   */
+  memoCount?: number;
 }
 
 const latin1 = new TextDecoder("latin1");
@@ -151,7 +157,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const marks: number[] = [];
   let base = 0; // stack height at the innermost MARK
   const memo = cfg.memo;
-  let memoLen = memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length;
+  let memoLen = cfg.memoCount ?? (memo.length === 0 || cfg.memoEmpty === true ? 0 : Object.keys(memo).length);
   const dictAsMap = cfg.dictAsMap;
   // tracking.deferred: items for big lists, held back until the end or until something else could look (see _deferred.ts)
   const tracking: DictTracking = { slotAt: [], shared: undefined, shapes: undefined, deferred: undefined, fresh: undefined, converted: undefined, stack, memo };
@@ -429,6 +435,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
     // a failed load leaves its lists as far as it got, as CPython's does (and a kept memo without stale dicts)
     tracking.deferred?.flush();
     convertPending(tracking);
+    cfg.memoCount = memoLen;
   }
 }
 

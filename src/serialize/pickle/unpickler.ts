@@ -141,6 +141,8 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
   memo: unknown[] = [];
   readonly #file: F;
   readonly #options: LoadOptions | undefined;
+  /** How many entries `memo` held after the last load, while it is that array at that length. */
+  #memoCount: { memo: unknown[]; length: number; count: number | undefined } | undefined;
 
   constructor(file: F, options?: LoadOptions) {
     this.#file = file;
@@ -175,6 +177,15 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
       const v = safeGlobal(module, name, overridden);
       return v !== undefined ? v : this.find_class(module, name);
     };
-    return runMachine(toBytes(data), configOf(this.#options, findClass, (pid) => this.persistent_load(pid), this.memo));
+    const memo = this.memo;
+    const cfg = configOf(this.#options, findClass, (pid) => this.persistent_load(pid), memo);
+    const known = this.#memoCount;
+    // (a memo the user replaced or cut since is counted afresh)
+    if (known?.memo === memo && known.length === memo.length) cfg.memoCount = known.count;
+    try {
+      return runMachine(toBytes(data), cfg);
+    } finally {
+      this.#memoCount = { memo, length: memo.length, count: cfg.memoCount };
+    }
   }
 }

@@ -3,7 +3,7 @@
  * readline / write) and Node streams. load() reads exactly one pickle and no
  * byte past its STOP, so pickles can follow each other on one stream.
  */
-import { PassThrough, Writable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { dump, dumps, load, Pickler, Unpickler, UnpicklingError } from "stdnet/pickle";
 import { pythonJson } from "../../helpers/python.js";
@@ -128,6 +128,48 @@ describe("dump() and load() over files", () => {
     const data = Buffer.from(dumps(values[0], 4));
     stream.end(data.subarray(0, data.length - 10));
     await expect(load(stream)).rejects.toThrow("pickle data was truncated");
+  });
+
+  it("load() from an object-mode Readable (Readable.from's default) reads one pickle at a time, losing none of the rest", async () => {
+    const all = Buffer.concat(values.map((v) => Buffer.from(dumps(v, 4))));
+    for (const chunks of [[all], Array.from({ length: Math.ceil(all.length / 7) }, (_, i) => all.subarray(7 * i, 7 * i + 7))]) {
+      const stream = Readable.from(chunks);
+      expect(stream.readableObjectMode).toBe(true);
+      for (const v of values) expect(same(await load(stream), v)).toBe(true);
+      await expect(load(stream)).rejects.toThrow(UnpicklingError);
+    }
+  });
+
+  it("one Unpickler reads a long stream from one CPython Pickler (its memo growing all along) in time in proportion to it", async () => {
+    const n = 20_000;
+    const [stream, expected, memoSize] = pythonJson<[string, unknown[], number]>(`
+import pickle, io, json
+f = io.BytesIO()
+pk = pickle.Pickler(f, 2)
+records = [{"id": i, "name": "n%d" % i, "tags": ["a", "bb"]} for i in range(${n})]
+for r in records:
+    pk.dump(r)
+print(json.dumps([f.getvalue().hex(), records, len(pk.memo.copy())]))
+`);
+    const data = Buffer.from(stream, "hex");
+    for (const file of [new BytesIO(data), Readable.from([data], { objectMode: false })]) {
+      const up = new Unpickler(file);
+      const got: unknown[] = [];
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) got.push(await up.load());
+      // (before: each load counted the memo's entries, 56 s for these 20,000 pickles)
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(got).toEqual(expected);
+      expect(up.memo.length).toBe(memoSize);
+    }
+    // a memo the user replaces or empties is counted afresh: MEMOIZE numbers from 0 again (a stale count breaks the GETs)
+    const x = [1];
+    const up = new Unpickler(new BytesIO(Buffer.concat([dumps(x, 4), dumps([x, x], 4), dumps([x, x], 4)].map((b) => Buffer.from(b)))));
+    up.load();
+    up.memo = [];
+    expect(up.load()).toEqual([x, x]);
+    up.memo.length = 0;
+    expect(up.load()).toEqual([x, x]);
   });
 
   it("Pickler keeps its memo across dump() calls as Python's does; clear_memo() forgets", () => {
