@@ -276,11 +276,29 @@ async function readLineAsync(file: PickleReadable, parts: number[], first: Uint8
   }
 }
 
-/** A Node Readable as a Python-like file: read(n) resolves with n bytes, fewer only at the end. */
-function streamFile(s: Readable): AsyncReadable {
+/**
+ * A Node Readable as a Python-like file: read(n) gives n bytes, fewer only
+ * at the end; at once when the stream holds them already (a load of a
+ * pickle that has arrived costs no Promise a read), else a Promise.
+ */
+function streamFile(s: Readable): PickleReadable {
+  // an object-mode stream (Readable.from's default) gives whole chunks whatever n is: the rest goes back
+  const take = (n: number): Uint8Array | null | UnpicklingError => {
+    const objects = s.readableObjectMode;
+    const chunk = (objects ? s.read() : s.read(n)) as unknown;
+    if (chunk === null) return null;
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    if (!(bytes instanceof Uint8Array)) return new UnpicklingError(`read() returned a non-bytes object (${typeof bytes})`);
+    if (!objects || bytes.length <= n) return bytes;
+    s.unshift(bytes.subarray(n));
+    return bytes.subarray(0, n);
+  };
   return {
-    read: (n) =>
-      new Promise<Uint8Array>((resolve, reject) => {
+    read: (n) => {
+      const now = take(n);
+      if (now instanceof Uint8Array) return now;
+      if (now !== null) return Promise.reject(now);
+      return new Promise<Uint8Array>((resolve, reject) => {
         const done = (): void => {
           s.off("readable", attempt);
           s.off("end", attempt);
@@ -292,18 +310,11 @@ function streamFile(s: Readable): AsyncReadable {
           reject(e);
         };
         function attempt(): void {
-          // an object-mode stream (Readable.from's default) gives whole chunks whatever n is: the rest goes back
-          const objects = s.readableObjectMode;
-          const chunk = (objects ? s.read() : s.read(n)) as unknown;
-          if (chunk !== null) {
+          const got = take(n);
+          if (got instanceof UnpicklingError) fail(got);
+          else if (got !== null) {
             done();
-            const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-            if (!(bytes instanceof Uint8Array)) {
-              reject(new UnpicklingError(`read() returned a non-bytes object (${typeof bytes})`));
-              return;
-            }
-            if (objects && bytes.length > n) s.unshift(bytes.subarray(n));
-            resolve(objects && bytes.length > n ? bytes.subarray(0, n) : bytes);
+            resolve(got);
           } else if (s.readableEnded || s.destroyed) {
             done();
             resolve(EMPTY);
@@ -314,7 +325,8 @@ function streamFile(s: Readable): AsyncReadable {
         s.on("close", attempt);
         s.on("error", fail);
         attempt();
-      }),
+      });
+    },
   };
 }
 
@@ -336,7 +348,8 @@ async function continueAsync(gen: Generator<Request, Uint8Array[], Uint8Array>, 
   let r = gen.next(await pending);
   while (r.done !== true) {
     const req = r.value;
-    r = gen.next(await (req === "line" ? readLine(f) : readN(f, req)));
+    const got = req === "line" ? readLine(f) : readN(f, req);
+    r = gen.next(isPromise(got) ? await got : got);
   }
   return concat(r.value);
 }

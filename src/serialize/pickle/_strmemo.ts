@@ -7,10 +7,11 @@
  *
  * The table stops growing at `CAP_SLOTS` (256 KiB, so that probes stay in
  * the CPU's cache; a table of 200,000 strs made every probe a miss and
- * halved the speed of `dumps`). When it fills, it forgets what it holds and
- * starts again, so a str met again only after more than 16,384 others is
- * written out once more instead of fetched. CPython does the same for equal
- * strs that are distinct objects, and the pickle loads equal either way.
+ * halved the speed of `dumps`). When it fills, it forgets what it holds but
+ * the strs at memo indexes below 256 (see `thin`) and starts again, so
+ * another str met again only after more than 16,384 others is written out
+ * once more instead of fetched. CPython does the same for equal strs that
+ * are distinct objects, and the pickle loads equal either way.
  */
 
 /** FNV-1a over the UTF-16 code units, mixed; never 0 (0 marks an empty slot). */
@@ -76,8 +77,32 @@ export class StrMemo {
     this.pendingKey = undefined;
     if (this.count * 2 > this.mask) {
       if (this.mask + 1 < CAP_SLOTS) this.grow();
-      else this.forget();
+      else this.thin();
     }
+  }
+
+  /**
+   * Forgets every str but those at memo indexes below 256, which a GET
+   * fetches in two bytes: the first strs of a Pickler's stream, its records'
+   * keys most often, met again and again (forgotten, each would be written
+   * once more and fetched with five-byte GETs from then on, where CPython's
+   * keep fetching the first).
+   */
+  private thin(): void {
+    const keys = this.keys;
+    const values = this.values;
+    const n = this.count;
+    this.table.fill(0);
+    let kept = 0;
+    for (let j = 0; j < n; j++) {
+      const idx = values[j]!;
+      if (idx >= 256) continue;
+      keys[kept] = keys[j];
+      values[kept] = idx;
+      this.place(strHash(keys[kept]!), ++kept);
+    }
+    keys.fill(undefined, kept, n);
+    this.count = kept;
   }
 
   /** Forgets every str, keeping the memory (the memo indexes already written stay valid in the pickle). */

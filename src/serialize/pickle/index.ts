@@ -33,7 +33,8 @@
  * - A plain object's keys dump in JS order (integer-like keys first); strs are
  *   memoized by value (CPython: by identity, the same when equal strs are one
  *   object, as literals and dict keys usually are), as far back as the last
- *   16,384 distinct strs: one met again after more are written out again.
+ *   16,384 distinct strs and the first 256 memoized: one met again after more
+ *   is written out again.
  * - Errors from `loads` are all UnpicklingError (Python raises some
  *   ValueError/EOFError); nesting deeper than 1000 (CPython's recursion limit) is PicklingError in dumps.
  * - `load` returns a Promise when the file is async; `dump` when its write is.

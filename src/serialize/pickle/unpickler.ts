@@ -3,7 +3,7 @@
  * by default: globals resolve only through a fixed table of what CPython
  * writes for the value types, then through the user's `find_class`.
  */
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { UnpicklingError } from "./_errors.js";
 import { readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
 import { safeGlobal } from "./_globals.js";
@@ -165,9 +165,16 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
 
   /** Reads one pickle from the file and returns its value (a Promise when the file is async). */
   load(): LoadResult<F> {
-    const data = readOnePickle(this.#file);
+    const file = this.#file;
+    // a Readable's load is a Promise (rejected on failure) even when the pickle had arrived and is read at once
+    if (file instanceof Readable) return new Promise((resolve) => resolve(this.#loadNow(file)));
+    return this.#loadNow(file) as LoadResult<F>;
+  }
+
+  #loadNow(file: F): unknown {
+    const data = readOnePickle(file);
     if (data instanceof Promise) return data.then((d) => this.#run(d));
-    return this.#run(data) as LoadResult<F>;
+    return this.#run(data);
   }
 
   /** Unpickles bytes with this Unpickler's find_class, memo and options. */
