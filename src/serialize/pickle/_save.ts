@@ -83,6 +83,12 @@ const PY2_MODULES: Readonly<Record<string, string>> = { builtins: "__builtin__",
 export class Memo {
   objects = new IdentityMemo();
   globals = new Map<string, number>();
+  /**
+   * Bytes of length 0 and 1 by value (index 256: b'', else the byte): in
+   * CPython each is one object however it was made, so a second one is a
+   * GET of the first. -1: not memoized.
+   */
+  smallBytes = new Int32Array(257).fill(-1);
   size = 0;
   /** `strings` may be shared with later memos: emptied, it refers to nothing of the user's. */
   constructor(readonly strings: StrMemo = new StrMemo()) {}
@@ -91,6 +97,7 @@ export class Memo {
     this.objects.clear();
     this.strings.clear();
     this.globals.clear();
+    this.smallBytes.fill(-1);
     this.size = 0;
   }
   /** Empties the memo but keeps its tables for the next `dumps` (see IdentityMemo.recycle). */
@@ -98,8 +105,15 @@ export class Memo {
     this.objects.recycle();
     this.strings.clear();
     this.globals.clear();
+    this.smallBytes.fill(-1);
     this.size = 0;
   }
+}
+
+/** The key of bytes `obj` in Memo.smallBytes when it is bytes (not a bytearray) of length 0 or 1, else -1. */
+function smallBytesKey(obj: object): number {
+  if (!(obj instanceof Uint8Array) || obj.length > 1 || obj instanceof bytearray) return -1;
+  return obj.length === 0 ? 256 : obj[0]!;
 }
 
 export class Saver {
@@ -239,7 +253,8 @@ export class Saver {
       // Array.isArray and ArrayBuffer.isView read V8's instance type; instanceof and
       // Object.getPrototypeOf, which the other types need, are calls into V8
       else if (Array.isArray(obj) || ArrayBuffer.isView(obj) || !(obj instanceof PyFloat)) {
-        const idx = this.memo.objects.get(obj);
+        let idx = this.memo.objects.get(obj);
+        if (idx === undefined && ArrayBuffer.isView(obj) && obj.byteLength <= 1) idx = this.smallBytesMemo(obj);
         if (idx !== undefined) this.get(idx);
         else {
           if (++this.depth > MAX_DEPTH) throw new PicklingError("maximum recursion depth exceeded while pickling an object");
@@ -253,6 +268,13 @@ export class Saver {
     } else if (typeof obj === "bigint") this.saveBigInt(obj);
     else if (obj === undefined) this.byte(0x4e);
     else throw new PicklingError(`cannot pickle '${typeof obj}' object`);
+  }
+
+  /** The memo index of bytes of length 0 or 1 equal to `obj`, or undefined (see Memo.smallBytes). */
+  private smallBytesMemo(obj: object): number | undefined {
+    const key = smallBytesKey(obj);
+    const idx = key < 0 ? -1 : this.memo.smallBytes[key]!;
+    return idx < 0 ? undefined : idx;
   }
 
   private saveObj(obj: object): void {
@@ -434,13 +456,23 @@ export class Saver {
   }
 
   saveBytes(b: Uint8Array, obj: object): void {
+    this.writeBytes(b, obj);
+    // bytes of length 0 or 1 are memoized by value as well (the bytes object was the last memoized)
+    if (obj === b && b.length <= 1) {
+      const key = smallBytesKey(b);
+      if (key >= 0) this.memo.smallBytes[key] = this.memo.size - 1;
+    }
+  }
+
+  private writeBytes(b: Uint8Array, obj: object): void {
     if (this.proto < 3) {
       if (b.length === 0) this.saveReduce([new Global("builtins", "bytes"), toTuple([])], obj);
-      else if (this.bin && this.cfg.persistentId === undefined && this.cfg.reducerOverride === undefined) this.saveBytesCodecs(b, obj);
+      else if (b.length > 1 && this.bin && this.cfg.persistentId === undefined && this.cfg.reducerOverride === undefined) this.saveBytesCodecs(b, obj);
       else {
         let latin = "";
         for (let i = 0; i < b.length; i += 4096) latin += String.fromCharCode(...b.subarray(i, i + 4096));
-        this.saveReduce([CODECS_ENCODE, toTuple([new FreshStr(latin), "latin1"])], obj);
+        // a str of one char is one object in CPython (its latin-1 cache), fetched from the memo like any equal str
+        this.saveReduce([CODECS_ENCODE, toTuple([b.length === 1 ? latin : new FreshStr(latin), "latin1"])], obj);
       }
       return;
     }

@@ -34,7 +34,8 @@
  *   memoized by value (CPython: by identity, the same when equal strs are one
  *   object, as literals and dict keys usually are), as far back as the last
  *   16,384 distinct strs and the first 256 memoized: one met again after more
- *   is written out again.
+ *   is written out again. Bytes of length 0 and 1 are memoized by value too
+ *   (CPython keeps one object of each, as of each one-char latin-1 str).
  * - Errors from `loads` are all UnpicklingError (Python raises some
  *   ValueError/EOFError); nesting deeper than 1000 (CPython's recursion limit) is PicklingError in dumps.
  * - `load` returns a Promise when the file is async; `dump` when its write is.

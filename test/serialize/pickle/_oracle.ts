@@ -38,7 +38,9 @@ def dec(j):
     ids = {}
     def go(j):
         if j is None or j is True or j is False: return j
-        if type(j) is str: return sys.intern(j)
+        # equal strs as one object; a one-char latin-1 str as CPython makes it at run time, its one cached
+        # object (which interning need not give: an interned 'x' can be another object, loaded from a .pyc)
+        if type(j) is str: return j if len(j) == 1 and ord(j) < 256 else sys.intern(j)
         if "i" in j: return int(j["i"])
         if "f" in j: return struct.unpack(">d", bytes.fromhex(j["f"]))[0]
         if "r" in j: return ids[j["r"]]

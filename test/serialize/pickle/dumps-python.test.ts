@@ -35,6 +35,10 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["long strs", ["y".repeat(70000), "é".repeat(40000), "😀".repeat(20000)], true],
   ["a lone surrogate", ["\ud800", "a\udc00b"], true],
   ["bytes", [new Uint8Array(0), new Uint8Array([0, 255]), Uint8Array.from({ length: 256 }, (_, i) => i), new Uint8Array(70000).fill(7)], true],
+  // in CPython b'' and each one-byte bytes is one object however made: a second is a GET of the first
+  ["bytes of length 0 and 1, each a distinct object", [new Uint8Array(0), new Uint8Array(0), new Uint8Array([120]), new Uint8Array([120]), Buffer.from("x"), new Uint8Array([0xe9]), new Uint8Array([1, 2]), new Uint8Array([1, 2])], true],
+  // and at protocols 0-2 the one-char str of a one-byte bytes is CPython's one str of that char
+  ["one-byte bytes beside the one-char strs of their latin-1", ["é", new Uint8Array([0xe9]), new Uint8Array([120]), "x", { x: new Uint8Array([120]) }, new Uint8Array(0)], true],
   ["bytearrays", [new bytearray(0), new bytearray([97, 98]), new bytearray(70000)], true],
   ["tuples", [tuple(), tuple(1), tuple(1, 2), tuple(1, 2, 3), tuple(1, 2, 3, 4), tuple(tuple()), tuple(tuple("a"))], true],
   ["lists", [[], [1], Array.from({ length: 1001 }, (_, i) => i), [[[]]]], true],
