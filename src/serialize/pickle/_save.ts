@@ -112,7 +112,7 @@ export class Memo {
 
 /** The key of bytes `obj` in Memo.smallBytes when it is bytes (not a bytearray) of length 0 or 1, else -1. */
 function smallBytesKey(obj: object): number {
-  if (!(obj instanceof Uint8Array) || obj.length > 1 || obj instanceof bytearray) return -1;
+  if (!(obj instanceof Uint8Array) || obj.length > 1 || obj instanceof bytearray || obj instanceof FreshBytes) return -1;
   return obj.length === 0 ? 256 : obj[0]!;
 }
 
@@ -562,7 +562,8 @@ export class Saver {
 
   saveBytearray(b: Uint8Array, obj: object): void {
     if (this.proto < 5) {
-      const args = b.length === 0 ? [] : [new Uint8Array(b)];
+      // bytes(self): in CPython a new object even of one byte (never its one b'\xNN'), so never fetched by value
+      const args = b.length === 0 ? [] : [new FreshBytes(b)];
       this.saveReduce([new Global("builtins", "bytearray"), toTuple(args)], obj);
       return;
     }
@@ -886,5 +887,8 @@ export class Saver {
 export class FreshStr {
   constructor(readonly value: string) {}
 }
+
+/** Bytes that CPython builds afresh (so never one of its one-byte objects, fetched by value: see Memo.smallBytes). */
+class FreshBytes extends Uint8Array {}
 
 const CODECS_ENCODE = new Global("_codecs", "encode");

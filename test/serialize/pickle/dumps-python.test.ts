@@ -39,6 +39,8 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["bytes of length 0 and 1, each a distinct object", [new Uint8Array(0), new Uint8Array(0), new Uint8Array([120]), new Uint8Array([120]), Buffer.from("x"), new Uint8Array([0xe9]), new Uint8Array([1, 2]), new Uint8Array([1, 2])], true],
   // and at protocols 0-2 the one-char str of a one-byte bytes is CPython's one str of that char
   ["one-byte bytes beside the one-char strs of their latin-1", ["é", new Uint8Array([0xe9]), new Uint8Array([120]), "x", { x: new Uint8Array([120]) }, new Uint8Array(0)], true],
+  // below protocol 5 a bytearray reduces to bytearray(bytes(self)), whose one-byte bytes is a new object in CPython
+  ["one-byte bytearrays beside the equal bytes", [new Uint8Array([0xc9]), new bytearray([0xc9]), new Uint8Array([0xc9]), new bytearray([0xc9])], true],
   ["bytearrays", [new bytearray(0), new bytearray([97, 98]), new bytearray(70000)], true],
   ["tuples", [tuple(), tuple(1), tuple(1, 2), tuple(1, 2, 3), tuple(1, 2, 3, 4), tuple(tuple()), tuple(tuple("a"))], true],
   ["lists", [[], [1], Array.from({ length: 1001 }, (_, i) => i), [[[]]]], true],
