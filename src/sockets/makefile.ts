@@ -157,6 +157,21 @@ export class SocketFile implements AsyncIterable<Buffer> {
   }
 
   /**
+   * Python's `peek`: bytes from the current position, not taken: at least
+   * one (waiting for it), at most `size` (the buffer's size when 0) of those
+   * that have arrived; empty at the end of stream.
+   *
+   * @example
+   * ```ts
+   * const next = await f.peek(); // still to be read
+   * ```
+   */
+  async peek(size = 0): Promise<Buffer> {
+    this.#checkRead();
+    return this.#guard(this.#io.conn.recv(size > 0 ? size : Math.max(this.#bufferSize, 1), this.#io.timeout(), false, true));
+  }
+
+  /**
    * Reads at most `size` bytes with at most one wait, as Python's `read1`.
    *
    * @example

@@ -56,6 +56,22 @@ describe("makefile, binary", () => {
     expect(lines).toEqual(["one\n", "two\n", "three\n"]);
   });
 
+  it("peek() shows the next bytes without taking them, waits for one when none has come, and is empty at the end", async () => {
+    const [c, s] = await pair();
+    const f = s.makefile("rb");
+    const early = f.peek();
+    await c.sendall(Buffer.from("abc"));
+    expect((await early).toString()).toBe("abc");
+    expect((await f.peek(2)).toString()).toBe("ab");
+    expect((await f.read(1)).toString()).toBe("a");
+    await trickle(c, [Buffer.from("def")]);
+    // more than one piece has come: peek gives what it asks for, across them
+    expect((await f.peek(4)).toString()).toBe("bcde");
+    expect((await f.read(5)).toString()).toBe("bcdef");
+    c.close();
+    expect((await f.peek()).length).toBe(0);
+  });
+
   it("readinto fills a buffer; readlines reads to the end", async () => {
     const [c, s] = await pair();
     await c.sendall(Buffer.from("abcdefgh\nij\n"));

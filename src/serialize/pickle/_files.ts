@@ -9,7 +9,10 @@ import { Readable, Writable } from "node:stream";
 import { UnpicklingError } from "./_errors.js";
 
 /**
- * A file `load` reads from: Python's `read(n)` (short only at EOF) and optional `readline()`, sync or async.
+ * A file `load` reads from: Python's `read(n)` (short only at EOF) and
+ * optional `readline()` and `peek(n)`, sync or async. With `peek` (as
+ * `socket.makefile("rb")` has), a pickle that has arrived whole is found in
+ * the peeked bytes and taken with one read, as CPython's Unpickler does.
  *
  * @example
  * ```ts
@@ -19,6 +22,8 @@ import { UnpicklingError } from "./_errors.js";
 export interface PickleReadable {
   read(n: number): Uint8Array | Promise<Uint8Array>;
   readline?(): Uint8Array | Promise<Uint8Array>;
+  /** Bytes from the current position, not taken: at least one unless at the end, more where they have arrived. */
+  peek?(n: number): Uint8Array | Promise<Uint8Array>;
 }
 
 /**
@@ -330,16 +335,73 @@ function streamFile(s: Readable): PickleReadable {
   };
 }
 
+/** How far ahead `load` peeks for a whole pickle in a file with `peek`. */
+const PEEK_SIZE = 64 * 1024;
+
 /** Reads exactly one pickle's bytes from `file`; synchronous when the file is. */
 export function readOnePickle(file: PickleReadable | Readable): Uint8Array | Promise<Uint8Array> {
   const f: PickleReadable = file instanceof Readable ? streamFile(file) : file;
+  if (typeof f.peek === "function") {
+    const view = f.peek(PEEK_SIZE);
+    return isPromise(view) ? view.then((v) => readPeeked(f, v)) : readPeeked(f, view);
+  }
+  return scanFile(f);
+}
+
+/**
+ * Takes the pickle at the start of the peeked bytes `view` with one read
+ * when they hold all of it; else (not all there yet, or not a pickle) reads
+ * it as without `peek`.
+ */
+function readPeeked(f: PickleReadable, view: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  const n = wholePickleLength(view);
+  return n > 0 ? readN(f, n) : scanFile(f);
+}
+
+/**
+ * The length of the pickle at the start of `b` when `b` holds all of it,
+ * through its STOP; -1 when it needs more bytes, or when its bytes stop
+ * making sense (scanOnePickle then reads it and the machine reports the
+ * error). The same walk as scanOnePickle's, over bytes in memory: a FRAME's
+ * opcodes simply follow its header.
+ */
+function wholePickleLength(b: Uint8Array): number {
+  const n = b.length;
+  let p = 0;
+  while (p < n) {
+    const op = b[p++]!;
+    if (op === 0x2e) return p;
+    if (op === 0x95) p += 8;
+    else if (FIXED[op]! > 0) p += FIXED[op]!;
+    else if (SIZED[op]! > 0) {
+      const sized = SIZED[op]!;
+      if (p + sized > n) return -1;
+      let len = b[p]!;
+      if (sized === 4) len = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+      else if (sized === 8) len = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 2 ** 24 + (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 2 ** 32;
+      // (read as int32: past 2 GiB it is negative, and left to scanOnePickle and the machine like any oddity)
+      if (len < 0) return -1;
+      p += sized + len;
+    } else if (LINES[op]! > 0) {
+      for (let i = 0; i < LINES[op]!; i++) {
+        const nl = b.indexOf(0x0a, p);
+        if (nl < 0) return -1;
+        p = nl + 1;
+      }
+    } else if (!KNOWN_NO_ARG.has(op)) return -1;
+  }
+  return -1;
+}
+
+/** Reads one pickle from `f` as scanOnePickle asks, synchronously until a read must wait. */
+function scanFile(f: PickleReadable): Uint8Array | Promise<Uint8Array> {
   const gen = scanOnePickle();
   let r = gen.next();
   while (r.done !== true) {
     const req = r.value;
-    const got = req === "line" ? readLine(f) : readN(f, req);
-    if (isPromise(got)) return continueAsync(gen, got, f);
-    r = gen.next(got);
+    const next = req === "line" ? readLine(f) : readN(f, req);
+    if (isPromise(next)) return continueAsync(gen, next, f);
+    r = gen.next(next);
   }
   return concat(r.value);
 }

@@ -91,6 +91,43 @@ describe("dump() and load() over files", () => {
     expect(() => load(f)).toThrow(UnpicklingError);
   });
 
+  it("load() from a file with peek (as socket.makefile's) takes a pickle that is there whole with one read, and reads one that is not as without peek", () => {
+    // CPython's pickles at every protocol (some past the 64 KiB peek), ours, a text pickle, and a truncated one at the end
+    const ours = [0, 1, 2, 3, 4, 5].flatMap((p) => values.map((v) => Buffer.from(dumps(v, p))));
+    const stream = Buffer.concat([pyStream, ...ours, Buffer.from("(lp0\nI1\naVtext\np1\na."), Buffer.from(dumps([1, 2], 2)).subarray(0, 5)]);
+    const count = 12 + ours.length + 1;
+    /** The BytesIO with peek(n) showing at most `limit` bytes, counting its reads. */
+    class PeekingFile extends BytesIO {
+      reads = 0;
+      constructor(data: Uint8Array, readonly limit: number) {
+        super(data);
+      }
+      override read(n: number): Uint8Array {
+        this.reads++;
+        return super.read(n);
+      }
+      peek(n: number): Uint8Array {
+        return this.data.subarray(this.pos, this.pos + Math.min(n, this.limit));
+      }
+    }
+    const plain = new BytesIO(stream);
+    const whole = new PeekingFile(stream, Infinity);
+    const short = new PeekingFile(stream, 37);
+    let small = 0;
+    for (let i = 0; i < count; i++) {
+      const at = plain.pos;
+      const expected = load(plain);
+      if (plain.pos - at < 64 * 1024) small++;
+      const readsBefore = whole.reads;
+      expect(same(load(whole), expected)).toBe(true);
+      expect(same(load(short), expected)).toBe(true);
+      expect([whole.pos, short.pos]).toEqual([plain.pos, plain.pos]);
+      if (plain.pos - at < 64 * 1024) expect(whole.reads - readsBefore).toBe(1);
+    }
+    expect(small).toBeGreaterThan(20);
+    for (const f of [plain, whole, short]) expect(() => load(f)).toThrow("pickle data was truncated");
+  });
+
   it("load() reads one pickle at a time from an async file with short reads and no readline", async () => {
     const f = new SlowAsyncFile(new BytesIO(pyStream));
     for (let p = 0; p < 6; p++) {
