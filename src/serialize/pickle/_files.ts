@@ -299,6 +299,15 @@ function streamFile(s: Readable): PickleReadable {
     return bytes.subarray(0, n);
   };
   return {
+    // what the stream holds already, left in it (taken and put back): nothing when it must wait, or
+    // gives strs or objects, and load then reads as without peek
+    peek: (n) => {
+      if (s.readableObjectMode || s.readableEncoding !== null || s.readableLength === 0) return EMPTY;
+      const held = s.read(Math.min(n, s.readableLength)) as Buffer | null;
+      if (held === null) return EMPTY;
+      s.unshift(held);
+      return held;
+    },
     read: (n) => {
       const now = take(n);
       if (now instanceof Uint8Array) return now;
