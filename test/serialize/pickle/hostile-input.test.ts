@@ -164,6 +164,7 @@ print(json.dumps([enc(pickle.loads(bytes.fromhex(h))) for h in json.loads(sys.st
 
   it("loads() of many shared dicts that turn into Maps takes time in proportion to their number", () => {
     // each dict is memoized twice (shared), then given an int key: one walk of what was built for all of them, not one each
+    const u32 = (n: number): Buffer => Buffer.from(new Uint32Array([n]).buffer);
     const timeFor = (n: number): { ms: number; data: Buffer } => {
       const parts = [hex("80 02 5d 71 00")];
       for (let i = 0; i < n; i++) parts.push(Buffer.concat([hex("7d 72"), u32(1 + 2 * i), hex("72"), u32(2 + 2 * i), hex("4b 01 4b 02 73 61")]));
@@ -176,7 +177,6 @@ print(json.dumps([enc(pickle.loads(bytes.fromhex(h))) for h in json.loads(sys.st
       expect(v.every((d) => d instanceof Map && d.size === 1 && d.get(1) === 2)).toBe(true);
       return { ms, data };
     };
-    const u32 = (n: number): Buffer => Buffer.from(new Uint32Array([n]).buffer);
     const small = timeFor(200);
     const oracle = pythonJson<Tagged>(`${PY_TAGGED}\nprint(json.dumps(enc(pickle.loads(bytes.fromhex(sys.stdin.read())))))\n`, small.data.toString("hex"));
     expect(pyDiff(loads(small.data), expectedJs(oracle))).toBe("");
