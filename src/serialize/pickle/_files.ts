@@ -299,14 +299,14 @@ function streamFile(s: Readable): PickleReadable {
     return bytes.subarray(0, n);
   };
   return {
-    // what the stream holds already, left in it (taken and put back): nothing when it must wait, or
-    // gives strs or objects, and load then reads as without peek
+    // what the stream holds already (in object mode, its first chunk), left in it (taken and put back):
+    // nothing when it must wait or gives strs, and load then reads as without peek
     peek: (n) => {
-      if (s.readableObjectMode || s.readableEncoding !== null || s.readableLength === 0) return EMPTY;
-      const held = s.read(Math.min(n, s.readableLength)) as Buffer | null;
+      if (s.readableEncoding !== null || s.readableLength === 0) return EMPTY;
+      const held = (s.readableObjectMode ? s.read() : s.read(Math.min(n, s.readableLength))) as unknown;
       if (held === null) return EMPTY;
       s.unshift(held);
-      return held;
+      return held instanceof Uint8Array ? held : EMPTY;
     },
     read: (n) => {
       const now = take(n);
