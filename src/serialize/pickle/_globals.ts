@@ -6,36 +6,65 @@
  * their arguments; everything else goes through the user's `find_class`.
  */
 import { UnpicklingError, dataError } from "./_errors.js";
-import { Utf8Error, encodeUtf8Into } from "./_text.js";
+import { Utf8Error, codecOf, encodeUtf8Into, type Codec } from "./_text.js";
 import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
 
 /** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
 export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
 
-function encodeText(s: unknown, encoding: unknown): Uint8Array {
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** `s` encoded as `what` (`encode`, `bytes`, …) would encode it. */
+function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array {
   if (typeof s !== "string") throw dataError("encode() argument 'obj' must be str");
-  const enc = encoding === "latin1" ? encoding : typeof encoding === "string" ? encoding.toLowerCase().replace(/_/g, "-") : "utf-8";
-  if (enc === "latin1" || enc === "latin-1" || enc === "iso-8859-1" || enc === "l1" || enc === "ascii") {
-    const limit = enc === "ascii" ? 0x80 : 0x100;
+  // (CPython's argument errors name None itself, not its type)
+  if (typeof encoding !== "string") throw dataError(`${what}() argument 'encoding' must be str, not ${encoding === null || encoding === undefined ? "None" : describe(encoding)}`);
+  // (every bytes object of protocols 0-2 comes through here with 'latin1')
+  const codec = encoding === "latin1" ? "latin_1" : codecOf(encoding);
+  if (codec === undefined) throw dataError(`unknown encoding: ${encoding}`);
+  const limit = codec === "ascii" ? 0x80 : 0x100;
+  if (codec !== "utf_8") {
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c >= limit) throw dataError(`'${enc}' codec can't encode character in position ${i}: ordinal not in range(${limit})`);
+      if (c >= limit) throw encodeError(codec, s, i);
       out[i] = c;
     }
     return out;
   }
-  if (enc === "utf-8" || enc === "utf8") {
-    const out = new Uint8Array(s.length * 3);
-    return out.slice(0, encodeUtf8Into(s, out, 0));
-  }
-  throw dataError(`unknown encoding: ${String(encoding)}`);
+  // a lone surrogate: CPython's strict UTF-8 refuses it
+  const lone = LONE_SURROGATE.exec(s);
+  if (lone !== null) throw encodeError(codec, s, lone.index);
+  const out = new Uint8Array(s.length * 3);
+  return out.slice(0, encodeUtf8Into(s, out, 0));
+}
+
+/**
+ * CPython's UnicodeEncodeError text for `s`, which `codec` cannot encode
+ * from UTF-16 index `at` on: the one character, or the run of them, by
+ * code point position.
+ */
+function encodeError(codec: Codec, s: string, at: number): UnpicklingError {
+  const cannot = (cp: number): boolean => (codec === "utf_8" ? cp >= 0xd800 && cp <= 0xdfff : cp >= (codec === "ascii" ? 0x80 : 0x100));
+  // by code point, as Python counts positions
+  const points = Array.from(s);
+  let start = 0;
+  for (let i = 0; i < at; i += points[start++]!.length);
+  let end = start;
+  while (end < points.length && cannot(points[end]!.codePointAt(0)!)) end++;
+  const name = codec === "utf_8" ? "utf-8" : codec === "ascii" ? "ascii" : "latin-1";
+  const reason = codec === "utf_8" ? "surrogates not allowed" : `ordinal not in range(${codec === "ascii" ? 128 : 256})`;
+  if (end - start > 1) return dataError(`'${name}' codec can't encode characters in position ${start}-${end - 1}: ${reason}`);
+  const cp = points[start]!.codePointAt(0)!;
+  const hex = cp.toString(16);
+  const shown = cp < 0x100 ? `\\x${hex.padStart(2, "0")}` : cp < 0x10000 ? `\\u${hex.padStart(4, "0")}` : `\\U${hex.padStart(8, "0")}`;
+  return dataError(`'${name}' codec can't encode character '${shown}' in position ${start}: ${reason}`);
 }
 
 function bytesFrom(args: readonly unknown[], what: string): Uint8Array {
   if (args.length === 0) return new Uint8Array(0);
   const [src, encoding] = args;
-  if (args.length <= 2 && typeof src === "string" && args.length === 2) return encodeText(src, encoding);
+  if (args.length <= 2 && typeof src === "string" && args.length === 2) return encodeText(src, encoding, what);
   if (args.length === 1) {
     if (src instanceof Uint8Array) return new Uint8Array(src);
     if (src instanceof PickleBuffer) return new Uint8Array(src.buffer);
@@ -110,10 +139,32 @@ function isClass(f: (...args: unknown[]) => unknown): boolean {
   return known;
 }
 
+/** The Python type name of a value as loads builds it (a JS class's own name for anything else), for error messages. */
 function describe(v: unknown): string {
-  if (v === null) return "NoneType";
-  if (typeof v === "object") return (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
-  return typeof v;
+  if (v === null || v === undefined) return "NoneType";
+  switch (typeof v) {
+    case "boolean":
+      return "bool";
+    case "number":
+      return Number.isSafeInteger(v) && !Object.is(v, -0) ? "int" : "float";
+    case "bigint":
+      return "int";
+    case "string":
+      return "str";
+    case "object":
+      break;
+    default:
+      return typeof v;
+  }
+  if (v instanceof Tuple) return "tuple";
+  if (Array.isArray(v)) return "list";
+  if (v instanceof bytearray) return "bytearray";
+  if (v instanceof Uint8Array) return "bytes";
+  if (v instanceof frozenset) return "frozenset";
+  if (v instanceof Set) return "set";
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (v instanceof Map || proto === Object.prototype || proto === null) return "dict";
+  return (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
 }
 
 /** Whether `f` is the global `_codecs.encode`, which the machine calls for every bytes object at protocols 0–2 (no user code). */

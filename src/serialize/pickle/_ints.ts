@@ -2,7 +2,6 @@
  * Python ints in pickles: LONG1/LONG4's little-endian two's complement, and
  * the JS side of an int (a number when |n| <= 2^53 - 1, else a bigint).
  */
-import { dataError } from "./_errors.js";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = -MAX_SAFE;
@@ -59,30 +58,4 @@ export const INT_MAX_STR_DIGITS = 4300;
 export function intDigitsMessage(digits?: number): string {
   const has = digits === undefined ? "" : `: value has ${digits} digits`;
   return `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion${has}; use sys.set_int_max_str_digits() to increase the limit`;
-}
-
-/**
- * Parses the text of a protocol 0 INT or LONG argument as CPython does (C's
- * strtol with base 0 for INT: a leading 0 means octal, 0x hex; Python's
- * int(text, 0) for LONG). Returns `undefined` when the text is not an int.
- */
-export function parseIntText(text: string, strtol: boolean): bigint | undefined {
-  let t = text.trim();
-  let neg = false;
-  if (t.startsWith("-") || t.startsWith("+")) {
-    neg = t.startsWith("-");
-    t = t.slice(1);
-  }
-  // CPython's limit on decimal digits (INT_MAX_STR_DIGITS): not an int to INT (C's strtol), an error to LONG
-  const decimal = /^\d+$/.test(t) ? t : !strtol && /^\d+(_\d+)*$/.test(t) && !/^0\d/.test(t) ? t.replace(/_/g, "") : undefined;
-  if (decimal !== undefined && decimal.length > INT_MAX_STR_DIGITS) {
-    if (strtol) return undefined;
-    throw dataError(intDigitsMessage(decimal.length));
-  }
-  let v: bigint;
-  if (strtol && /^0[0-7]+$/.test(t)) v = BigInt(`0o${t.slice(1)}`);
-  else if (/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+)$/.test(t)) v = BigInt(t);
-  else if (decimal !== undefined) v = BigInt(decimal);
-  else return undefined;
-  return neg ? -v : v;
 }

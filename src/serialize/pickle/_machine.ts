@@ -8,10 +8,10 @@
  */
 import { addItems, appendItems, callingOut, convertPending, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { dataError } from "./_errors.js";
-import { repr } from "../../sockets/repr.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
-import { decodeLong, intValue, parseIntText } from "./_ints.js";
-import { Utf8Error, decodeRawUnicodeEscape, decodeUtf8, decodeUtf8Lenient, escapeDecode, parseFloatText } from "./_text.js";
+import { decodeLong, intValue } from "./_ints.js";
+import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
+import { Utf8Error, codecOf, decodeRawUnicodeEscape, decodeUtf8, decodeUtf8Lenient, escapeDecode } from "./_text.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";
 
 /** What the machine needs from its Unpickler. */
@@ -82,19 +82,22 @@ function bytesCopy(data: Uint8Array, pos: number, n: number): Uint8Array {
   return data.slice(pos, pos + n);
 }
 
-/** The memo key for a text PUT/GET argument. */
-function textIndex(text: string, what: string): number | string {
-  const v = parseIntText(text, false);
-  if (v === undefined) throw dataError(`invalid ${what} argument`);
-  if (v < 0n) throw dataError(`negative ${what} argument`);
+/** The memo key for the text PUT/GET line at `pos..nl` (CPython: a PUT's negative index is refused, a GET's is not found). */
+function textIndex(data: Uint8Array, pos: number, nl: number, what: "PUT" | "GET"): number | string {
+  const v = readTextIndex(latin1.decode(data.subarray(pos, nl + 1)));
+  if (v < 0n) {
+    if (what === "PUT") throw dataError("negative PUT argument");
+    missing(String(v));
+  }
   return v <= 0xfffffffen ? Number(v) : v.toString();
 }
 
 function decodePy2(bytes: Uint8Array, encoding: string, errors: string): unknown {
-  const enc = encoding.toLowerCase().replace(/_/g, "-");
-  if (enc === "bytes") return bytes;
-  if (enc === "latin1" || enc === "latin-1" || enc === "iso-8859-1" || enc === "l1") return latin1.decode(bytes);
-  if (enc === "ascii" || enc === "us-ascii") {
+  // (CPython's own test, to the letter: "bytes" keeps them)
+  if (encoding === "bytes") return bytes;
+  const codec = codecOf(encoding);
+  if (codec === "latin_1") return latin1.decode(bytes);
+  if (codec === "ascii") {
     let s = "";
     for (let i = 0; i < bytes.length; i++) {
       const c = bytes[i]!;
@@ -105,7 +108,7 @@ function decodePy2(bytes: Uint8Array, encoding: string, errors: string): unknown
     }
     return s;
   }
-  if (enc === "utf-8" || enc === "utf8") return errors === "replace" ? decodeUtf8Lenient(bytes) : decodeUtf8(bytes, 0, bytes.length);
+  if (codec === "utf_8") return errors === "replace" ? decodeUtf8Lenient(bytes) : decodeUtf8(bytes, 0, bytes.length);
   throw dataError(`unknown encoding: ${encoding}`);
 }
 
@@ -326,7 +329,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             pos += 4;
           } else {
             n = lineEnd(data, pos);
-            memoIdx = textIndex(latin1.decode(data.subarray(pos, n)), "PUT");
+            memoIdx = textIndex(data, pos, n, "PUT");
             pos = n + 1;
           }
           if (sp <= base) underflow();
@@ -349,7 +352,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             pos += 4;
           } else {
             n = lineEnd(data, pos);
-            memoIdx = textIndex(latin1.decode(data.subarray(pos, n)), "GET");
+            memoIdx = textIndex(data, pos, n, "GET");
             pos = n + 1;
           }
           v = memo[memoIdx as number];
@@ -491,40 +494,18 @@ function rareOp(op: number, st: RareState): number {
   const { data, dv, end, stack, marks, cfg } = st;
   let pos = st.pos;
   switch (op) {
-    case 0x49: { // INT (text)
-      const nl = lineEnd(data, pos);
-      const t = latin1.decode(data.subarray(pos, nl));
-      pos = nl + 1;
-      if (t === "00" || t === "01") stPush(st, t === "01");
-      else {
-        const x = parseIntText(t, true);
-        if (x === undefined) throw dataError("could not convert string to int");
-        stPush(st, intValue(x));
-      }
-      return pos;
-    }
-    case 0x4c: { // LONG (text)
-      const nl = lineEnd(data, pos);
-      let t = latin1.decode(data.subarray(pos, nl));
-      pos = nl + 1;
-      const cutL = t.endsWith("L");
-      if (cutL) t = t.slice(0, -1);
-      const x = parseIntText(t, false);
-      if (x === undefined) {
-        // CPython's text: the base the prefix chose, and the line as parsed (its end too when no L cut it)
-        const base = /^\s*[+-]?0[xX]/.test(t) ? 16 : /^\s*[+-]?0[oO]/.test(t) ? 8 : /^\s*[+-]?0[bB]/.test(t) ? 2 : 10;
-        throw dataError(`invalid literal for int() with base ${base}: ${repr(cutL ? t : `${t}\n`)}`);
-      }
-      stPush(st, intValue(x));
-      return pos;
-    }
+    case 0x49: // INT (text)
+    case 0x4c: // LONG (text)
     case 0x46: { // FLOAT (text)
       const nl = lineEnd(data, pos);
-      const t = latin1.decode(data.subarray(pos, nl));
+      // (the line with its '\n', as CPython reads it)
+      const line = latin1.decode(data.subarray(pos, nl + 1));
       pos = nl + 1;
-      const x = parseFloatText(t);
-      if (x === undefined) throw dataError(`could not convert string to float: '${t.slice(0, 50)}'`);
-      stPush(st, x);
+      if (op === 0x46) stPush(st, readTextFloat(line));
+      else {
+        const x = op === 0x49 ? readTextInt(line) : readTextLong(line);
+        stPush(st, typeof x === "boolean" ? x : intValue(x));
+      }
       return pos;
     }
     case 0x56: { // UNICODE (raw-unicode-escape line)

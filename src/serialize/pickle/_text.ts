@@ -9,6 +9,31 @@ const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lenientDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const encoder = new TextEncoder();
 
+/** The codecs pickle reads and writes text with, by Python's module names. */
+export type Codec = "latin_1" | "ascii" | "utf_8";
+
+/** Python's names for them: the module names and their aliases (encodings.aliases). */
+const CODECS: ReadonlyMap<string, Codec> = new Map<string, Codec>([
+  ...["latin_1", "latin1", "latin", "l1", "8859", "cp819", "ibm819", "csisolatin1", "iso8859", "iso8859_1", "iso_8859_1", "iso_8859_1_1987", "iso_ir_100"].map((n) => [n, "latin_1"] as const),
+  ...["ascii", "646", "us", "us_ascii", "cp367", "ibm367", "csascii", "iso646_us", "iso_646.irv_1991", "iso_ir_6", "ansi_x3.4_1968", "ansi_x3_4_1968", "ansi_x3.4_1986"].map((n) => [n, "ascii"] as const),
+  ...["utf_8", "utf8", "utf", "u8", "utf8_ucs2", "utf8_ucs4", "cp65001"].map((n) => [n, "utf_8"] as const),
+]);
+
+/**
+ * The codec Python's codec lookup finds for `name`, when it is one of
+ * these (undefined: another codec, or none).
+ *
+ * @example
+ * ```ts
+ * codecOf("ISO-8859-1"); // "latin_1"
+ * ```
+ */
+export function codecOf(name: string): Codec | undefined {
+  // as Python normalizes it: lower case, each run of characters but letters, digits and '.' one '_', none at the ends
+  const norm = name.toLowerCase().replace(/[^a-z0-9.]+/g, "_").replace(/^_|_$/g, "");
+  return CODECS.get(norm) ?? CODECS.get(norm.replace(/\./g, "_"));
+}
+
 /** Thrown by `decodeUtf8` for bytes that are not UTF-8 (with surrogates allowed). */
 export class Utf8Error extends Error {}
 
@@ -184,15 +209,6 @@ export function floatRepr(x: number): string {
   const mant = digits.length === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
   const ae = Math.abs(exp);
   return `${sign}${mant}e${exp < 0 ? "-" : "+"}${ae < 10 ? "0" : ""}${ae}`;
-}
-
-/** Python's `float(text)` for the text of a protocol 0 FLOAT line; NaN-safe `undefined` when invalid. */
-export function parseFloatText(text: string): number | undefined {
-  const t = text.trim().replace(/_/g, "");
-  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
-  if (/^[+-]?nan$/i.test(t)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
-  return Number(t);
 }
 
 function hexValue(c: number): number {

@@ -138,6 +138,51 @@ print(json.dumps(out))
     });
   });
 
+  it("loads() of _codecs.encode, bytes and bytearray reductions CPython never writes gives its bytes or its error text", () => {
+    // [callable, args]: aliases of the three codecs stdnet encodes with, unencodable characters and runs of them, arguments of the wrong type
+    const calls: [string, string][] = [
+      ["_codecs.encode", "('x', 'latin')"],
+      ["_codecs.encode", "('\\xe9', 'ISO-8859-1')"],
+      ["_codecs.encode", "('x', 'us')"],
+      ["_codecs.encode", "('é', 'U8')"],
+      ["_codecs.encode", "('é',)"],
+      ["_codecs.encode", "('a\\u20acb', 'latin1')"],
+      ["_codecs.encode", "('a\\u20ac\\U0001f600b', 'latin-1')"],
+      ["_codecs.encode", "('ab\\xe9', 'ascii')"],
+      ["_codecs.encode", "('\\U0001f600\\ud800x', 'utf-8')"],
+      ["_codecs.encode", "('x\\udc00\\udc01', 'utf8')"],
+      ["_codecs.encode", "('x', 5)"],
+      ["_codecs.encode", "('x', None)"],
+      ["_codecs.encode", "('x', b'latin1')"],
+      ["builtins.bytes", "('x', 5)"],
+      ["builtins.bytearray", "('é', 'l1')"],
+    ];
+    const outcomes = pythonJson<({ hex: string } | { error: string })[]>(
+      `
+import _codecs, builtins, json, pickle, sys
+class Call:
+    def __init__(self, f, args): self.f, self.args = f, args
+    def __reduce__(self): return (self.f, self.args)
+out = []
+for name, args in json.loads(sys.stdin.read()):
+    module, attr = name.split(".")
+    data = pickle.dumps(Call(getattr(sys.modules[module], attr), eval(args)), 2)
+    try:
+        out.append({"pickle": data.hex(), "hex": bytes(pickle.loads(data)).hex()})
+    except Exception as e:
+        out.append({"pickle": data.hex(), "error": str(e)})
+print(json.dumps(out))
+`,
+      JSON.stringify(calls),
+    ) as unknown as ({ pickle: string } & ({ hex: string } | { error: string }))[];
+    outcomes.forEach((want, i) => {
+      const data = Buffer.from(want.pickle, "hex");
+      const what = `${calls[i]![0]}${calls[i]![1]}`;
+      if ("hex" in want) expect(Buffer.from(loads(data) as Uint8Array).toString("hex"), what).toBe(want.hex);
+      else expect((errorOf(data) as Error).message, what).toBe(want.error);
+    });
+  });
+
   it("loads() of a PUT far past the memo's end takes no longer than a near one, and the next loads neither", () => {
     const le32 = (n: number): string => Buffer.from(new Uint32Array([n]).buffer).toString("hex");
     // a dict memoized twice (so shared) that then meets an int key: the machine turns it into a Map wherever it is referenced

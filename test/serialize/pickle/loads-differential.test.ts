@@ -1,0 +1,155 @@
+/**
+ * loads() against CPython on the same damaged pickles: valid pickles of every
+ * protocol, mutated, go to CPython's pickle.loads (restricted to the globals
+ * stdnet allows without a find_class) and to ours. What CPython loads, ours
+ * gives equal; what CPython refuses, ours refuses with UnpicklingError; but
+ * for the leniencies and the strictness named below.
+ */
+import { describe, expect, it } from "vitest";
+import { loads, UnpicklingError } from "stdnet/pickle";
+import { runPython } from "../../helpers/python.js";
+import { PY_TAGGED, expectedJs, pyDiff, type Tagged } from "./_oracle.js";
+
+const CASES = 20_000;
+
+// every type loads maps, shared and cyclic, at every protocol; the last one nests tuples and repeats strs
+const SEEDS = String.raw`
+v = [None, True, False, 1, -300, 70000, 2**31, 2**70, -2**70, 1.5, -0.0, "é日😀", "a", "a", "bc"*3, b"ab", b"", b"x",
+     bytearray(b"c"), (1, 2), (), (1, 2, 3, 4), {"a": 1, 2: [3]}, {1, 2}, frozenset([3]), [[]], {"k": {"j": ()}}]
+l = [v, v, {"k": v}]; l.append(l)
+seeds = []
+for p in range(6):
+    seeds.append(pickle.dumps(l, p))
+    seeds.append(pickle.dumps({"k": "x" * 30, "n": list(range(20)), "t": ((1,), (2,)), "s": ["u", "u"]}, p))
+`;
+
+const CPYTHON_LOADS = String.raw`
+import resource
+# a damaged length or memo index makes CPython allocate up to gigabytes before it fails: fail at once
+# instead (256 MiB of address space is plenty for these pickles)
+resource.setrlimit(resource.RLIMIT_AS, (1 << 28, 1 << 28))
+# pickle.loads (not an Unpickler over a file, which reads damaged frames otherwise) with the globals
+# stdnet allows without a find_class: its find_class raises the audit event before importing anything
+SAFE = {(m, n) for m in ("builtins", "__builtin__") for n in ("bytes", "bytearray", "set", "frozenset")} | {("_codecs", "encode")}
+def only_safe(event, args):
+    if event == "pickle.find_class" and tuple(args) not in SAFE: raise pickle.UnpicklingError("forbidden")
+sys.addaudithook(only_safe)
+out = []
+for h in json.loads(sys.stdin.read()):
+    try:
+        v = pickle.loads(bytes.fromhex(h))
+    except RecursionError:
+        out.append({"err": "RecursionError"})
+        continue
+    except Exception as e:
+        out.append({"err": type(e).__name__ + ": " + str(e)})
+        continue
+    try:
+        out.append({"ok": norm(enc(v))})
+    except TypeError as e:
+        # a type stdnet does not map (a str subclass from a damaged reduce, say): not compared
+        out.append({"other": str(e)})
+print(json.dumps(out))
+`;
+
+/** What CPython refuses and stdnet loads, on purpose. */
+function stdnetIsLenient(cpythonError: string): boolean {
+  // a PUT or length far past what is there: CPython sizes its memo array by the index (MemoryError);
+  // stdnet's memo holds what was put, at any index
+  if (cpythonError.startsWith("MemoryError")) return true;
+  // a list, dict or set as a dict key or set element: a JS Map or Set holds any value
+  return /^TypeError: unhashable type: '(list|dict|set|bytearray)'$/.test(cpythonError);
+}
+
+/**
+ * What CPython loads and stdnet refuses, on purpose (CPython never writes
+ * either): APPEND(S) onto a bytearray, which CPython calls append/extend on
+ * (stdnet's bytearray is a Uint8Array, whose length is fixed); and
+ * `_codecs.encode` with a codec other than latin-1, ASCII and UTF-8 (CPython
+ * has a hundred more).
+ */
+function stdnetIsStrict(ours: unknown, cpythonValue: Tagged): boolean {
+  if (!(ours instanceof UnpicklingError)) return false;
+  if (ours.message.startsWith("unknown encoding: ")) return true;
+  return ours.message === "APPEND target is not a list" && JSON.stringify(cpythonValue).includes('"ba":');
+}
+
+/** `count` mutations of the seeds: bytes replaced, removed, inserted, or copied from elsewhere (xorshift, fixed seed). */
+function mutants(seeds: readonly Buffer[], count: number): Buffer[] {
+  let state = 0x9e3779b9;
+  const rand = (n: number): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+  const opcodes = Buffer.from("(.012NKMJ\x8a\x8bX\x8c\x8dCB\x8e\x96])}\x8f\x94qrhjaesu\x90\x91\x85\x86\x87t\x88\x89\x95GR\x93cILFSVUTpgld\x80", "latin1");
+  const out: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const bytes = [...seeds[rand(seeds.length)]!];
+    for (let edits = 1 + rand(3); edits > 0; edits--) {
+      const at = rand(bytes.length);
+      const kind = rand(6);
+      if (kind === 0) bytes[at] = rand(256);
+      else if (kind === 1) bytes[at] = opcodes[rand(opcodes.length)]!;
+      else if (kind === 2) bytes.splice(at, 1);
+      else if (kind === 3) bytes.splice(at, 0, opcodes[rand(opcodes.length)]!);
+      else if (kind === 4) bytes[at] = (bytes[at]! + (rand(2) === 0 ? 1 : 255)) & 0xff;
+      else {
+        const from = rand(bytes.length);
+        bytes.splice(at, 0, ...bytes.slice(from, from + rand(8)));
+      }
+    }
+    out.push(Buffer.from(bytes));
+  }
+  return out;
+}
+
+type Outcome = { ok: Tagged } | { err: string } | { other: string };
+
+describe("loads() agrees with CPython on damaged pickles", () => {
+  it(`loads() of ${CASES.toLocaleString("en")} mutated pickles: CPython's value where it loads one, UnpicklingError where it refuses`, async () => {
+    const seeds = JSON.parse((await runPython(`${PY_TAGGED}\n${SEEDS}\nprint(json.dumps([s.hex() for s in seeds]))`)).toString()) as string[];
+    const cases = mutants(
+      seeds.map((h) => Buffer.from(h, "hex")),
+      CASES,
+    );
+    const outcomes = JSON.parse((await runPython(`${PY_TAGGED}\n${CPYTHON_LOADS}`, [], JSON.stringify(cases.map((c) => c.toString("hex"))), 120_000)).toString()) as Outcome[];
+    expect(outcomes).toHaveLength(CASES);
+    let compared = 0;
+    let refused = 0;
+    let strict = 0;
+    const lenient = new Set<string>();
+    cases.forEach((data, i) => {
+      const cpython = outcomes[i]!;
+      const where = `mutant ${i}: ${data.toString("hex")}`;
+      let ours: unknown;
+      let error: unknown;
+      try {
+        ours = loads(data);
+      } catch (e) {
+        error = e;
+      }
+      if (error !== undefined) expect(error, where).toBeInstanceOf(UnpicklingError);
+      if ("ok" in cpython) {
+        if (error !== undefined && stdnetIsStrict(error, cpython.ok)) {
+          strict++;
+          return;
+        }
+        expect(error, `${where} (CPython loads it)`).toBeUndefined();
+        expect(pyDiff(ours, expectedJs(cpython.ok)), where).toBe("");
+        compared++;
+      } else if ("err" in cpython) {
+        if (error === undefined) {
+          expect(stdnetIsLenient(cpython.err), `${where} (CPython: ${cpython.err})`).toBe(true);
+          lenient.add(cpython.err);
+        } else refused++;
+      }
+    });
+    // enough of each kind that the comparison means something
+    expect(compared).toBeGreaterThan(1_000);
+    expect(refused).toBeGreaterThan(10_000);
+    expect(lenient.size).toBeLessThanOrEqual(5);
+    expect(strict).toBeLessThan(compared / 100);
+  }, 180_000);
+});
