@@ -2,9 +2,12 @@
  * pickle: loads and dumps of three workloads (10,000 records at protocols 2
  * and 4; list(range(1_000_000)); 200,000 short strings, some non-ASCII),
  * against CPython's C pickle (python3 timeit), the npm parsers pickleparser
- * and jpickle where they can read the pickle, and JSON.parse/JSON.stringify
- * of the equivalent JSON as the bar V8's native parser sets. The records at
- * protocol 4 are also dumped as a program pickles new data: a value built
+ * and jpickle where they can read the pickle, JSON.parse/JSON.stringify of
+ * the equivalent JSON as the bar V8's native parser sets, and Node's
+ * v8.serialize/v8.deserialize of the same value: V8's structured clone, the
+ * native serializer that, like pickle, keeps shared references and typed
+ * arrays (what Node offers for objects between its own processes). The
+ * records at protocol 4 are also dumped as a program pickles new data: a value built
  * afresh for each call, the building not counted (timeit's loop pickles one
  * value over and over, whose objects both sides have already met).
  *
@@ -31,6 +34,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { deserialize as v8Deserialize, serialize as v8Serialize } from "node:v8";
 import { Parser } from "pickleparser";
 import { dumps, float, loads } from "stdnet/pickle";
 import type { BenchRow, BenchTable } from "./_harness.js";
@@ -194,6 +198,10 @@ interface JsFigures {
   jpickle: number | undefined;
   jsonParse: number;
   jsonStringify: number;
+  /** Node's v8.deserialize and v8.serialize of the same value. */
+  v8Deserialize: number;
+  v8Serialize: number;
+  v8Mb: number;
   /** Megabytes of CPython's pickle, of the JSON text, and of our pickle. */
   mb: number;
   jsonMb: number;
@@ -210,6 +218,8 @@ function measure(w: Workload, pyPickle: Buffer, job: Job): JsFigures {
   const jsonText = JSON.stringify(jsonValue);
   const latin1 = pyPickle.toString("latin1");
   const peers = job === "peers";
+  // (only where it is measured: a v8.serialize of the value slowed the dumps measured after it in the same process)
+  const v8Data = peers ? v8Serialize(value) : undefined;
   return {
     loads: job === "loads" ? opsPerSecond(() => loads(pyPickle)) : 0,
     pickleparser: peers ? tryRate(() => new Parser().parse(pyPickle)) : undefined,
@@ -218,6 +228,9 @@ function measure(w: Workload, pyPickle: Buffer, job: Job): JsFigures {
     dumps: job === "dumps" ? opsPerSecond(() => dumps(value, w.protocol)) : 0,
     freshDumps: job === "freshDumps" ? freshOpsPerSecond(w.js, (v) => dumps(v, w.protocol)) : 0,
     jsonStringify: peers ? opsPerSecond(() => JSON.stringify(jsonValue)) : 0,
+    v8Deserialize: v8Data !== undefined ? opsPerSecond(() => v8Deserialize(v8Data)) : 0,
+    v8Serialize: peers ? opsPerSecond(() => v8Serialize(value)) : 0,
+    v8Mb: (v8Data?.length ?? 0) / 1e6,
     mb: pyPickle.length / 1e6,
     jsonMb: jsonText.length / 1e6,
     oursMb: dumps(value, w.protocol).length / 1e6,
@@ -274,13 +287,15 @@ export async function run(): Promise<BenchTable[]> {
     if (js.pickleparser !== undefined) loadsRows.push({ subject: "pickleparser 0.2", value: js.pickleparser });
     if (js.jpickle !== undefined) loadsRows.push({ subject: "jpickle 0.4", value: js.jpickle });
     loadsRows.push({ subject: `JSON.parse of the equivalent JSON (${js.jsonMb.toFixed(2)} MB)`, value: js.jsonParse });
+    loadsRows.push({ subject: `Node v8.deserialize of the same value (${js.v8Mb.toFixed(2)} MB)`, value: js.v8Deserialize });
     tables.push({ workload: `loads: ${w.name} (${js.mb.toFixed(2)} MB pickle)`, unit: "pickles/s", rows: loadsRows });
-    tables.push({ workload: `loads: ${w.name}`, unit: "MB/s of pickle", rows: loadsRows.filter((r) => !r.subject.startsWith("JSON")).map((r) => ({ subject: r.subject, value: r.value * js.mb })) });
+    tables.push({ workload: `loads: ${w.name}`, unit: "MB/s of pickle", rows: loadsRows.filter((r) => !r.subject.startsWith("JSON") && !r.subject.startsWith("Node")).map((r) => ({ subject: r.subject, value: r.value * js.mb })) });
 
     const dumpsRows: BenchRow[] = [
       { subject: "stdnet dumps", value: js.dumps },
       { subject: "CPython 3.11 pickle.dumps (C)", value: fig.dumps },
       { subject: "JSON.stringify of the equivalent value", value: js.jsonStringify },
+      { subject: "Node v8.serialize of the same value", value: js.v8Serialize },
     ];
     tables.push({ workload: `dumps: ${w.name} (${js.oursMb.toFixed(2)} MB pickle)`, unit: "pickles/s", rows: dumpsRows });
     tables.push({ workload: `dumps: ${w.name}`, unit: "MB/s of pickle", rows: dumpsRows.slice(0, 2).map((r) => ({ subject: r.subject, value: r.value * js.mb })) });
