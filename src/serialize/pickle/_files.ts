@@ -187,7 +187,11 @@ function* scanOnePickle(): Generator<Request, Uint8Array[], Uint8Array> {
     if (opb === undefined) return chunks;
     chunks.push(opb);
     const op = opb[0]!;
-    if (op === 0x2e) return chunks;
+    if (op === 0x2e) {
+      // a STOP before its frame's end: the whole frame was read (as CPython reads it), and goes to the machine with the header that counts it
+      if (fpos < frame.length) chunks.push(frame.subarray(fpos));
+      return chunks;
+    }
     if (op === 0x95) {
       const h = yield* take(8);
       if (h === undefined) return chunks;
@@ -367,6 +371,11 @@ function readPeeked(f: PickleReadable, view: Uint8Array): Uint8Array | Promise<U
   return n > 0 ? readN(f, n) : scanFile(f);
 }
 
+/** The little-endian 8-byte length at `p` (past 2 ** 63 negative, which the callers refuse like any oddity). */
+function uint64At(b: Uint8Array, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 2 ** 24 + (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 2 ** 32;
+}
+
 /**
  * The length of the pickle at the start of `b` when `b` holds all of it,
  * through its STOP; -1 when it needs more bytes, or when its bytes stop
@@ -377,17 +386,23 @@ function readPeeked(f: PickleReadable, view: Uint8Array): Uint8Array | Promise<U
 function wholePickleLength(b: Uint8Array): number {
   const n = b.length;
   let p = 0;
+  // where the last FRAME ends: a STOP before it still takes the whole frame, as CPython reads it
+  let frameEnd = 0;
   while (p < n) {
     const op = b[p++]!;
-    if (op === 0x2e) return p;
-    if (op === 0x95) p += 8;
-    else if (FIXED[op]! > 0) p += FIXED[op]!;
+    if (op === 0x2e) return frameEnd <= n ? Math.max(p, frameEnd) : -1;
+    if (op === 0x95) {
+      if (p + 8 > n) return -1;
+      frameEnd = p + 8 + uint64At(b, p);
+      if (frameEnd < p + 8) return -1;
+      p += 8;
+    } else if (FIXED[op]! > 0) p += FIXED[op]!;
     else if (SIZED[op]! > 0) {
       const sized = SIZED[op]!;
       if (p + sized > n) return -1;
       let len = b[p]!;
       if (sized === 4) len = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-      else if (sized === 8) len = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 2 ** 24 + (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 2 ** 32;
+      else if (sized === 8) len = uint64At(b, p);
       // (read as int32: past 2 GiB it is negative, and left to scanOnePickle and the machine like any oddity)
       if (len < 0) return -1;
       p += sized + len;

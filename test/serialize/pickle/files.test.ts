@@ -128,6 +128,40 @@ describe("dump() and load() over files", () => {
     for (const f of [plain, whole, short]) expect(() => load(f)).toThrow("pickle data was truncated");
   });
 
+  it("load() of a pickle whose STOP comes before its frame's end reads the whole frame, as CPython: the value, then the next pickle after the frame", async () => {
+    // a FRAME that counts 4 bytes past its pickle's STOP (a writer other than CPython's, or damage), then a pickle of its own
+    const oracle = pythonJson<{ stream: string; values: string[]; positions: number[] }>(`
+import io, json, pickle, struct
+body = pickle.dumps([1, "a"], 4)[11:] + b"NNNN"
+stream = b"\\x80\\x04\\x95" + struct.pack("<Q", len(body)) + body + pickle.dumps("next", 4)
+f = io.BytesIO(stream)
+values, positions = [], []
+for _ in range(2):
+    values.append(repr(pickle.load(f)))
+    positions.append(f.tell())
+print(json.dumps({"stream": stream.hex(), "values": values, "positions": positions}))
+`);
+    const stream = Buffer.from(oracle.stream, "hex");
+    expect(oracle.values).toEqual(["[1, 'a']", "'next'"]);
+    class PeekingFile extends BytesIO {
+      peek(n: number): Uint8Array {
+        return this.data.subarray(this.pos, this.pos + n);
+      }
+    }
+    for (const f of [new BytesIO(stream), new PeekingFile(stream)]) {
+      expect(load(f)).toEqual([1, "a"]);
+      expect(f.pos).toBe(oracle.positions[0]);
+      expect(load(f)).toBe("next");
+      expect(f.pos).toBe(oracle.positions[1]);
+    }
+    for (const chunk of [3, 64 * 1024]) {
+      const parts = Array.from({ length: Math.ceil(stream.length / chunk) }, (_, i) => stream.subarray(i * chunk, (i + 1) * chunk));
+      const readable = Readable.from(parts, { objectMode: false });
+      expect(await load(readable)).toEqual([1, "a"]);
+      expect(await load(readable)).toBe("next");
+    }
+  });
+
   it("load() reads one pickle at a time from an async file with short reads and no readline", async () => {
     const f = new SlowAsyncFile(new BytesIO(pyStream));
     for (let p = 0; p < 6; p++) {
