@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { load, loads, UnpicklingError } from "stdnet/pickle";
 import { pythonJson } from "../../helpers/python.js";
 import { pyDiff } from "./_oracle.js";
+import { mutants } from "./_mutants.js";
 
 const CASES = 3_000;
 
@@ -49,28 +50,12 @@ v = [None, True, 1, -300, 70000, 2**70, 1.5, "é日😀", b"ab", b"", bytearray(
 l = [v, v, {"k": v}]; l.append(l)
 print(json.dumps([pickle.dumps(x, p).hex() for p in range(6) for x in (l, {"k": "x" * 30, "n": list(range(20))})]))
 `).map((h) => Buffer.from(h, "hex"));
-    let state = 12345;
-    const rand = (n: number): number => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) % n;
-    };
     // another pickle after each damaged one: what load() reads past a damaged length or frame comes from it, as loads() reads it
     const next = Buffer.from("\x80\x04K\x07.", "latin1");
     let values = 0;
+    const damaged = mutants(seeds, CASES, 12345);
     for (let i = 0; i < CASES; i++) {
-      const bytes = [...seeds[rand(seeds.length)]!];
-      for (let edits = 1 + rand(3); edits > 0; edits--) {
-        const at = rand(bytes.length);
-        const kind = rand(5);
-        if (kind === 0) bytes[at] = rand(256);
-        else if (kind === 1) bytes.splice(at, 1);
-        else if (kind === 2) bytes.splice(at, 0, rand(256));
-        else if (kind === 3) bytes[at] = (bytes[at]! + 1) & 0xff;
-        else bytes.splice(at, 0, ...bytes.slice(rand(bytes.length), rand(bytes.length)));
-      }
-      const data = Buffer.concat([Buffer.from(bytes), next]);
+      const data = Buffer.concat([damaged[i]!, next]);
       const want = await outcomeOf(() => loads(data));
       if ("value" in want) values++;
       const ways: [string, () => unknown][] = [

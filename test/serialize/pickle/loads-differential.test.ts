@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { loads, UnpicklingError } from "stdnet/pickle";
 import { runPython } from "../../helpers/python.js";
 import { PY_TAGGED, expectedJs, pyDiff, type Tagged } from "./_oracle.js";
+import { mutants } from "./_mutants.js";
 
 const CASES = 20_000;
 
@@ -74,37 +75,6 @@ function stdnetIsStrict(ours: unknown, cpythonValue: Tagged): boolean {
   return ours.message === "APPEND target is not a list" && JSON.stringify(cpythonValue).includes('"ba":');
 }
 
-/** `count` mutations of the seeds: bytes replaced, removed, inserted, or copied from elsewhere (xorshift, fixed seed). */
-function mutants(seeds: readonly Buffer[], count: number): Buffer[] {
-  let state = 0x9e3779b9;
-  const rand = (n: number): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
-  const opcodes = Buffer.from("(.012NKMJ\x8a\x8bX\x8c\x8dCB\x8e\x96])}\x8f\x94qrhjaesu\x90\x91\x85\x86\x87t\x88\x89\x95GR\x93cILFSVUTpgld\x80", "latin1");
-  const out: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const bytes = [...seeds[rand(seeds.length)]!];
-    for (let edits = 1 + rand(3); edits > 0; edits--) {
-      const at = rand(bytes.length);
-      const kind = rand(6);
-      if (kind === 0) bytes[at] = rand(256);
-      else if (kind === 1) bytes[at] = opcodes[rand(opcodes.length)]!;
-      else if (kind === 2) bytes.splice(at, 1);
-      else if (kind === 3) bytes.splice(at, 0, opcodes[rand(opcodes.length)]!);
-      else if (kind === 4) bytes[at] = (bytes[at]! + (rand(2) === 0 ? 1 : 255)) & 0xff;
-      else {
-        const from = rand(bytes.length);
-        bytes.splice(at, 0, ...bytes.slice(from, from + rand(8)));
-      }
-    }
-    out.push(Buffer.from(bytes));
-  }
-  return out;
-}
-
 type Outcome = { ok: Tagged } | { err: string } | { other: string };
 
 describe("loads() agrees with CPython on damaged pickles", () => {
@@ -113,6 +83,7 @@ describe("loads() agrees with CPython on damaged pickles", () => {
     const cases = mutants(
       seeds.map((h) => Buffer.from(h, "hex")),
       CASES,
+      0x9e3779b9,
     );
     const outcomes = JSON.parse((await runPython(`${PY_TAGGED}\n${CPYTHON_LOADS}`, [], JSON.stringify(cases.map((c) => c.toString("hex"))), 120_000)).toString()) as Outcome[];
     expect(outcomes).toHaveLength(CASES);
