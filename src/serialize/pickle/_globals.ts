@@ -22,8 +22,8 @@ function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array 
   // (every bytes object of protocols 0-2 comes through here with 'latin1')
   const codec = encoding === "latin1" ? "latin_1" : codecOf(encoding);
   if (codec === undefined) throw dataError(`unknown encoding: ${encoding}`);
-  const limit = codec === "ascii" ? 0x80 : 0x100;
   if (codec !== "utf_8") {
+    const limit = codec === "ascii" ? 0x80 : 0x100;
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
