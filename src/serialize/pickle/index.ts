@@ -38,6 +38,13 @@
  *   (CPython keeps one object of each, as of each one-char latin-1 str).
  * - Errors from `loads` are all UnpicklingError (Python raises some
  *   ValueError/EOFError); nesting deeper than 1000 (CPython's recursion limit) is PicklingError in dumps.
+ * - On pickles CPython never writes, `loads` differs in a few places (a test
+ *   holds it to CPython's `loads` on 20,000 damaged pickles otherwise): a
+ *   PUT far past the memo's end loads (CPython: MemoryError); a list, dict or
+ *   set as a dict key or set element loads into a Map or Set (CPython: not
+ *   hashable), where keys equal in Python but not in JS (1 and True, two equal
+ *   tuples) stay apart; APPEND onto a bytearray, and `_codecs.encode` with a
+ *   codec but latin-1, ASCII and UTF-8, are refused.
  * - `load` returns a Promise when the file is async; `dump` when its write is.
  * @module
  */
