@@ -56,10 +56,22 @@ export class UnpicklingError extends PickleError {
  * hostile input must not spend more on each refusal than on the parse.
  */
 export function dataError(message: string, options?: ErrorOptions): UnpicklingError {
+  return withoutStack(() => new UnpicklingError(message, options));
+}
+
+/**
+ * The error `make` returns, made without capturing a stack trace (see dataError).
+ *
+ * @example
+ * ```ts
+ * const e = withoutStack(() => new RangeError("bad length"));
+ * ```
+ */
+export function withoutStack<E extends Error>(make: () => E): E {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new UnpicklingError(message, options);
+    return make();
   } finally {
     Error.stackTraceLimit = limit;
   }

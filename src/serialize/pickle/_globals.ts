@@ -6,7 +6,7 @@
  * their arguments; everything else goes through the user's `find_class`.
  */
 import { UnpicklingError, dataError } from "./_errors.js";
-import { Utf8Error, codecOf, encodeUtf8Into, type Codec } from "./_text.js";
+import { codecOf, encodeUtf8Into, type Codec } from "./_text.js";
 import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
 
 /** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
@@ -253,6 +253,5 @@ export function buildState(inst: unknown, state: unknown): void {
 /** Turns a text codec error into UnpicklingError. */
 export function codecError(e: unknown): UnpicklingError {
   if (e instanceof UnpicklingError) return e;
-  const msg = e instanceof Utf8Error ? `'utf-8' codec can't decode bytes: ${e.message}` : String(e);
-  return dataError(msg, { cause: e });
+  return dataError(e instanceof Error ? e.message : String(e), { cause: e });
 }

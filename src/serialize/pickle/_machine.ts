@@ -11,7 +11,8 @@ import { dataError } from "./_errors.js";
 import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue } from "./_ints.js";
 import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
-import { Utf8Error, codecOf, decodeRawUnicodeEscape, decodeUtf8, decodeUtf8Lenient, escapeDecode } from "./_text.js";
+import { codecOf, decodeRawUnicodeEscape, decodeUtf8, decodesDirectly, escapeDecode } from "./_text.js";
+import { DecodeError, decodeError, decodeText } from "./_decode.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";
 
 /** What the machine needs from its Unpickler. */
@@ -97,19 +98,13 @@ function decodePy2(bytes: Uint8Array, encoding: string, errors: string): unknown
   if (encoding === "bytes") return bytes;
   const codec = codecOf(encoding);
   if (codec === "latin_1") return latin1.decode(bytes);
-  if (codec === "ascii") {
-    let s = "";
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      if (c < 0x80) s += String.fromCharCode(c);
-      else if (errors === "replace") s += "\ufffd";
-      else if (errors === "surrogateescape") s += String.fromCharCode(0xdc00 + c);
-      else if (errors !== "ignore") throw dataError(`'ascii' codec can't decode byte 0x${c.toString(16)} in position ${i}: ordinal not in range(128)`);
-    }
-    return s;
+  if (codec === undefined) throw dataError(`unknown encoding: ${encoding} (stdnet reads Python 2 str as 'ASCII', 'latin1', 'utf-8' or 'bytes')`);
+  try {
+    return decodeText(bytes, 0, bytes.length, codec, errors);
+  } catch (e) {
+    if (!(e instanceof DecodeError) || e.type === "UnicodeDecodeError" || decodesDirectly(encoding)) throw e;
+    throw decodeError(`decoding with '${encoding}' codec failed (${e.type}: ${e.message})`, e.type);
   }
-  if (codec === "utf_8") return errors === "replace" ? decodeUtf8Lenient(bytes) : decodeUtf8(bytes, 0, bytes.length);
-  throw dataError(`unknown encoding: ${encoding}`);
 }
 
 /** The STRING opcode's quoted, escaped argument (data[pos..nl)) as bytes. */
@@ -133,7 +128,7 @@ export function runMachine(data: Uint8Array, cfg: MachineConfig): unknown {
   try {
     return machine(data, cfg);
   } catch (e) {
-    if (e instanceof Utf8Error) throw codecError(e);
+    if (e instanceof DecodeError) throw codecError(e);
     if (e instanceof TypeError || e instanceof RangeError) throw dataError(`invalid pickle: ${e.message}`, { cause: e });
     throw e;
   }

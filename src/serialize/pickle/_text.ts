@@ -4,9 +4,8 @@
  * 'raw-unicode-escape' (protocol 0 str), and the escapes of protocol 0's
  * quoted Python 2 strings.
  */
+import { type DecodeError, decodeError, decodeText, spanMessage } from "./_decode.js";
 
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const lenientDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /** The codecs pickle reads and writes text with, by Python's module names. */
@@ -29,29 +28,37 @@ const CODECS: ReadonlyMap<string, Codec> = new Map<string, Codec>([
  * ```
  */
 export function codecOf(name: string): Codec | undefined {
-  // as Python normalizes it: lower case, each run of characters but letters, digits and '.' one '_', none at the ends
-  const norm = name.toLowerCase().replace(/[^a-z0-9.]+/g, "_").replace(/^_|_$/g, "");
+  const norm = normalizeEncoding(name);
   return CODECS.get(norm) ?? CODECS.get(norm.replace(/\./g, "_"));
 }
 
-/** Thrown by `decodeUtf8` for bytes that are not UTF-8 (with surrogates allowed). */
-export class Utf8Error extends Error {}
+/** As Python normalizes an encoding's name: lower case, each run of characters but letters, digits and '.' one '_', none at the ends. */
+function normalizeEncoding(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9.]+/g, "_").replace(/^_|_$/g, "");
+}
 
-/** A Utf8Error without a stack trace (the bytes are the cause; refusals must stay cheap). */
-function utf8Error(message: string): Utf8Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new Utf8Error(message);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+/** The names CPython's `bytes.decode` takes straight to its decoders for ASCII and UTF-8, normalized. */
+const SHORTCUTS = new Set(["ascii", "us_ascii", "utf8", "utf_8"]);
+
+/**
+ * Whether CPython decodes with `name` without its codec registry (the
+ * shortcuts of `PyUnicode_Decode`). Through the registry, an error handler's
+ * TypeError or LookupError reaches the caller wrapped ("decoding with 'u8'
+ * codec failed (…)").
+ *
+ * @example
+ * ```ts
+ * decodesDirectly("UTF-8"); // true
+ * decodesDirectly("u8"); // false
+ * ```
+ */
+export function decodesDirectly(name: string): boolean {
+  return SHORTCUTS.has(normalizeEncoding(name));
 }
 
 /**
- * Decodes UTF-8 as Python does with 'surrogatepass': a fast hand loop for
- * short ASCII, TextDecoder for the rest, a careful loop when lone
- * surrogates are encoded.
+ * Decodes UTF-8 as Python does with 'surrogatepass' (how pickle's str
+ * opcodes read): a fast hand loop for short ASCII, `decodeText` for the rest.
  */
 export function decodeUtf8(data: Uint8Array, start: number, end: number): string {
   const n = end - start;
@@ -59,13 +66,8 @@ export function decodeUtf8(data: Uint8Array, start: number, end: number): string
     let i = start;
     while (i < end && data[i]! < 0x80) i++;
     if (i === end) return asciiShort(data, start, n);
-    return decodeSurrogatePass(data, start, end);
   }
-  try {
-    return fatalDecoder.decode(data.subarray(start, end));
-  } catch {
-    return decodeSurrogatePass(data, start, end);
-  }
+  return decodeText(data, start, end, "utf_8", "surrogatepass");
 }
 
 /** n (<= 32) ASCII bytes at `start` as a string, in one allocation (no concatenation). */
@@ -108,46 +110,6 @@ function asciiShort(d: Uint8Array, s: number, n: number): string {
     default:
       return String.fromCharCode.apply(null, d.subarray(s, s + n) as unknown as number[]);
   }
-}
-
-function decodeSurrogatePass(data: Uint8Array, start: number, end: number): string {
-  const units: number[] = [];
-  let i = start;
-  while (i < end) {
-    const c = data[i]!;
-    if (c < 0x80) {
-      units.push(c);
-      i += 1;
-      continue;
-    }
-    let need: number;
-    let cp: number;
-    let min: number;
-    if (c >= 0xc2 && c <= 0xdf) [need, cp, min] = [1, c & 0x1f, 0x80];
-    else if (c >= 0xe0 && c <= 0xef) [need, cp, min] = [2, c & 0x0f, 0x800];
-    else if (c >= 0xf0 && c <= 0xf4) [need, cp, min] = [3, c & 0x07, 0x10000];
-    else throw utf8Error(`invalid start byte 0x${c.toString(16)} in position ${i - start}`);
-    if (i + need >= end) throw utf8Error(`unexpected end of data in position ${i - start}`);
-    for (let k = 1; k <= need; k++) {
-      const b = data[i + k]!;
-      if ((b & 0xc0) !== 0x80) throw utf8Error(`invalid continuation byte in position ${i - start}`);
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff) throw utf8Error(`invalid encoding in position ${i - start}`);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-    } else units.push(cp);
-    i += need + 1;
-  }
-  let s = "";
-  for (let k = 0; k < units.length; k += 4096) s += String.fromCharCode(...units.slice(k, k + 4096));
-  return s;
-}
-
-/** Decodes with replacement characters, for errors='replace'. */
-export function decodeUtf8Lenient(data: Uint8Array): string {
-  return lenientDecoder.decode(data);
 }
 
 interface WellFormed {
@@ -234,6 +196,11 @@ export function decodeRawUnicodeEscape(data: Uint8Array): string {
     let j = i;
     while (j < n && data[j] === 0x5c) j++;
     const run = j - i;
+    if (run % 2 === 0) {
+      s += "\\".repeat(run);
+      i = j;
+      continue;
+    }
     s += "\\".repeat(run - 1);
     i = j - 1;
     const kind = data[i + 1];
@@ -243,14 +210,15 @@ export function decodeRawUnicodeEscape(data: Uint8Array): string {
       continue;
     }
     const digits = kind === 0x75 ? 4 : 8;
-    if (i + 2 + digits > n) throw utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
+    // CPython's span: from the backslash to the first byte that is not a digit
+    const escapeError = (to: number, reason: string): DecodeError => decodeError(spanMessage("rawunicodeescape", data, 0, i, to, reason));
     let cp = 0;
     for (let k = 0; k < digits; k++) {
-      const h = hexValue(data[i + 2 + k]!);
-      if (h < 0) throw utf8Error(`truncated \\${String.fromCharCode(kind)} escape`);
+      const h = i + 2 + k < n ? hexValue(data[i + 2 + k]!) : -1;
+      if (h < 0) throw escapeError(i + 2 + k, kind === 0x75 ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape");
       cp = cp * 16 + h;
     }
-    if (cp > 0x10ffff) throw utf8Error("\\Uxxxxxxxx out of range");
+    if (cp > 0x10ffff) throw escapeError(i + 2 + digits, "\\Uxxxxxxxx out of range");
     s += String.fromCodePoint(cp);
     i += 2 + digits;
   }
@@ -285,7 +253,7 @@ export function escapeDecode(data: Uint8Array): Uint8Array {
       continue;
     }
     i++;
-    if (i >= n) throw utf8Error("Trailing \\ in string");
+    if (i >= n) throw decodeError("Trailing \\ in string", "ValueError");
     const e = data[i]!;
     const simple = SIMPLE_ESCAPES[e];
     if (simple !== undefined) {
@@ -301,7 +269,7 @@ export function escapeDecode(data: Uint8Array): Uint8Array {
     } else if (e === 0x78) {
       const h1 = i + 1 < n ? hexValue(data[i + 1]!) : -1;
       const h2 = i + 2 < n ? hexValue(data[i + 2]!) : -1;
-      if (h1 < 0 || h2 < 0) throw utf8Error(`invalid \\x escape at position ${i - 1}`);
+      if (h1 < 0 || h2 < 0) throw decodeError(`invalid \\x escape at position ${i - 1}`, "ValueError");
       out[p++] = h1 * 16 + h2;
       i += 3;
     } else {

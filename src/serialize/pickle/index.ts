@@ -36,8 +36,12 @@
  *   16,384 distinct strs and the first 256 memoized: one met again after more
  *   is written out again. Bytes of length 0 and 1 are memoized by value too
  *   (CPython keeps one object of each, as of each one-char latin-1 str).
- * - Errors from `loads` are all UnpicklingError (Python raises some
- *   ValueError/EOFError); nesting deeper than 1000 (CPython's recursion limit) is PicklingError in dumps.
+ * - Errors from `loads` are all UnpicklingError, with the text of Python's
+ *   (which raises some ValueError/EOFError/UnicodeDecodeError); nesting
+ *   deeper than 1000 (CPython's recursion limit) is PicklingError in dumps.
+ * - Python 2 str decode with ASCII, latin-1 or UTF-8 (under any of Python's
+ *   names for them and any of its error handlers), or stay bytes; another
+ *   `encoding` is refused when a Python 2 str is met.
  * - On pickles CPython never writes, `loads` differs in a few places (a test
  *   holds it to CPython's `loads` on 20,000 damaged pickles otherwise): a
  *   PUT far past the memo's end loads (CPython: MemoryError); a list, dict or

@@ -20,9 +20,9 @@ import { runMachine, type MachineConfig } from "./_machine.js";
 export interface LoadOptions {
   /** Map Python 2 module names at protocols 0–2. @default true */
   fix_imports?: boolean;
-  /** How Python 2 str decode: "ASCII", "latin1", "utf-8", or "bytes" to keep them as bytes. @default "ASCII" */
+  /** How Python 2 str decode: "ASCII", "latin1", "utf-8" (or another of Python's names for these), or "bytes" to keep them as bytes. @default "ASCII" */
   encoding?: string;
-  /** "strict", "replace", "ignore" or "surrogateescape" (ASCII). @default "strict" */
+  /** Python's error handler for that decoding: "strict", "ignore", "replace", "backslashreplace", "surrogateescape" or "surrogatepass". @default "strict" */
   errors?: string;
   /** Protocol 5 out-of-band buffers, consumed in order by NEXT_BUFFER. */
   buffers?: Iterable<unknown> | null;
