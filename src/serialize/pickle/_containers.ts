@@ -5,9 +5,9 @@
  * object with `extend`/`append`), sets, and tuples.
  */
 import { dataError } from "./_errors.js";
-import { setOwn } from "./_globals.js";
+import { describe, noAttribute, setOwn } from "./_globals.js";
 import { replaceEverywhere } from "./_replace.js";
-import { Tuple, frozenset } from "./_values.js";
+import { Tuple, bytearray, frozenset } from "./_values.js";
 import { DEFER_AT, DeferredAppends, appendNow } from "./_deferred.js";
 import { DictShapes } from "./_dictshape.js";
 
@@ -142,10 +142,41 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
     for (let i = from; i < to; i += 2) d.set(stack[i], stack[i + 1]);
     return;
   }
+  // nothing to set: CPython asks nothing of the target
+  if (from === to) return;
   const setitem = (d as { __setitem__?: unknown } | null)?.__setitem__;
-  if (typeof setitem !== "function") throw dataError("SETITEM target is not a dict");
+  const indexed = isList(d) || d instanceof bytearray ? d : undefined;
+  if (typeof setitem !== "function" && indexed === undefined) throw dataError(`'${describe(d)}' object does not support item assignment`);
   callingOut(t);
-  for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
+  if (indexed !== undefined) for (let i = from; i < to; i += 2) setIndexed(indexed, stack[i], stack[i + 1]);
+  else for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
+}
+
+/** The int a Python index is (a bool is 0 or 1), or undefined for any other type. */
+function indexValue(k: unknown): number | bigint | undefined {
+  if (typeof k === "boolean") return k ? 1 : 0;
+  if ((typeof k === "number" && Number.isInteger(k)) || typeof k === "bigint") return k;
+  return undefined;
+}
+
+/** `target[key] = value` on a list or bytearray, with Python's index rules and its errors. */
+function setIndexed(target: unknown[] | Uint8Array, key: unknown, value: unknown): void {
+  const kind = Array.isArray(target) ? "list" : "bytearray";
+  const k = indexValue(key);
+  if (k === undefined) throw dataError(`${kind} indices must be integers or slices, not ${describe(key)}`);
+  if (k >= 2 ** 63 || k < -(2 ** 63)) throw dataError("cannot fit 'int' into an index-sized integer");
+  let byte = 0;
+  if (kind === "bytearray") {
+    const b = indexValue(value);
+    if (b === undefined) throw dataError(`'${describe(value)}' object cannot be interpreted as an integer`);
+    if (b < 0 || b > 255) throw dataError("byte must be in range(0, 256)");
+    byte = Number(b);
+  }
+  let i = Number(k);
+  if (i < 0) i += target.length;
+  if (i < 0 || i >= target.length) throw dataError(kind === "list" ? "list assignment index out of range" : "bytearray index out of range");
+  if (Array.isArray(target)) target[i] = value;
+  else target[i] = byte;
 }
 
 /**
@@ -154,6 +185,8 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
  * extend/append called, after the held-back items are written out.
  */
 export function appendItems(stack: unknown[], from: number, to: number, t: DictTracking): void {
+  // nothing to append: CPython asks nothing of the target
+  if (from === to) return;
   const list = stack[from - 1];
   if (isList(list)) {
     if (t.deferred === undefined && list.length + (to - from) < DEFER_AT) appendNow(list, stack, from, to);
@@ -168,11 +201,13 @@ export function appendItems(stack: unknown[], from: number, to: number, t: DictT
     Reflect.apply(obj.extend as (items: unknown[]) => unknown, obj, [stack.slice(from, to)]);
   } else if (obj !== null && typeof obj === "object" && typeof obj.append === "function") {
     for (let i = from; i < to; i++) Reflect.apply(obj.append as (x: unknown) => unknown, obj, [stack[i]]);
-  } else throw dataError("APPEND target is not a list");
+  } else throw dataError(noAttribute(obj, "append"));
 }
 
 /** ADDITEMS: adds stack[from..to) to the set at stack[from - 1] (or calls its add, after the held-back list items are written out). */
 export function addItems(stack: unknown[], from: number, to: number, t: DictTracking): void {
+  // nothing to add: CPython asks nothing of the target
+  if (from === to) return;
   let s = stack[from - 1];
   if (s instanceof Set && !(s instanceof frozenset)) {
     for (let i = from; i < to; i++) s.add(stack[i]);
@@ -181,7 +216,7 @@ export function addItems(stack: unknown[], from: number, to: number, t: DictTrac
   callingOut(t);
   s = stack[from - 1];
   const add = (s as { add?: unknown } | null)?.add;
-  if (typeof add !== "function" || s instanceof frozenset) throw dataError("ADDITEMS target is not a set");
+  if (typeof add !== "function" || s instanceof frozenset) throw dataError(noAttribute(s, "add"));
   for (let i = from; i < to; i++) Reflect.apply(add as (x: unknown) => unknown, s, [stack[i]]);
 }
 

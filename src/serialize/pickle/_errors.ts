@@ -76,3 +76,6 @@ export function withoutStack<E extends Error>(make: () => E): E {
     Error.stackTraceLimit = limit;
   }
 }
+
+/** CPython's text for PERSID/BINPERSID when no persistent_load was given. */
+export const NO_PERSISTENT_LOAD = "A load persistent id instruction was encountered,\nbut no persistent_load function was specified.";

@@ -7,7 +7,7 @@
  */
 import { UnpicklingError, dataError } from "./_errors.js";
 import { codecOf, encodeUtf8Into, type Codec } from "./_text.js";
-import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
+import { PickleBuffer, Tuple, bytearray, frozenset, tuple } from "./_values.js";
 
 /** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
 export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
@@ -16,12 +16,13 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** `s` encoded as `what` (`encode`, `bytes`, …) would encode it. */
 function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array {
-  if (typeof s !== "string") throw dataError("encode() argument 'obj' must be str");
   // (CPython's argument errors name None itself, not its type)
   if (typeof encoding !== "string") throw dataError(`${what}() argument 'encoding' must be str, not ${encoding === null || encoding === undefined ? "None" : describe(encoding)}`);
   // (every bytes object of protocols 0-2 comes through here with 'latin1')
   const codec = encoding === "latin1" ? "latin_1" : codecOf(encoding);
   if (codec === undefined) throw dataError(`unknown encoding: ${encoding}`);
+  // what the codec's own encoder says, through the codec registry
+  if (typeof s !== "string") throw dataError(`encoding with '${encoding}' codec failed (TypeError: ${codec}_encode() argument 1 must be str, not ${describe(s)})`);
   if (codec !== "utf_8") {
     const limit = codec === "ascii" ? 0x80 : 0x100;
     const out = new Uint8Array(s.length);
@@ -61,28 +62,64 @@ function encodeError(codec: Codec, s: string, at: number): UnpicklingError {
   return dataError(`'${name}' codec can't encode character '${shown}' in position ${start}: ${reason}`);
 }
 
-function bytesFrom(args: readonly unknown[], what: string): Uint8Array {
+/** `bytes(...)` and `bytearray(...)` of their arguments, with CPython's errors (an int argument, n zero bytes, is not supported). */
+function bytesFrom(args: readonly unknown[], what: "bytes" | "bytearray"): Uint8Array {
+  if (args.length > 3) throw dataError(`${what}() takes at most 3 arguments (${args.length} given)`);
   if (args.length === 0) return new Uint8Array(0);
-  const [src, encoding] = args;
-  if (args.length <= 2 && typeof src === "string" && args.length === 2) return encodeText(src, encoding, what);
-  if (args.length === 1) {
-    if (src instanceof Uint8Array) return new Uint8Array(src);
-    if (src instanceof PickleBuffer) return new Uint8Array(src.buffer);
-    if (Array.isArray(src) && src.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < 256)) return Uint8Array.from(src as number[]);
+  const [src, encoding, errors] = args;
+  if (args.length > 1) {
+    if (typeof encoding !== "string") throw dataError(`${what}() argument 'encoding' must be str, not ${describe(encoding)}`);
+    if (args.length === 3 && typeof errors !== "string") throw dataError(`${what}() argument 'errors' must be str, not ${describe(errors)}`);
+    if (typeof src !== "string") throw dataError("encoding without a string argument");
+    if (args.length === 3 && errors !== "strict") throw dataError(`${what}() with errors other than 'strict' is not supported in a pickle`);
+    return encodeText(src, encoding, what);
   }
-  throw dataError(`${what}() arguments not supported in a pickle`);
+  if (typeof src === "string") throw dataError("string argument without an encoding");
+  if (src instanceof Uint8Array) return new Uint8Array(src);
+  if (src instanceof PickleBuffer) return new Uint8Array(src.buffer);
+  if (typeof src === "number" || typeof src === "bigint" || typeof src === "boolean") throw dataError(`${what}() of an int is not supported in a pickle`);
+  const items = iterable(src);
+  if (items === undefined) throw dataError(`cannot convert '${describe(src)}' object to ${what}`);
+  const values: number[] = [];
+  for (const x of items) {
+    const n = typeof x === "boolean" ? Number(x) : typeof x === "number" && Number.isSafeInteger(x) ? x : typeof x === "bigint" ? Number(x) : undefined;
+    if (n === undefined) throw dataError(`'${describe(x)}' object cannot be interpreted as an integer`);
+    if (n < 0 || n > 255) throw dataError(`${what === "bytes" ? "bytes" : "byte"} must be in range(0, 256)`);
+    values.push(n);
+  }
+  return Uint8Array.from(values);
 }
 
+/** What Python's iter(x) goes through for the values a pickle makes: a list, tuple, set, str (its characters), bytes (their ints) or dict (its keys). */
+function iterable(src: unknown): Iterable<unknown> | undefined {
+  if (Array.isArray(src) || src instanceof Set || src instanceof Uint8Array) return src as Iterable<unknown>;
+  if (typeof src === "string") return Array.from(src);
+  if (src instanceof Map) return src.keys();
+  if (describe(src) === "dict") return Object.keys(src as object);
+  return undefined;
+}
+
+/** What `set(x)` and `frozenset(x)` iterate. */
 function itemsOf(args: readonly unknown[], what: string): Iterable<unknown> {
+  if (args.length > 1) throw dataError(`${what} expected at most 1 argument, got ${args.length}`);
   if (args.length === 0) return [];
-  const src = args[0];
-  if (args.length === 1 && (Array.isArray(src) || src instanceof Set)) return src as Iterable<unknown>;
-  throw dataError(`${what}() argument must be a list or set`);
+  const items = iterable(args[0]);
+  if (items === undefined) throw dataError(`'${describe(args[0])}' object is not iterable`);
+  return items;
 }
 
-/** `_codecs.encode(obj, encoding='utf-8')` applied to its argument tuple. */
+/** `_codecs.encode(obj, encoding='utf-8', errors='strict')` applied to its argument tuple, its arguments checked in CPython's order. */
 function encodeArgs(a: readonly unknown[]): Uint8Array {
-  return encodeText(a[0], a.length > 1 ? a[1] : "utf-8");
+  if (a.length === 0) throw dataError("encode() missing required argument 'obj' (pos 1)");
+  if (a.length > 3) throw dataError(`encode() takes at most 3 arguments (${a.length} given)`);
+  const encoding = a.length > 1 ? a[1] : "utf-8";
+  if (typeof encoding === "string" && encoding.includes("\0")) throw dataError("embedded null character");
+  if (a.length === 3 && typeof encoding === "string") {
+    const errors = a[2];
+    if (typeof errors !== "string") throw dataError(`encode() argument 'errors' must be str, not ${describe(errors)}`);
+    if (errors.includes("\0")) throw dataError("embedded null character");
+  }
+  return encodeText(a[0], encoding);
 }
 
 /** `_codecs.encode`, through which protocols 0–2 write every bytes object. */
@@ -105,7 +142,7 @@ const SAFE: ReadonlyMap<string, unknown> = new Map<string, unknown>([
 /** Globals that only make sense when the user maps classes: refused without a find_class. */
 const WITH_FIND_CLASS: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   ["builtins.object", PY_OBJECT],
-  ["copyreg._reconstructor", (cls: unknown, base: unknown, state: unknown) => newObject(cls, base === PY_OBJECT || state === null || state === undefined ? [] : [state], undefined)],
+  ["copyreg._reconstructor", (cls: unknown, base: unknown, state: unknown) => newObject(cls, base === PY_OBJECT || state === null || state === undefined ? tuple() : tuple(state), undefined)],
 ]);
 
 /** Module renames that Python 2 pickles need (`fix_imports`, as _compat_pickle). */
@@ -128,6 +165,29 @@ export function safeGlobal(module: string, name: string, hasFindClass: boolean):
 /** collections.OrderedDict(): the machine makes an empty dict for it. */
 export const ORDERED_DICT: object = Object.freeze({ __name__: "OrderedDict" });
 
+/** The globals that are Python types, by their names (for error messages: CPython calls them 'type'). */
+const PY_TYPES: ReadonlyMap<unknown, string> = new Map<unknown, string>([
+  ...["bytes", "bytearray", "set", "frozenset"].map((n) => [SAFE.get(`builtins.${n}`), n] as const),
+  [PY_OBJECT, "object"],
+  [ORDERED_DICT, "OrderedDict"],
+]);
+
+/**
+ * CPython's AttributeError text for `obj` lacking `attr`; for a type, its
+ * own form. (The bytearray type has an unbound `extend`, which refuses to be
+ * called on the items' list: APPEND(S) onto it meets that error instead.)
+ *
+ * @example
+ * ```ts
+ * noAttribute(1, "append"); // "'int' object has no attribute 'append'"
+ * ```
+ */
+export function noAttribute(obj: unknown, attr: string): string {
+  const name = PY_TYPES.get(obj);
+  if (name === "bytearray" && attr === "append") return "descriptor 'extend' for 'bytearray' objects doesn't apply to a 'list' object";
+  return name !== undefined ? `type object '${name}' has no attribute '${attr}'` : `'${describe(obj)}' object has no attribute '${attr}'`;
+}
+
 const classes = new WeakMap<object, boolean>();
 
 function isClass(f: (...args: unknown[]) => unknown): boolean {
@@ -140,8 +200,10 @@ function isClass(f: (...args: unknown[]) => unknown): boolean {
 }
 
 /** The Python type name of a value as loads builds it (a JS class's own name for anything else), for error messages. */
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === null || v === undefined) return "NoneType";
+  if (v === codecsEncode) return "builtin_function_or_method";
+  if (PY_TYPES.has(v)) return "type";
   switch (typeof v) {
     case "boolean":
       return "bool";
@@ -153,6 +215,8 @@ function describe(v: unknown): string {
       return "str";
     case "object":
       break;
+    case "function":
+      return isClass(v as (...args: unknown[]) => unknown) ? "type" : "function";
     default:
       return typeof v;
   }
@@ -174,7 +238,7 @@ export function isCodecsEncode(f: unknown): boolean {
 
 /** REDUCE, INST and OBJ: calls the global with the arguments (`new` for a JS class). */
 export function callGlobal(f: unknown, args: unknown): unknown {
-  if (!Array.isArray(args)) throw dataError(`REDUCE arguments must be a tuple, not ${describe(args)}`);
+  if (!Array.isArray(args)) throw dataError("argument list must be a tuple");
   // the REDUCE of every bytes object at protocols 0–2, called directly rather than through Reflect.apply
   if (f === codecsEncode) return encodeArgs(args);
   if (typeof f !== "function") throw dataError(`'${describe(f)}' object is not callable`);
@@ -194,15 +258,24 @@ interface WithNew {
  * its state); else `new cls(...args, kwargs?)`.
  */
 export function newObject(cls: unknown, args: unknown, kwargs: unknown): unknown {
-  if (!Array.isArray(args)) throw dataError(`NEWOBJ expected an arg tuple, not ${describe(args)}`);
-  const hasKw = kwargs !== undefined && !(kwargs instanceof Map ? kwargs.size === 0 : typeof kwargs === "object" && kwargs !== null && Object.keys(kwargs).length === 0);
+  // CPython's checks, in its order: the class, the args, the kwargs (NEWOBJ_EX)
+  const op = kwargs === undefined ? "NEWOBJ" : "NEWOBJ_EX";
+  const isType = (typeof cls === "function" && cls !== codecsEncode) || PY_TYPES.has(cls) || (typeof cls === "object" && cls !== null && typeof (cls as WithNew).__new__ === "function");
+  if (!isType) throw dataError(`${op} class argument must be a type, not ${describe(cls)}`);
+  if (!(args instanceof Tuple)) throw dataError(`${op} args argument must be a tuple, not ${describe(args)}`);
+  if (kwargs !== undefined && describe(kwargs) !== "dict") throw dataError(`${op} kwargs argument must be a dict, not ${describe(kwargs)}`);
+  const hasKw = kwargs !== undefined && (kwargs instanceof Map ? kwargs.size > 0 : Object.keys(kwargs as object).length > 0);
   const all = hasKw ? [...(args as unknown[]), kwargs] : (args as unknown[]);
   if (cls === PY_OBJECT) return {};
-  if (typeof cls !== "function" && (typeof cls !== "object" || cls === null)) throw dataError(`NEWOBJ class argument isn't a type object`);
+  // Python's own types: set and bytearray's __new__ make them empty (their __init__ fills them), bytes' and frozenset's as called
+  const pyType = PY_TYPES.get(cls);
+  if (pyType === "set") return new Set();
+  if (pyType === "bytearray") return new bytearray(0);
+  if (pyType !== undefined) return callGlobal(cls, args);
   const c = cls as WithNew;
   if (typeof c.__new__ === "function") return Reflect.apply(c.__new__ as (...a: unknown[]) => unknown, cls, all);
-  if (typeof cls !== "function" || typeof c.prototype !== "object" || c.prototype === null) throw dataError(`NEWOBJ class argument isn't a class`);
-  if (all.length === 0 && typeof c.prototype === "object" && c.prototype !== null) return Object.create(c.prototype) as unknown;
+  if (typeof cls !== "function" || typeof c.prototype !== "object" || c.prototype === null) throw dataError(`${op} class argument '${describe(cls)}' doesn't have __new__`);
+  if (all.length === 0) return Object.create(c.prototype) as unknown;
   return Reflect.construct(cls as new (...a: unknown[]) => unknown, all);
 }
 
@@ -212,42 +285,56 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   else target[key] = value;
 }
 
-function assignState(inst: Record<string, unknown>, state: unknown, what: string): void {
+/** Whether BUILD's default can give `inst` attributes: an object of a class or a dict's plain object (Python: one with a `__dict__`). */
+function hasAttributes(inst: unknown): inst is Record<string, unknown> {
+  if (typeof inst !== "object" || inst === null || Object.isFrozen(inst)) return false;
+  return !(Array.isArray(inst) || inst instanceof Set || inst instanceof Map || inst instanceof Uint8Array);
+}
+
+/** The [key, value] pairs of a state dict (a plain object or a Map), or undefined when it is not a dict. */
+function stateItems(state: unknown): Iterable<[unknown, unknown]> | undefined {
+  if (state instanceof Map) return state as Map<unknown, unknown>;
+  return describe(state) === "dict" ? Object.entries(state as object) : undefined;
+}
+
+/** Sets the state's items as attributes of `inst`, with CPython's errors. */
+function assignState(inst: unknown, state: unknown, what: "state" | "slot state"): void {
   if (state === null || state === undefined) return;
-  if (state instanceof Map) {
-    for (const [k, v] of state) {
-      if (typeof k !== "string") throw dataError(`${what} keys must be str`);
-      setOwn(inst, k, v);
-    }
-    return;
+  const items = stateItems(state);
+  if (items === undefined) throw dataError(`${what} is not a dictionary`);
+  // a type's __dict__ is a read-only mappingproxy; other objects without one have no __dict__ (state) or no such attribute (slot state)
+  const noDict = (key: unknown): never => {
+    if (describe(inst) === "type") throw dataError("'mappingproxy' object does not support item assignment");
+    throw dataError(`'${describe(inst)}' object has no attribute '${what === "state" ? "__dict__" : String(key)}'`);
+  };
+  if (what === "state" && !hasAttributes(inst) && describe(inst) !== "type") noDict(undefined);
+  for (const [k, v] of items) {
+    if (typeof k !== "string") throw dataError(what === "state" ? "state keys must be str" : `attribute name must be string, not '${describe(k)}'`);
+    if (!hasAttributes(inst)) return noDict(k);
+    setOwn(inst, k, v);
   }
-  if (typeof state === "object" && !Array.isArray(state) && !(state instanceof Set) && !(state instanceof Uint8Array)) {
-    for (const k of Object.keys(state)) setOwn(inst, k, (state as Record<string, unknown>)[k]);
-    return;
-  }
-  throw dataError(`${what} is not a dictionary`);
 }
 
 interface WithSetState {
   __setstate__?: unknown;
 }
 
-/** BUILD: `inst.__setstate__(state)` when defined, else the state dict (and slot state) become own properties. */
+/**
+ * BUILD: `inst.__setstate__(state)` when defined, else the state dict (and
+ * slot state) become own properties; in CPython's order, with its errors.
+ */
 export function buildState(inst: unknown, state: unknown): void {
-  if (typeof inst !== "object" && typeof inst !== "function") throw dataError(`BUILD target is a ${describe(inst)}, not an object`);
-  if (inst === null) throw dataError("BUILD target is None");
-  const setstate = (inst as WithSetState).__setstate__;
+  const setstate = (typeof inst === "object" && inst !== null) || typeof inst === "function" ? (inst as WithSetState).__setstate__ : undefined;
   if (typeof setstate === "function") {
     Reflect.apply(setstate as (s: unknown) => unknown, inst, [state]);
     return;
   }
-  if (Object.isFrozen(inst) || inst instanceof Set || inst instanceof Map || Array.isArray(inst) || inst instanceof Uint8Array) throw dataError(`BUILD cannot set state on a ${describe(inst)}`);
   if (state instanceof Tuple && state.length === 2) {
-    assignState(inst as Record<string, unknown>, state[0], "state");
-    assignState(inst as Record<string, unknown>, state[1], "slot state");
+    assignState(inst, state[0], "state");
+    assignState(inst, state[1], "slot state");
     return;
   }
-  assignState(inst as Record<string, unknown>, state, "state");
+  assignState(inst, state, "state");
 }
 
 /** Turns a text codec error into UnpicklingError. */

@@ -7,8 +7,8 @@
  * the loop keeps them in registers.
  */
 import { addItems, appendItems, callingOut, convertPending, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
-import { dataError } from "./_errors.js";
-import { ORDERED_DICT, buildState, callGlobal, codecError, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
+import { NO_PERSISTENT_LOAD, dataError } from "./_errors.js";
+import { ORDERED_DICT, buildState, callGlobal, codecError, describe, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue } from "./_ints.js";
 import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
 import { codecOf, decodeRawUnicodeEscape, decodeUtf8, decodesDirectly, escapeDecode } from "./_text.js";
@@ -19,8 +19,8 @@ import { Tuple, bytearray, frozenset } from "./_values.js";
 export interface MachineConfig {
   /** Resolves a global (the safe table, then the user's find_class). */
   findClass(module: string, name: string): unknown;
-  /** Python's persistent_load. */
-  persistentLoad(pid: unknown): unknown;
+  /** Python's persistent_load; undefined when none was given. */
+  persistentLoad: ((pid: unknown) => unknown) | undefined;
   /** How Python 2 str (STRING, BINSTRING) decode: a codec name or "bytes". */
   encoding: string;
   errors: string;
@@ -54,8 +54,17 @@ function truncated(): never {
   throw dataError("pickle data was truncated");
 }
 
-function underflow(): never {
-  throw dataError("unpickling stack underflow");
+/** CPython's text for a pop past the innermost MARK (or the bottom when there is none). */
+function underflow(marks: readonly number[]): never {
+  throw dataError(marks.length > 0 ? "unexpected MARK found" : "unpickling stack underflow");
+}
+
+/** CPython's largest size (PY_SSIZE_T_MAX): an 8-byte size above it is refused before anything is read. */
+const MAX_SIZE_TEXT = "9223372036854775807";
+
+/** Whether the 8-byte little-endian size at `pos` is above 2 ** 63 - 1. */
+function sizeOverflows(dv: DataView, pos: number): boolean {
+  return dv.getUint32(pos + 4, true) >= 0x80000000;
 }
 
 function noMark(): never {
@@ -115,7 +124,9 @@ function quotedString(data: Uint8Array, pos: number, nl: number): Uint8Array {
 }
 
 function invalidKey(op: number): never {
-  throw dataError(`invalid load key, '${op >= 0x20 && op < 0x7f ? String.fromCharCode(op) : `\\x${op.toString(16).padStart(2, "0")}`}'.`);
+  // (a quote and a backslash are escaped too)
+  const shown = op >= 0x20 && op < 0x7f && op !== 0x27 && op !== 0x5c ? String.fromCharCode(op) : `\\x${op.toString(16).padStart(2, "0")}`;
+  throw dataError(`invalid load key, '${shown}'.`);
 }
 
 /**
@@ -148,7 +159,6 @@ const NO_ITEMS: readonly unknown[] = [];
 
 function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const end = data.length;
-  if (end === 0) throw dataError("Ran out of input");
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const stack: unknown[] = NO_ITEMS.slice();
   let sp = 0; // stack height (entries past it are stale)
@@ -168,7 +178,8 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
   const st: RareState = { data, dv, end, stack, marks, cfg, pos: 0, sp: 0, base: 0, proto: 0, tracking };
   try {
     for (;;) {
-      if (pos >= end) truncated();
+      // (CPython's text when the data ends where an opcode is due)
+      if (pos >= end) throw dataError("Ran out of input");
       const op = data[pos++]!;
       switch (op) {
         case 0x80: // PROTO
@@ -178,12 +189,13 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           continue;
         case 0x95: // FRAME: the bytes are here already; only check that they are
           if (8 > end - pos) truncated();
+          if (sizeOverflows(dv, pos)) throw dataError(`FRAME length exceeds system's maximum of ${MAX_SIZE_TEXT} bytes`);
           n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
           pos += 8;
           if (n > end - pos) truncated();
           continue;
         case 0x2e: // STOP
-          if (sp <= base) underflow();
+          if (sp <= base) underflow(marks);
           tracking.deferred?.flush();
           convertPending(tracking);
           return stack[sp - 1];
@@ -195,7 +207,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           if (marks.length > 0 && base === sp) {
             marks.pop();
             base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-          } else if (sp <= base) underflow();
+          } else if (sp <= base) underflow(marks);
           else sp--;
           continue;
         case 0x31: // POP_MARK
@@ -204,7 +216,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           base = marks.length > 0 ? marks[marks.length - 1]! : 0;
           continue;
         case 0x32: // DUP
-          if (sp <= base) underflow();
+          if (sp <= base) underflow(marks);
           v = stack[sp - 1];
           if (!dictAsMap && isPlainObject(v)) trackShared(tracking, v);
           stack[sp++] = v;
@@ -264,6 +276,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             pos += 4;
           } else {
             if (8 > end - pos) truncated();
+            if (sizeOverflows(dv, pos)) throw dataError(`BINUNICODE exceeds system's maximum size of ${MAX_SIZE_TEXT} bytes`);
             n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
             pos += 8;
           }
@@ -284,6 +297,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             pos += 4;
           } else {
             if (8 > end - pos) truncated();
+            if (sizeOverflows(dv, pos)) throw dataError(`${op === 0x96 ? "BYTEARRAY8" : "BINBYTES"} exceeds system's maximum size of ${MAX_SIZE_TEXT} bytes`);
             n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
             pos += 8;
           }
@@ -301,10 +315,10 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             if (pos >= end) truncated();
             n = data[pos++]!;
           } else {
+            // (unsigned, as CPython's C unpickler reads it; pickle.py's "negative byte count" is never said)
             if (pos + 4 > end) truncated();
-            n = dv.getInt32(pos, true);
+            n = dv.getUint32(pos, true);
             pos += 4;
-            if (n < 0) throw dataError("BINSTRING pickle has negative byte count");
           }
           if (n > end - pos) truncated();
           stack[sp++] = decodePy2(bytesCopy(data, pos, n), cfg.encoding, cfg.errors);
@@ -323,11 +337,14 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             memoIdx = dv.getUint32(pos, true);
             pos += 4;
           } else {
+            // (CPython: the line, then the stack, then the number)
             n = lineEnd(data, pos);
+            if (n === pos) truncated();
+            if (sp <= base) underflow(marks);
             memoIdx = textIndex(data, pos, n, "PUT");
             pos = n + 1;
           }
-          if (sp <= base) underflow();
+          if (sp <= base) underflow(marks);
           v = stack[sp - 1];
           // an index far past the end leaves the array sparse, which loads must not reuse (see `memoSparse`)
           if ((memoIdx as number) > memo.length + 1024) cfg.memoSparse = true;
@@ -363,7 +380,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
         case 0x86: // TUPLE2
         case 0x87: // TUPLE3
           n = op - 0x84;
-          if (sp - base < n) underflow();
+          if (sp - base < n) underflow(marks);
           v = tupleOf(stack, sp - n, sp);
           sp -= n;
           stack[sp++] = v;
@@ -379,12 +396,12 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           stack[sp++] = new Set();
           continue;
         case 0x61: // APPEND
-          if (sp - base < 2) underflow();
+          if (sp - base < 2) underflow(marks);
           appendItems(stack, sp - 1, sp, tracking);
           sp--;
           continue;
         case 0x73: // SETITEM
-          if (sp - base < 3) underflow();
+          if (sp - base < 3) underflow(marks);
           v = stack[sp - 3];
           // (a dict already turned into a Map, met through another memo slot, goes to setItems)
           if (!dictAsMap && typeof stack[sp - 2] === "string" && isPlainDict(v, tracking) && tracking.converted === undefined) setOwn(v, stack[sp - 2] as string, stack[sp - 1]);
@@ -406,7 +423,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           else if (op === 0x64) v = newDict(stack, k, sp, dictAsMap);
           else if (op === 0x91) v = new frozenset(stack.slice(k, sp));
           else {
-            if (k < 1 || k - 1 < base) underflow();
+            if (k < 1 || k - 1 < base) underflow(marks);
             if (op === 0x65) appendItems(stack, k, sp, tracking);
             else if (op === 0x75) {
               if ((sp - k) % 2 !== 0) throw dataError("odd number of items for SETITEMS");
@@ -454,7 +471,7 @@ interface RareState {
 }
 
 function stPop(st: RareState): unknown {
-  if (st.sp <= st.base) underflow();
+  if (st.sp <= st.base) underflow(st.marks);
   return st.stack[--st.sp];
 }
 
@@ -462,10 +479,12 @@ function stPush(st: RareState, x: unknown): void {
   st.stack[st.sp++] = x;
 }
 
-/** The UTF-8 line at st.pos (GLOBAL, INST arguments). */
-function stLine(st: RareState): string {
+/** The line at st.pos (GLOBAL, INST arguments), decoded strictly. */
+function stLine(st: RareState, codec: "utf_8" | "ascii" = "utf_8"): string {
   const nl = lineEnd(st.data, st.pos);
-  const s = decodeUtf8(st.data, st.pos, nl);
+  // an empty line: CPython's bad_readline
+  if (nl === st.pos) truncated();
+  const s = decodeText(st.data, st.pos, nl, codec, "strict");
   st.pos = nl + 1;
   return s;
 }
@@ -521,10 +540,10 @@ function rareOp(op: number, st: RareState): number {
       return pos;
     }
     case 0x98: { // READONLY_BUFFER
-      if (st.sp <= st.base) underflow();
+      if (st.sp <= st.base) underflow(st.marks);
       const b = stack[st.sp - 1];
       if (b instanceof bytearray) stack[st.sp - 1] = new Uint8Array(b.buffer, b.byteOffset, b.length);
-      else if (!(b instanceof Uint8Array)) throw dataError("READONLY_BUFFER needs a buffer");
+      else if (!(b instanceof Uint8Array)) throw dataError(`memoryview: a bytes-like object is required, not '${describe(b)}'`);
       return pos;
     }
     case 0x63: { // GLOBAL
@@ -544,6 +563,7 @@ function rareOp(op: number, st: RareState): number {
     case 0x52: { // REDUCE
       const args = stPop(st);
       const f = stPop(st);
+      if (!(args instanceof Tuple)) throw dataError("argument list must be a tuple");
       stPush(st, f === ORDERED_DICT ? (cfg.dictAsMap ? new Map() : {}) : callGlobal(f, args));
       return pos;
     }
@@ -562,16 +582,16 @@ function rareOp(op: number, st: RareState): number {
     }
     case 0x62: { // BUILD
       const state = stPop(st);
-      if (st.sp <= st.base) underflow();
+      if (st.sp <= st.base) underflow(st.marks);
       buildState(stack[st.sp - 1], state);
       return pos;
     }
-    case 0x69: { // INST
-      st.pos = pos;
-      const module = stLine(st);
-      const name = stLine(st);
-      pos = st.pos;
+    case 0x69: { // INST (its lines are ASCII, GLOBAL's UTF-8; the MARK is looked for first)
       if (marks.length === 0) noMark();
+      st.pos = pos;
+      const module = stLine(st, "ascii");
+      const name = stLine(st, "ascii");
+      pos = st.pos;
       const m = marks.pop()!;
       st.base = marks.length > 0 ? marks[marks.length - 1]! : 0;
       const args = stack.slice(m, st.sp);
@@ -583,7 +603,7 @@ function rareOp(op: number, st: RareState): number {
       if (marks.length === 0) noMark();
       const m = marks.pop()!;
       st.base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-      if (st.sp - m < 1) underflow();
+      if (st.sp - m < 1) underflow(marks);
       const cls = stack[m];
       const args = stack.slice(m + 1, st.sp);
       st.sp = m;
@@ -591,6 +611,7 @@ function rareOp(op: number, st: RareState): number {
       return pos;
     }
     case 0x50: { // PERSID
+      if (cfg.persistentLoad === undefined) throw dataError(NO_PERSISTENT_LOAD);
       const nl = lineEnd(data, pos);
       for (let i = pos; i < nl; i++) if (data[i]! >= 0x80) throw dataError("persistent IDs in protocol 0 must be ASCII strings");
       const pid = latin1.decode(data.subarray(pos, nl));
@@ -599,6 +620,7 @@ function rareOp(op: number, st: RareState): number {
       return pos;
     }
     case 0x51: // BINPERSID
+      if (cfg.persistentLoad === undefined) throw dataError(NO_PERSISTENT_LOAD);
       stPush(st, cfg.persistentLoad(stPop(st)));
       return pos;
     case 0x82: // EXT1

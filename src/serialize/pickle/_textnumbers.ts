@@ -13,6 +13,7 @@
  * CPython never writes anything but plain decimals here; the rest matters
  * for pickles from elsewhere, which load as in CPython or fail as there.
  */
+import { decodeText } from "./_decode.js";
 import { dataError } from "./_errors.js";
 import { INT_MAX_STR_DIGITS, intDigitsMessage } from "./_ints.js";
 import { repr } from "../../sockets/repr.js";
@@ -39,7 +40,7 @@ function cString(line: string): string {
   return nul < 0 ? line : line.slice(0, nul);
 }
 
-/** A number text as CPython puts it in a message: at most 200 bytes, read as UTF-8. */
+/** A number text as CPython puts it in a float's message: at most 200 bytes, read as UTF-8 (ill-formed bytes replaced). */
 function shown(s: string): string {
   return Buffer.from(s.slice(0, 200), "latin1").toString("utf8");
 }
@@ -119,9 +120,14 @@ function pyLong(s: string, givenBase: 0 | 10): { value: bigint | undefined; base
   return { value: neg ? -magnitude : magnitude, base };
 }
 
-/** CPython's ValueError for an int literal it cannot read. */
+/**
+ * CPython's ValueError for an int literal it cannot read. Its text decodes
+ * the literal's first 200 bytes as UTF-8 strictly: where they are not,
+ * CPython raises that UnicodeDecodeError instead (a DecodeError here).
+ */
 function invalidLiteral(s: string, base: number): never {
-  throw dataError(`invalid literal for int() with base ${base}: ${repr(shown(s))}`);
+  const bytes = Buffer.from(s.slice(0, 200), "latin1");
+  throw dataError(`invalid literal for int() with base ${base}: ${repr(decodeText(bytes, 0, bytes.length, "utf_8", "strict"))}`);
 }
 
 /** An empty line ("\n" alone): CPython's bad_readline. */

@@ -4,7 +4,7 @@
  * writes for the value types, then through the user's `find_class`.
  */
 import { Readable } from "node:stream";
-import { UnpicklingError } from "./_errors.js";
+import { NO_PERSISTENT_LOAD, UnpicklingError } from "./_errors.js";
 import { readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
 import { safeGlobal } from "./_globals.js";
 import { runMachine, type MachineConfig } from "./_machine.js";
@@ -50,10 +50,10 @@ function forbidden(module: string, name: string): never {
 }
 
 function noPersistentLoad(): never {
-  throw new UnpicklingError("A load persistent id instruction was encountered, but no persistent_load function was specified.");
+  throw new UnpicklingError(NO_PERSISTENT_LOAD);
 }
 
-function configOf(options: LoadOptions | undefined, findClass: (m: string, n: string) => unknown, persistentLoad: (pid: unknown) => unknown, memo: unknown[]): MachineConfig {
+function configOf(options: LoadOptions | undefined, findClass: (m: string, n: string) => unknown, persistentLoad: ((pid: unknown) => unknown) | undefined, memo: unknown[]): MachineConfig {
   const buffers = options?.buffers ?? undefined;
   return {
     findClass,
@@ -87,9 +87,9 @@ function resolverOf(user: ((m: string, n: string) => unknown) | null | undefined
  */
 export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
   const pl = options?.persistent_load ?? undefined;
-  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl ?? noPersistentLoad, []));
+  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl ?? undefined, []));
   // one memo array reused across calls (emptied after each): fresh memory costs more than filling
-  const cfg = configOf(options, resolverOf(options?.find_class), pl ?? noPersistentLoad, scratchMemo);
+  const cfg = configOf(options, resolverOf(options?.find_class), pl ?? undefined, scratchMemo);
   cfg.memoEmpty = true;
   scratchInUse = true;
   try {
@@ -185,7 +185,9 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
       return v !== undefined ? v : this.find_class(module, name);
     };
     const memo = this.memo;
-    const cfg = configOf(this.#options, findClass, (pid) => this.persistent_load(pid), memo);
+    // (as CPython, a pickle's persistent id is refused before it is read when there is nothing to give it to)
+    const persistent = this.persistent_load !== Unpickler.prototype.persistent_load || typeof this.#options?.persistent_load === "function";
+    const cfg = configOf(this.#options, findClass, persistent ? (pid) => this.persistent_load(pid) : undefined, memo);
     const known = this.#memoCount;
     // (a memo the user replaced or cut since is counted afresh)
     if (known?.memo === memo && known.length === memo.length) cfg.memoCount = known.count;
