@@ -5,7 +5,7 @@
  * object with `extend`/`append`), sets, and tuples.
  */
 import { dataError } from "./_errors.js";
-import { describe, noAttribute, setOwn } from "./_globals.js";
+import { describe, noAttribute, pyIndex, setOwn } from "./_globals.js";
 import { replaceEverywhere } from "./_replace.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";
 import { DEFER_AT, DeferredAppends, appendNow } from "./_deferred.js";
@@ -152,22 +152,15 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
   else for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
 }
 
-/** The int a Python index is (a bool is 0 or 1), or undefined for any other type. */
-function indexValue(k: unknown): number | bigint | undefined {
-  if (typeof k === "boolean") return k ? 1 : 0;
-  if ((typeof k === "number" && Number.isInteger(k)) || typeof k === "bigint") return k;
-  return undefined;
-}
-
 /** `target[key] = value` on a list or bytearray, with Python's index rules and its errors. */
 function setIndexed(target: unknown[] | Uint8Array, key: unknown, value: unknown): void {
   const kind = Array.isArray(target) ? "list" : "bytearray";
-  const k = indexValue(key);
+  const k = pyIndex(key);
   if (k === undefined) throw dataError(`${kind} indices must be integers or slices, not ${describe(key)}`);
   if (k >= 2 ** 63 || k < -(2 ** 63)) throw dataError("cannot fit 'int' into an index-sized integer");
   let byte = 0;
   if (kind === "bytearray") {
-    const b = indexValue(value);
+    const b = pyIndex(value);
     if (b === undefined) throw dataError(`'${describe(value)}' object cannot be interpreted as an integer`);
     if (b < 0 || b > 255) throw dataError("byte must be in range(0, 256)");
     byte = Number(b);

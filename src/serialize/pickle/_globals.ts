@@ -14,10 +14,28 @@ export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** CPython's TypeError text for a str argument `arg` of `fn` given `v` (which names None itself, not its type). */
+function notStr(fn: string, arg: string, v: unknown): UnpicklingError {
+  return dataError(`${fn}() argument '${arg}' must be str, not ${v === null || v === undefined ? "None" : describe(v)}`);
+}
+
+/**
+ * The int a value is as a Python index (a bool is 0 or 1), or undefined for any other type.
+ *
+ * @example
+ * ```ts
+ * pyIndex(true); // 1
+ * ```
+ */
+export function pyIndex(v: unknown): number | bigint | undefined {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if ((typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint") return v;
+  return undefined;
+}
+
 /** `s` encoded as `what` (`encode`, `bytes`, …) would encode it. */
 function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array {
-  // (CPython's argument errors name None itself, not its type)
-  if (typeof encoding !== "string") throw dataError(`${what}() argument 'encoding' must be str, not ${encoding === null || encoding === undefined ? "None" : describe(encoding)}`);
+  if (typeof encoding !== "string") throw notStr(what, "encoding", encoding);
   // (every bytes object of protocols 0-2 comes through here with 'latin1')
   const codec = encoding === "latin1" ? "latin_1" : codecOf(encoding);
   if (codec === undefined) throw dataError(`unknown encoding: ${encoding}`);
@@ -68,8 +86,8 @@ function bytesFrom(args: readonly unknown[], what: "bytes" | "bytearray"): Uint8
   if (args.length === 0) return new Uint8Array(0);
   const [src, encoding, errors] = args;
   if (args.length > 1) {
-    if (typeof encoding !== "string") throw dataError(`${what}() argument 'encoding' must be str, not ${describe(encoding)}`);
-    if (args.length === 3 && typeof errors !== "string") throw dataError(`${what}() argument 'errors' must be str, not ${describe(errors)}`);
+    if (typeof encoding !== "string") throw notStr(what, "encoding", encoding);
+    if (args.length === 3 && typeof errors !== "string") throw notStr(what, "errors", errors);
     if (typeof src !== "string") throw dataError("encoding without a string argument");
     if (args.length === 3 && errors !== "strict") throw dataError(`${what}() with errors other than 'strict' is not supported in a pickle`);
     return encodeText(src, encoding, what);
@@ -82,10 +100,10 @@ function bytesFrom(args: readonly unknown[], what: "bytes" | "bytearray"): Uint8
   if (items === undefined) throw dataError(`cannot convert '${describe(src)}' object to ${what}`);
   const values: number[] = [];
   for (const x of items) {
-    const n = typeof x === "boolean" ? Number(x) : typeof x === "number" && Number.isSafeInteger(x) ? x : typeof x === "bigint" ? Number(x) : undefined;
+    const n = pyIndex(x);
     if (n === undefined) throw dataError(`'${describe(x)}' object cannot be interpreted as an integer`);
     if (n < 0 || n > 255) throw dataError(`${what === "bytes" ? "bytes" : "byte"} must be in range(0, 256)`);
-    values.push(n);
+    values.push(Number(n));
   }
   return Uint8Array.from(values);
 }
@@ -116,7 +134,7 @@ function encodeArgs(a: readonly unknown[]): Uint8Array {
   if (typeof encoding === "string" && encoding.includes("\0")) throw dataError("embedded null character");
   if (a.length === 3 && typeof encoding === "string") {
     const errors = a[2];
-    if (typeof errors !== "string") throw dataError(`encode() argument 'errors' must be str, not ${describe(errors)}`);
+    if (typeof errors !== "string") throw notStr("encode", "errors", errors);
     if (errors.includes("\0")) throw dataError("embedded null character");
   }
   return encodeText(a[0], encoding);

@@ -180,6 +180,11 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/** CPython's error for a bad escape of 'raw-unicode-escape': its span runs from the backslash to the first byte that is not a digit. */
+function escapeError(data: Uint8Array, from: number, to: number, reason: string): DecodeError {
+  return decodeError(spanMessage("rawunicodeescape", data, 0, from, to, reason));
+}
+
 /** Decodes 'raw-unicode-escape' (protocol 0 UNICODE): latin-1 bytes with \uXXXX and \UXXXXXXXX escapes. */
 export function decodeRawUnicodeEscape(data: Uint8Array): string {
   let s = "";
@@ -210,15 +215,13 @@ export function decodeRawUnicodeEscape(data: Uint8Array): string {
       continue;
     }
     const digits = kind === 0x75 ? 4 : 8;
-    // CPython's span: from the backslash to the first byte that is not a digit
-    const escapeError = (to: number, reason: string): DecodeError => decodeError(spanMessage("rawunicodeescape", data, 0, i, to, reason));
     let cp = 0;
     for (let k = 0; k < digits; k++) {
       const h = i + 2 + k < n ? hexValue(data[i + 2 + k]!) : -1;
-      if (h < 0) throw escapeError(i + 2 + k, kind === 0x75 ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape");
+      if (h < 0) throw escapeError(data, i, i + 2 + k, kind === 0x75 ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape");
       cp = cp * 16 + h;
     }
-    if (cp > 0x10ffff) throw escapeError(i + 2 + digits, "\\Uxxxxxxxx out of range");
+    if (cp > 0x10ffff) throw escapeError(data, i, i + 2 + digits, "\\Uxxxxxxxx out of range");
     s += String.fromCodePoint(cp);
     i += 2 + digits;
   }

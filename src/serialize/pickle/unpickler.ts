@@ -87,9 +87,9 @@ function resolverOf(user: ((m: string, n: string) => unknown) | null | undefined
  */
 export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
   const pl = options?.persistent_load ?? undefined;
-  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl ?? undefined, []));
+  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl, []));
   // one memo array reused across calls (emptied after each): fresh memory costs more than filling
-  const cfg = configOf(options, resolverOf(options?.find_class), pl ?? undefined, scratchMemo);
+  const cfg = configOf(options, resolverOf(options?.find_class), pl, scratchMemo);
   cfg.memoEmpty = true;
   scratchInUse = true;
   try {

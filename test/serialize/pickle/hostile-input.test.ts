@@ -116,6 +116,10 @@ describe("loads() refuses bad input with UnpicklingError", () => {
         "\x80\x02c__builtin__\nset\nK\x01K\x02\x86R.",
         "\x80\x02c__builtin__\nfrozenset\nK\x01\x85R.",
         "\x80\x02c__builtin__\nbytearray\n)R}b.",
+        "\x80\x02c__builtin__\nbytes\nX\x01\x00\x00\x00aN\x86R.",
+        "\x80\x02c__builtin__\nbytearray\nX\x01\x00\x00\x00aX\x06\x00\x00\x00latin1N\x87R.",
+        "\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x06\x00\x00\x00latin1N\x87R.",
+        "\x80\x02c__builtin__\nbytes\n]K\x01aN\x86R.",
       ].map(bytes),
     );
     // with nothing to set, BUILD asks nothing of the target; set() and frozenset() take any iterable
