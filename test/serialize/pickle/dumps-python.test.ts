@@ -53,6 +53,8 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["__proto__ and constructor keys", protoKeys, true],
   ["Maps", [new Map([[1, "a"], [2, "b"]]), new Map<unknown, unknown>([["a", 1], [2, "b"], [tuple(1, 2), "t"], [null, 0], [1.5, 2]])], true],
   ["a dict of exactly 1000 items", new Map(Array.from({ length: 1000 }, (_, i) => [i, i])), true],
+  // a plain object's items are batched as a dict's: SETITEM for one, MARK ... SETITEMS per 1,000 (an empty batch after exactly 1,000)
+  ["plain objects of 0, 1, 2, 999, 1000, 1001 and 2000 keys", [0, 1, 2, 999, 1000, 1001, 2000].map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))), true],
   ["small sets", [new Set(), new Set([1]), new frozenset(), new frozenset(["a"])], true],
   ["big sets", [new Set([1, "a", tuple(1, 2)]), new Set(Array.from({ length: 1500 }, (_, i) => i)), new frozenset([1, 2]), new frozenset(Array.from({ length: 1200 }, (_, i) => `s${i}`))], false],
   ["shared references", [a, a, { x: a, y: a }, shared, shared], true],
@@ -100,6 +102,17 @@ describe("dumps() writes what CPython loads", () => {
       expect(v.equal).toEqual([true, true, true, true, true, true]);
       if (exact) expect(v.exact, JSON.stringify(v)).toEqual([true, true, true, true, true, true]);
     });
+  });
+
+  it("dumps() of a plain object writes its own keys only, whatever Object.prototype holds", () => {
+    const records = [{ a: 1, b: [2] }, { a: 3, b: [4] }, { only: 5 }];
+    const before = Buffer.from(dumps(records, 4));
+    Object.defineProperty(Object.prototype, "polluted", { value: "x", enumerable: true, configurable: true, writable: true });
+    try {
+      expect(Buffer.from(dumps(records, 4)).equals(before)).toBe(true);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
   });
 
   it("dumps() gives the same bytes each time", () => {
