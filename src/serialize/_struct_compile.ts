@@ -17,7 +17,7 @@
  */
 import { error } from "./_struct_error.js";
 import type { Field, Layout } from "./_struct_format.js";
-import { copyBytes } from "./_struct_slab.js";
+import { copyBytes } from "./_slab.js";
 import { bytesArgument, charByte, checkedInteger, float32Value, halfBits, halfValue, intSpec, smallInteger, toDouble, truth, type IntSpec } from "./_struct_values.js";
 
 /** Writes the values `a` as one record at byte `d` of the buffer that `dv` and `b` view; throws `struct.error` on a bad value. */

@@ -8,7 +8,7 @@
  */
 import type { Field, Layout } from "./_struct_format.js";
 import type { IteratorNext, IteratorState, Packer, Unpacker } from "./_struct_compile.js";
-import { copyBytes } from "./_struct_slab.js";
+import { copyBytes } from "./_slab.js";
 import { error } from "./_struct_error.js";
 import { bytesArgument, charByte, checkedInteger, float32Value, halfBits, halfValue, intSpec, smallInteger, toDouble, truth, type IntSpec } from "./_struct_values.js";
 

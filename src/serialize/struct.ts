@@ -50,7 +50,7 @@ import { canGenerateCode } from "./_codegen.js";
 import { compileIteratorNext, compilePacker, compileUnpacker, type IteratorNext, type Packer, type Unpacker } from "./_struct_compile.js";
 import { interpretIteratorNext, interpretPacker, interpretUnpacker } from "./_struct_interpret.js";
 import { parseFormat, type Layout } from "./_struct_format.js";
-import { newSlab, slab, SLAB_ITEM_MAX, SLAB_SIZE } from "./_struct_slab.js";
+import { newSlab, slab, SLAB_ITEM_MAX, SLAB_SIZE } from "./_slab.js";
 import { asBytes, asOffset, formatText, view, viewed, type BytesLike } from "./_struct_buffers.js";
 import { StructIterator, type StructValue } from "./_struct_iterator.js";
 

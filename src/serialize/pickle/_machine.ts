@@ -13,6 +13,7 @@ import { decodeLong, intValue } from "./_ints.js";
 import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
 import { codecOf, decodeRawUnicodeEscape, decodeUtf8, decodesDirectly, escapeDecode } from "./_text.js";
 import { DecodeError, decodeError, decodeText } from "./_decode.js";
+import { copyBytes } from "../_slab.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";
 
 /** What the machine needs from its Unpickler. */
@@ -80,16 +81,6 @@ function lineEnd(data: Uint8Array, pos: number): number {
   const nl = data.indexOf(0x0a, pos);
   if (nl < 0) truncated();
   return nl;
-}
-
-/** A copy of n bytes at pos (small ones without the cost of slice()). */
-function bytesCopy(data: Uint8Array, pos: number, n: number): Uint8Array {
-  if (n <= 64) {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = data[pos + i]!;
-    return b;
-  }
-  return data.slice(pos, pos + n);
 }
 
 /** The memo key for the text PUT/GET line at `pos..nl` (CPython: a PUT's negative index is refused, a GET's is not found). */
@@ -306,7 +297,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             const b = new bytearray(n);
             b.set(data.subarray(pos, pos + n));
             stack[sp++] = b;
-          } else stack[sp++] = bytesCopy(data, pos, n);
+          } else stack[sp++] = copyBytes(data, pos, n);
           pos += n;
           continue;
         case 0x55: // SHORT_BINSTRING (Python 2 str)
@@ -321,7 +312,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             pos += 4;
           }
           if (n > end - pos) truncated();
-          stack[sp++] = decodePy2(bytesCopy(data, pos, n), cfg.encoding, cfg.errors);
+          stack[sp++] = decodePy2(copyBytes(data, pos, n), cfg.encoding, cfg.errors);
           pos += n;
           continue;
         case 0x94: // MEMOIZE

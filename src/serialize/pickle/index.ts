@@ -15,7 +15,10 @@
  * bool ↔ boolean; int ↔ number when |n| <= 2^53-1, else bigint (a bigint
  * always dumps as int); float → number, and a number dumps as float unless it
  * is a safe integer (wrap it with `float(x)` to force a float; -0 is a float);
- * str ↔ string; bytes ↔ Uint8Array; bytearray ↔ `bytearray`; list ↔ Array;
+ * str ↔ string; bytes ↔ Uint8Array (bytes of up to 4 KiB are cut from
+ * shared 8 KiB slabs, as Node cuts small Buffers from its pool: `.buffer` is
+ * the slab, `byteOffset` and `length` delimit the bytes, and each starts at a
+ * multiple of 8); bytearray ↔ `bytearray`; list ↔ Array;
  * tuple ↔ `Tuple` (`tuple(...)`); dict → plain object when every key is a str
  * (keys such as `__proto__` are own data properties), else Map (option
  * `dict: "map"` for always); set ↔ Set; frozenset ↔ `frozenset`.

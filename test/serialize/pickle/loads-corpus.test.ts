@@ -129,6 +129,23 @@ describe("loads() reads what CPython writes", () => {
     }
   });
 
+  it("loads() gives each bytes object bytes of its own, though small ones share a slab: writing into one changes no other", () => {
+    const { pickle, items } = pythonJson<{ pickle: string; items: string[] }>(`
+import json, pickle
+items = [bytes([i % 251]) * (i % 70) + b"\\xfe" * (i % 3) for i in range(600)] + [bytes(5000)]
+print(json.dumps({"pickle": pickle.dumps(items, 4).hex(), "items": [b.hex() for b in items]}))
+`);
+    const got = loads(Buffer.from(pickle, "hex")) as Uint8Array[];
+    const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+    expect(got.map(hex)).toEqual(items);
+    // each starts at a multiple of 8, so that a Float64Array or BigInt64Array can view it in place
+    expect(got.filter((b) => b.byteOffset % 8 !== 0)).toEqual([]);
+    // (equal one-byte bytes are one object in CPython, and so one Uint8Array here)
+    const distinct = [...new Set(got)];
+    distinct.forEach((b, i) => b.fill(i % 256));
+    expect(distinct.filter((b, i) => b.some((x) => x !== i % 256))).toEqual([]);
+  });
+
   it("loads() builds the tuples of a pickle as Tuple", () => {
     const c = corpus.find((x) => x.name === "tuples")!;
     const got = loads(Buffer.from(c.pickles[0]![1], "hex")) as unknown[];

@@ -1,9 +1,12 @@
 /**
- * Small byte arrays for struct results, cut from 8 KiB slabs as Node cuts
- * small Buffers from its pool: making a view on an existing ArrayBuffer costs
- * a fraction of allocating a new one, and the slab's DataView is made once
- * for all the records packed into it. Like a pooled Buffer, a result's
- * `.buffer` is the whole slab; `byteOffset` and `length` delimit the result.
+ * Small byte arrays for struct's and pickle's results, cut from 8 KiB slabs
+ * as Node cuts small Buffers from its pool: making a view on an existing
+ * ArrayBuffer costs a fraction of allocating a new one (an ArrayBuffer of
+ * its own is memory outside V8's heap, which each GC must account for), and
+ * the slab's DataView is made once for all the records packed into it. Like
+ * a pooled Buffer, a result's `.buffer` is the whole slab; `byteOffset` and
+ * `length` delimit the result. Each result starts at a multiple of 8, so a
+ * Float64Array over it needs no copy.
  */
 
 /** Size of one slab; results up to half of it are cut from slabs. */
@@ -56,7 +59,9 @@ export function copyBytes(source: Uint8Array, from: number, n: number): Uint8Arr
     d = 0;
   }
   const target = slab.bytes;
-  for (let k = 0; k < n; k++) target[d + k] = source[from + k]!;
+  // a loop is quicker than set() of a subarray for a few bytes
+  if (n <= 64) for (let k = 0; k < n; k++) target[d + k] = source[from + k]!;
+  else target.set(source.subarray(from, from + n), d);
   slab.offset = (d + n + 7) & ~7;
   return new Uint8Array(slab.buffer, d, n);
 }
