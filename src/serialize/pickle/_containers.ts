@@ -6,6 +6,7 @@
  */
 import { dataError } from "./_errors.js";
 import { describe, noAttribute, pyIndex, setOwn } from "./_globals.js";
+import { presentKey } from "./_pyequal.js";
 import { replaceEverywhere } from "./_replace.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";
 import { DEFER_AT, DeferredAppends, appendNow } from "./_deferred.js";
@@ -112,7 +113,7 @@ export function newDict(stack: unknown[], from: number, to: number, dictAsMap: b
     return d;
   }
   const m = new Map<unknown, unknown>();
-  for (let i = from; i < to; i += 2) m.set(stack[i], stack[i + 1]);
+  for (let i = from; i < to; i += 2) m.set(presentKey(m, stack[i]), stack[i + 1]);
   return m;
 }
 
@@ -139,17 +140,28 @@ export function setItems(stack: unknown[], from: number, to: number, memo: unkno
     d = m;
   }
   if (d instanceof Map) {
-    for (let i = from; i < to; i += 2) d.set(stack[i], stack[i + 1]);
+    for (let i = from; i < to; i += 2) d.set(presentKey(d, stack[i]), stack[i + 1]);
     return;
   }
   // nothing to set: CPython asks nothing of the target
   if (from === to) return;
   const setitem = (d as { __setitem__?: unknown } | null)?.__setitem__;
   const indexed = isList(d) || d instanceof bytearray ? d : undefined;
-  if (typeof setitem !== "function" && indexed === undefined) throw dataError(`'${describe(d)}' object does not support item assignment`);
+  if (typeof setitem !== "function" && indexed === undefined) throw dataError(noItemAssignment(d, stack[from]));
   callingOut(t);
   if (indexed !== undefined) for (let i = from; i < to; i += 2) setIndexed(indexed, stack[i], stack[i + 1]);
   else for (let i = from; i < to; i += 2) Reflect.apply(setitem as (k: unknown, v: unknown) => unknown, d, [stack[i], stack[i + 1]]);
+}
+
+/** Python's types that have sequence methods but no item assignment (CPython makes an int key an index before it refuses). */
+const SEQUENCE_TYPES = new Set(["tuple", "str", "bytes", "set", "frozenset"]);
+
+/** CPython's error for `target[key] = …` on a target without item assignment. */
+function noItemAssignment(target: unknown, key: unknown): string {
+  const type = describe(target);
+  // (only an int past 2**53, a bigint, can be past 2**63)
+  if (typeof key === "bigint" && SEQUENCE_TYPES.has(type) && (key >= 2n ** 63n || key < -(2n ** 63n))) return "cannot fit 'int' into an index-sized integer";
+  return `'${type}' object does not support item assignment`;
 }
 
 /** `target[key] = value` on a list or bytearray, with Python's index rules and its errors. */
@@ -203,13 +215,13 @@ export function addItems(stack: unknown[], from: number, to: number, t: DictTrac
   if (from === to) return;
   let s = stack[from - 1];
   if (s instanceof Set && !(s instanceof frozenset)) {
-    for (let i = from; i < to; i++) s.add(stack[i]);
+    for (let i = from; i < to; i++) s.add(presentKey(s, stack[i]));
     return;
   }
   callingOut(t);
   s = stack[from - 1];
   const add = (s as { add?: unknown } | null)?.add;
-  if (typeof add !== "function" || s instanceof frozenset) throw dataError(noAttribute(s, "add"));
+  if (typeof add !== "function" || s instanceof frozenset) throw dataError(noAttribute(s, "add", stack[from]));
   for (let i = from; i < to; i++) Reflect.apply(add as (x: unknown) => unknown, s, [stack[i]]);
 }
 

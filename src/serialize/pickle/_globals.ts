@@ -8,6 +8,7 @@
 import { UnpicklingError, dataError } from "./_errors.js";
 import { codecOf, encodeUtf8Into, type Codec } from "./_text.js";
 import { PickleBuffer, Tuple, bytearray, frozenset, tuple } from "./_values.js";
+import { pySet } from "./_pyequal.js";
 
 /** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
 export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
@@ -20,16 +21,20 @@ function notStr(fn: string, arg: string, v: unknown): UnpicklingError {
 }
 
 /**
- * The int a value is as a Python index (a bool is 0 or 1), or undefined for any other type.
+ * The int a value is as a Python index (a bool is 0 or 1), or undefined for
+ * any other type. A number is an int as `describe` tells: a safe integer but
+ * -0; past 2**53 only floats are numbers (ints there are bigints), but an
+ * integral float below it cannot be told from an int.
  *
  * @example
  * ```ts
  * pyIndex(true); // 1
+ * pyIndex(2 ** 60); // undefined (a float)
  * ```
  */
 export function pyIndex(v: unknown): number | bigint | undefined {
   if (typeof v === "boolean") return v ? 1 : 0;
-  if ((typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint") return v;
+  if ((typeof v === "number" && Number.isSafeInteger(v) && !Object.is(v, -0)) || typeof v === "bigint") return v;
   return undefined;
 }
 
@@ -86,8 +91,13 @@ function bytesFrom(args: readonly unknown[], what: "bytes" | "bytearray"): Uint8
   if (args.length === 0) return new Uint8Array(0);
   const [src, encoding, errors] = args;
   if (args.length > 1) {
+    // each argument's type, then its NULs, in order (as Argument Clinic parses them)
     if (typeof encoding !== "string") throw notStr(what, "encoding", encoding);
-    if (args.length === 3 && typeof errors !== "string") throw notStr(what, "errors", errors);
+    if (encoding.includes("\0")) throw dataError("embedded null character");
+    if (args.length === 3) {
+      if (typeof errors !== "string") throw notStr(what, "errors", errors);
+      if (errors.includes("\0")) throw dataError("embedded null character");
+    }
     if (typeof src !== "string") throw dataError("encoding without a string argument");
     if (args.length === 3 && errors !== "strict") throw dataError(`${what}() with errors other than 'strict' is not supported in a pickle`);
     return encodeText(src, encoding, what);
@@ -153,8 +163,8 @@ const SAFE: ReadonlyMap<string, unknown> = new Map<string, unknown>([
     out.set(b);
     return out;
   }],
-  ["builtins.set", (...a: unknown[]) => new Set(itemsOf(a, "set"))],
-  ["builtins.frozenset", (...a: unknown[]) => new frozenset(itemsOf(a, "frozenset"))],
+  ["builtins.set", (...a: unknown[]) => pySet(itemsOf(a, "set"))],
+  ["builtins.frozenset", (...a: unknown[]) => new frozenset(pySet(itemsOf(a, "frozenset")))],
 ]);
 
 /** Globals that only make sense when the user maps classes: refused without a find_class. */
@@ -192,17 +202,24 @@ const PY_TYPES: ReadonlyMap<unknown, string> = new Map<unknown, string>([
 
 /**
  * CPython's AttributeError text for `obj` lacking `attr`; for a type, its
- * own form. (The bytearray type has an unbound `extend`, which refuses to be
- * called on the items' list: APPEND(S) onto it meets that error instead.)
+ * own form. Two types have the method, unbound, and meet another error when
+ * it is called with `item` (the first item) alone: the bytearray type's
+ * `extend`, which APPEND(S) calls on the items' list, and the set type's
+ * `add`, which ADDITEMS calls on each item.
  *
  * @example
  * ```ts
  * noAttribute(1, "append"); // "'int' object has no attribute 'append'"
  * ```
  */
-export function noAttribute(obj: unknown, attr: string): string {
+export function noAttribute(obj: unknown, attr: string, item?: unknown): string {
   const name = PY_TYPES.get(obj);
   if (name === "bytearray" && attr === "append") return "descriptor 'extend' for 'bytearray' objects doesn't apply to a 'list' object";
+  if (name === "set" && attr === "add") {
+    // set.add(item): a set item is taken as the set to add to, with nothing to add
+    const type = describe(item);
+    return type === "set" ? "set.add() takes exactly one argument (0 given)" : `descriptor 'add' for 'set' objects doesn't apply to a '${type}' object`;
+  }
   return name !== undefined ? `type object '${name}' has no attribute '${attr}'` : `'${describe(obj)}' object has no attribute '${attr}'`;
 }
 

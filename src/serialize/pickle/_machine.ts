@@ -13,6 +13,7 @@ import { decodeLong, intValue } from "./_ints.js";
 import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
 import { codecOf, decodeRawUnicodeEscape, decodeUtf8, decodesDirectly, escapeDecode } from "./_text.js";
 import { DecodeError, decodeError, decodeText } from "./_decode.js";
+import { pySet } from "./_pyequal.js";
 import { copyBytes } from "../_slab.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";
 
@@ -412,7 +413,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           if (op === 0x74) v = tupleOf(stack, k, sp);
           else if (op === 0x6c) v = stack.slice(k, sp);
           else if (op === 0x64) v = newDict(stack, k, sp, dictAsMap);
-          else if (op === 0x91) v = new frozenset(stack.slice(k, sp));
+          else if (op === 0x91) v = new frozenset(pySet(stack.slice(k, sp)));
           else {
             if (k < 1 || k - 1 < base) underflow(marks);
             if (op === 0x65) appendItems(stack, k, sp, tracking);

@@ -46,12 +46,15 @@
  *   names for them and any of its error handlers), or stay bytes; another
  *   `encoding` is refused when a Python 2 str is met.
  * - On pickles CPython never writes, `loads` differs in a few places (a test
- *   holds it to CPython's `loads` on 20,000 damaged pickles otherwise): a
- *   PUT far past the memo's end loads (CPython: MemoryError); a list, dict or
- *   set as a dict key or set element loads into a Map or Set (CPython: not
- *   hashable), where keys equal in Python but not in JS (1 and True, two equal
- *   tuples) stay apart; APPEND onto a bytearray, and `_codecs.encode` with a
- *   codec but latin-1, ASCII and UTF-8, are refused.
+ *   holds it to CPython's `loads` on 20,000 damaged pickles otherwise, and
+ *   `npm run fuzz:pickle` on 200,000): a PUT far past the memo's end loads
+ *   (CPython: MemoryError); a list, dict or set as a dict key or set element
+ *   loads into a Map or Set (CPython: not hashable); keys that Python holds
+ *   equal are one key where JS can tell (1 and True, 2**70 and 2.0**70: the
+ *   first kept, as in CPython) but equal tuples, bytes or frozensets, which
+ *   JS compares by identity, stay apart; APPEND onto a bytearray,
+ *   `_codecs.encode` with a codec but latin-1, ASCII and UTF-8, and bytes(n)
+ *   of an int n are refused.
  * - `load` returns a Promise when the file is async; `dump` when its write is.
  * @module
  */

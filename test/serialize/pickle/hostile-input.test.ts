@@ -82,6 +82,14 @@ describe("loads() refuses bad input with UnpicklingError", () => {
     expectCPythonMessages(
       [")K\x01a.", "K\x01\x85(K\x02K\x03e.", "}K\x01a.", "NK\x01a.", "](K\x01K\x02u.", "]K\x00K\x05s.", "](\x8c\x01aK\x01u.", "K\x01K\x02K\x03s.", "\x8c\x01aK\x00K\x05s.", "\x80\x04](K\x01\x90.", "\x80\x04(K\x01\x91(K\x02\x90."].map(bytes),
     );
+    // the set type's unbound add, called with each item alone; the frozenset type has none
+    expectCPythonMessages(["\x80\x04cbuiltins\nset\n(]\x90.", "\x80\x04cbuiltins\nset\n(\x8f\x90.", "\x80\x04cbuiltins\nset\n((\x91\x90.", "\x80\x04cbuiltins\nfrozenset\n(K\x01\x90."].map(bytes));
+    // a sequence type makes an int key an index first (IndexError past 64 bits); a float key (2**68, -0.0) is no index
+    const int64Past = "\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x80\x00";
+    const int64Min = "\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x80";
+    expectCPythonMessages(
+      [`)${int64Past}K\x05s.`, `\x8c\x01a${int64Past}K\x05s.`, `\x80\x04\x8f${int64Past}K\x05s.`, `C\x01a${int64Past}K\x05s.`, `)${int64Min}K\x05s.`, `K\x01${int64Past}K\x05s.`, ")G\x44\x30\x00\x00\x00\x00\x00\x00K\x05s.", "(K\x01lG\x44\x30\x00\x00\x00\x00\x00\x00K\x05s.", "(K\x01lG\x80\x00\x00\x00\x00\x00\x00\x00K\x05s."].map(bytes),
+    );
     // nothing to add, append or set: CPython asks nothing of the target
     expect(loads(bytes("K\x01(e."))).toBe(1);
     expect(loads(bytes("K\x01(u."))).toBe(1);
@@ -225,6 +233,10 @@ print(json.dumps(out))
       ["_codecs.encode", "('x', b'latin1')"],
       ["builtins.bytes", "('x', 5)"],
       ["builtins.bytearray", "('é', 'l1')"],
+      // a NUL in the encoding or the errors is refused before the source's type is looked at
+      ["builtins.bytearray", "(1, 'latin\\x001')"],
+      ["builtins.bytes", "(1, 'latin1', 'str\\x00ict')"],
+      ["builtins.bytes", "(1, 'latin\\x001', 5)"],
     ];
     const outcomes = pythonJson<({ hex: string } | { error: string })[]>(
       `
