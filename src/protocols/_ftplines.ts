@@ -6,9 +6,8 @@
  * ending in CRLF. Both refuse a line longer than `maxline`, as Python's.
  * @module
  */
-import { TextDecoder } from "node:util";
 import { ValueError } from "../sockets/errors.js";
-import { UnicodeDecodeError } from "../sockets/makefile.js";
+import { TextStreamDecoder, type StreamEncoding } from "../sockets/_textstream.js";
 import { FtplibError } from "./_ftperrors.js";
 
 /** node's names of the encodings a session can use. */
@@ -47,34 +46,8 @@ function tooLong(maxline: number): FtplibError {
   return new FtplibError(`got more than ${maxline} bytes`);
 }
 
-/** Decodes a byte stream in one of the session's encodings, strictly. */
-class StrictDecoder {
-  readonly #encoding: BufferEncoding;
-  readonly #utf8: TextDecoder | undefined;
-
-  constructor(encoding: BufferEncoding) {
-    this.#encoding = encoding;
-    this.#utf8 = encoding === "utf8" ? new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }) : undefined;
-  }
-
-  decode(bytes: Uint8Array, final: boolean): string {
-    if (this.#utf8 !== undefined) {
-      try {
-        return this.#utf8.decode(bytes, { stream: !final });
-      } catch (e) {
-        throw new UnicodeDecodeError("'utf-8' codec can't decode bytes: invalid utf-8 data", { cause: e });
-      }
-    }
-    if (this.#encoding === "ascii") {
-      for (let i = 0; i < bytes.length; i++) {
-        if (bytes[i]! > 0x7f) {
-          throw new UnicodeDecodeError(`'ascii' codec can't decode byte 0x${bytes[i]!.toString(16)}: ordinal not in range(128)`);
-        }
-      }
-    }
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-  }
-}
+/** The decoder's name for each of the session's encodings. */
+const STREAM_ENCODINGS: Readonly<Record<SessionEncoding, StreamEncoding>> = { utf8: "utf-8", latin1: "latin-1", ascii: "ascii" };
 
 /**
  * Splits the bytes of a text transfer into lines as Python's `retrlines`
@@ -88,13 +61,14 @@ class StrictDecoder {
  * ```
  */
 export class LineReader {
-  readonly #decoder: StrictDecoder;
+  readonly #decoder: TextStreamDecoder;
   readonly #maxline: number;
   #pending = "";
   #skipLF = false;
 
-  constructor(encoding: BufferEncoding, maxline: number) {
-    this.#decoder = new StrictDecoder(encoding);
+  constructor(encoding: SessionEncoding, maxline: number) {
+    // strict, as Python's makefile('r', encoding=...) under retrlines
+    this.#decoder = new TextStreamDecoder(STREAM_ENCODINGS[encoding], "strict");
     this.#maxline = maxline;
   }
 

@@ -5,28 +5,16 @@
  * @module
  */
 import { EOL } from "node:os";
-import { TextDecoder } from "node:util";
 import { ValueError, PyTypeError } from "./errors.js";
 import type { MakefileOptions, SocketFile } from "./makefile.js";
+import { TextStreamDecoder, type StreamEncoding } from "./_textstream.js";
+
+export { UnicodeDecodeError } from "./_textstream.js";
 
 /** Python's `io.DEFAULT_BUFFER_SIZE`, the size of each read of a text file. */
 const READ_SIZE = 8192;
 
 const EMPTY = Buffer.alloc(0);
-
-/**
- * Python's `UnicodeDecodeError` (a `ValueError`): bytes that are not valid in the encoding.
- *
- * @example
- * ```ts
- * try { await textFile.read(); } catch (e) { if (e instanceof UnicodeDecodeError) {} }
- * ```
- */
-export class UnicodeDecodeError extends ValueError {
-  static {
-    this.prototype.name = "UnicodeDecodeError";
-  }
-}
 
 /**
  * Python's `UnicodeEncodeError` (a `ValueError`): text the encoding cannot hold.
@@ -42,7 +30,7 @@ export class UnicodeEncodeError extends ValueError {
   }
 }
 
-const ENCODINGS: Record<string, "utf-8" | "latin-1" | "ascii"> = {
+const ENCODINGS: Record<string, StreamEncoding> = {
   "utf-8": "utf-8",
   utf8: "utf-8",
   "utf_8": "utf-8",
@@ -78,9 +66,9 @@ export class SocketTextFile implements AsyncIterable<string> {
   readonly errors: string;
   /** The binary file underneath, as Python's `buffer`. */
   readonly buffer: SocketFile;
-  readonly #kind: "utf-8" | "latin-1" | "ascii";
+  readonly #kind: StreamEncoding;
   readonly #newline: string | null;
-  readonly #decoder: TextDecoder | undefined;
+  readonly #decoder: TextStreamDecoder;
   #text = "";
   #pendingCR = false;
   #eof = false;
@@ -99,33 +87,12 @@ export class SocketTextFile implements AsyncIterable<string> {
     this.errors = errors;
     this.#kind = kind;
     this.#newline = newline;
-    this.#decoder = kind === "utf-8" ? new TextDecoder("utf-8", { fatal: errors === "strict", ignoreBOM: true }) : undefined;
+    this.#decoder = new TextStreamDecoder(kind, errors);
   }
 
   /** Whether `close()` was called. */
   get closed(): boolean {
     return this.buffer.closed;
-  }
-
-  #decode(bytes: Buffer, final: boolean): string {
-    if (this.#decoder !== undefined) {
-      try {
-        return this.#decoder.decode(bytes, { stream: !final });
-      } catch (e) {
-        throw new UnicodeDecodeError("'utf-8' codec can't decode bytes: invalid utf-8 data", { cause: e });
-      }
-    }
-    if (this.#kind === "ascii") {
-      for (let i = 0; i < bytes.length; i++) {
-        if (bytes[i]! > 0x7f) {
-          if (this.errors === "strict") {
-            throw new UnicodeDecodeError(`'ascii' codec can't decode byte 0x${bytes[i]!.toString(16)} in position ${i}: ordinal not in range(128)`);
-          }
-          return [...bytes].map((b) => (b > 0x7f ? "\ufffd" : String.fromCharCode(b))).join("");
-        }
-      }
-    }
-    return bytes.toString("latin1");
   }
 
   #encode(text: string): Buffer {
@@ -165,10 +132,10 @@ export class SocketTextFile implements AsyncIterable<string> {
     const chunk = await this.buffer.read1(READ_SIZE);
     if (chunk.length === 0) {
       this.#eof = true;
-      this.#text += this.#translate(this.#decode(EMPTY, true));
+      this.#text += this.#translate(this.#decoder.decode(EMPTY, true));
       return this.#text.length > 0;
     }
-    this.#text += this.#translate(this.#decode(chunk, false));
+    this.#text += this.#translate(this.#decoder.decode(chunk, false));
     return true;
   }
 

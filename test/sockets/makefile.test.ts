@@ -159,6 +159,17 @@ print(json.dumps(out))`);
     const err = await strict.read().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnicodeDecodeError);
     expect(err).toBeInstanceOf(ValueError);
+    // CPython's text for the same bytes through its own socket file
+    const theirs = pythonJson<string>(`
+import json, socket
+a, b = socket.socketpair()
+a.sendall(bytes([0x61, 0xff, 0x62])); a.close()
+try:
+    b.makefile("r").read()
+except UnicodeDecodeError as e:
+    print(json.dumps(str(e)))
+`);
+    expect((err as Error).message).toBe(theirs);
     const [c2, s2] = await pair();
     await c2.sendall(Buffer.from([0x61, 0xff, 0x62]));
     c2.close();

@@ -3,6 +3,7 @@
  * `PicklingError` (dumps met something it cannot write) and
  * `UnpicklingError` (loads met bytes that are not a valid, allowed pickle).
  */
+import { withoutStack } from "../../sockets/_nostack.js";
 
 /**
  * Python's `pickle.PickleError`: the common base of pickle's errors.
@@ -57,24 +58,6 @@ export class UnpicklingError extends PickleError {
  */
 export function dataError(message: string, options?: ErrorOptions): UnpicklingError {
   return withoutStack(() => new UnpicklingError(message, options));
-}
-
-/**
- * The error `make` returns, made without capturing a stack trace (see dataError).
- *
- * @example
- * ```ts
- * const e = withoutStack(() => new RangeError("bad length"));
- * ```
- */
-export function withoutStack<E extends Error>(make: () => E): E {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return make();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
 }
 
 /** CPython's text for PERSID/BINPERSID when no persistent_load was given. */

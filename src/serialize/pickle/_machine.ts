@@ -12,7 +12,7 @@ import { ORDERED_DICT, buildState, callGlobal, codecError, describe, fixImport, 
 import { decodeLong, intValue } from "./_ints.js";
 import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
 import { codecOf, decodeRawUnicodeEscape, decodeUtf8, decodesDirectly, escapeDecode } from "./_text.js";
-import { DecodeError, decodeError, decodeText } from "./_decode.js";
+import { DecodeError, decodeError, decodeText } from "../../sockets/_decode.js";
 import { pySet } from "./_pyequal.js";
 import { copyBytes } from "../_slab.js";
 import { Tuple, bytearray, frozenset } from "./_values.js";

@@ -4,7 +4,7 @@
  * 'raw-unicode-escape' (protocol 0 str), and the escapes of protocol 0's
  * quoted Python 2 strings.
  */
-import { type DecodeError, decodeError, decodeText, spanMessage } from "./_decode.js";
+import { type DecodeError, decodeError, decodeText, spanMessage } from "../../sockets/_decode.js";
 
 const encoder = new TextEncoder();
 

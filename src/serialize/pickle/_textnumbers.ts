@@ -13,7 +13,7 @@
  * CPython never writes anything but plain decimals here; the rest matters
  * for pickles from elsewhere, which load as in CPython or fail as there.
  */
-import { decodeText } from "./_decode.js";
+import { decodeText } from "../../sockets/_decode.js";
 import { dataError } from "./_errors.js";
 import { INT_MAX_STR_DIGITS, intDigitsMessage } from "./_ints.js";
 import { repr } from "../../sockets/repr.js";

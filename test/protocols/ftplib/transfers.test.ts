@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, error_perm } from "stdnet/ftplib";
 import { ValueError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
+import { runPython } from "../../helpers/python.js";
 
 let srv: TestFtpServer;
 let ftp: FTP;
@@ -164,6 +165,23 @@ describe("text transfers", () => {
     const err = await ftp.retrlines("RETR latin1.txt", () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValueError);
     expect((err as Error).name).toBe("UnicodeDecodeError");
+    // CPython's ftplib, against the same server, says the same
+    const theirs = await runPython(
+      String.raw`
+import ftplib, sys
+host, port, user, passwd = sys.argv[1:5]
+ftp = ftplib.FTP()
+ftp.connect(host, int(port), timeout=10)
+ftp.login(user, passwd)
+try:
+    ftp.retrlines("RETR latin1.txt", lambda line: None)
+except UnicodeDecodeError as e:
+    print(e)
+ftp.close()
+`,
+      [srv.host, String(srv.port), srv.user, srv.password],
+    );
+    expect((err as Error).message).toBe(theirs.toString().trim());
     expect(await ftp.pwd()).toBe("/");
   });
 

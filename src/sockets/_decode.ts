@@ -1,6 +1,7 @@
 /**
- * Python's `bytes.decode(codec, errors)` for the codecs pickle reads text
- * with, ASCII and UTF-8: where the bytes are not valid, the same error span
+ * Python's `bytes.decode(codec, errors)` for ASCII and UTF-8, the codecs
+ * pickle reads text with and socket files and ftplib's text transfers most
+ * often use: where the bytes are not valid, the same error span
  * as CPython's decoder (the "maximal subpart" of an ill-formed sequence), the
  * same message, and Python's error handlers: 'strict', 'ignore', 'replace',
  * 'backslashreplace', 'surrogateescape' and 'surrogatepass'.
@@ -10,7 +11,7 @@
  * which 'surrogatepass' lets through), are walked here.
  * @module
  */
-import { withoutStack } from "./_errors.js";
+import { withoutStack } from "./_nostack.js";
 
 /** A decoding failure: the type of Python's exception, and its text (`str(exc)`) as the message. */
 export class DecodeError extends Error {
@@ -129,6 +130,26 @@ function utf8Step(d: Uint8Array, i: number, end: number): number {
   if ((d[i + 3]! & 0xc0) !== 0x80) return fail(i, 3, "invalid continuation byte");
   stepLength = 4;
   return ((c & 0x07) << 18) | ((d[i + 1]! & 0x3f) << 12) | ((d[i + 2]! & 0x3f) << 6) | (d[i + 3]! & 0x3f);
+}
+
+/**
+ * How many bytes at the end of data[0, end) begin a UTF-8 sequence that
+ * more bytes could complete (0 to 3): what an incremental decoder, as
+ * Python's, holds back for the next chunk. A sequence already ill-formed is
+ * not held back: its error belongs to this chunk.
+ *
+ * @example
+ * ```ts
+ * incompleteTail(Uint8Array.of(0x61, 0xe2, 0x82), 3); // 2 (the start of "€")
+ * incompleteTail(Uint8Array.of(0x61, 0xe0, 0x80), 3); // 0 (E0 80 is never valid)
+ * ```
+ */
+export function incompleteTail(d: Uint8Array, end: number): number {
+  for (let j = end - 1; j >= 0 && j >= end - 3; j--) {
+    if ((d[j]! & 0xc0) === 0x80) continue;
+    return d[j]! >= 0x80 && utf8Step(d, j, end) < 0 && failEnd === end && failReason === "unexpected end of data" ? end - j : 0;
+  }
+  return 0;
 }
 
 /** Records an ill-formed span data[i, i + span) and why; returns -1. */
