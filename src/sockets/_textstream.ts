@@ -55,21 +55,58 @@ export class TextStreamDecoder {
   /** The text of `chunk` (after what was held back); `final` at the end of the stream, where nothing may stay held. */
   decode(chunk: Uint8Array, final: boolean): string {
     if (this.#encoding === "latin-1") return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
-    let data = chunk;
-    if (this.#held.length > 0) {
-      data = new Uint8Array(this.#held.length + chunk.length);
-      data.set(this.#held);
-      data.set(chunk, this.#held.length);
-    }
+    const held = this.#held;
+    this.#held = EMPTY;
+    if (held.length === 0) return this.#decodeFrom(chunk, 0, final, held, chunk);
+    // the held character completed by the chunk's first bytes, and the chunk decoded where it lies (not copied)
+    const need = (held[0]! >= 0xf0 ? 4 : held[0]! >= 0xe0 ? 3 : 2) - held.length;
+    const first = chunk.length >= need ? wholeCharacter(joined(held, chunk.subarray(0, need))) : undefined;
+    if (first !== undefined) return first + this.#decodeFrom(chunk, need, final, held, chunk);
+    // not one valid character: the two decoded as one, as Python's decoder sees them
+    return this.#decodeFrom(joined(held, chunk), 0, final, held, chunk);
+  }
+
+  /**
+   * The text of data[from, …), holding back an incomplete character at its
+   * end unless `final`; an error's position is counted in held + chunk.
+   */
+  #decodeFrom(data: Uint8Array, from: number, final: boolean, held: Uint8Array, chunk: Uint8Array): string {
     const end = this.#encoding === "utf-8" && !final ? data.length - incompleteTail(data, data.length) : data.length;
-    let text: string;
+    const codec = this.#encoding === "utf-8" ? "utf_8" : "ascii";
     try {
-      text = decodeText(data, 0, end, this.#encoding === "utf-8" ? "utf_8" : "ascii", this.#errors);
+      const text = decodeText(data, from, end, codec, this.#errors);
+      this.#held = end < data.length ? data.slice(end) : EMPTY;
+      return text;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      if (from === 0) throw new UnicodeDecodeError(e.message);
+    }
+    // decoded from past the held character: positions counted from the held bytes' start
+    const whole = joined(held, chunk);
+    try {
+      decodeText(whole, 0, whole.length - (data.length - end), codec, this.#errors);
     } catch (e) {
       if (e instanceof DecodeError) throw new UnicodeDecodeError(e.message);
       throw e;
     }
-    this.#held = end < data.length ? data.slice(end) : EMPTY;
-    return text;
+    throw new Error("unreachable: the bytes decoded whole where a part of them did not");
+  }
+}
+
+/** a then b, in one new array. */
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The one character that `bytes` are in UTF-8, or undefined when they are not one valid character. */
+function wholeCharacter(bytes: Uint8Array): string | undefined {
+  try {
+    return decodeText(bytes, 0, bytes.length, "utf_8", "strict");
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined;
+    throw e;
   }
 }

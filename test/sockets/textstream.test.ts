@@ -31,6 +31,12 @@ const STREAMS: string[][] = [
   // a long chunk (V8's decoder takes it) with an error past 32 bytes, and one that is valid
   ["61".repeat(40) + "e9" + "61".repeat(5)],
   ["61".repeat(40) + "e282", "ac" + "62".repeat(40)],
+  // a held character completed, then an error further in the chunk (its position counted from the held bytes);
+  // a held start that the chunk does not continue, and one followed by more than one character's worth
+  ["61e2", "82ac62ff"],
+  ["61".repeat(40) + "f0", "9f9880" + "62".repeat(40) + "ff"],
+  ["f0", "41e282ac"],
+  ["e2", "41", "42"],
   // a BOM stays a character, as in Python's utf-8 codec
   ["efbbbf61"],
   // ASCII and latin-1 bytes past 0x7f
