@@ -65,27 +65,29 @@ const ENCODE_ONLY = new Set(["xmlcharrefreplace", "namereplace"]);
 
 /**
  * Decodes data[start, end) as Python's `bytes.decode(codec, errors)` does.
- * Throws DecodeError with Python's message where Python raises.
+ * Throws DecodeError with Python's message where Python raises, positions
+ * counted from `origin` (the start of what Python was given, when that
+ * began before `start`).
  *
  * @example
  * ```ts
  * decodeText(Uint8Array.of(0x61, 0xff), 0, 2, "utf_8", "backslashreplace"); // "a\\xff"
  * ```
  */
-export function decodeText(data: Uint8Array, start: number, end: number, codec: DecodeCodec, errors: string): string {
+export function decodeText(data: Uint8Array, start: number, end: number, codec: DecodeCodec, errors: string, origin = start): string {
   if (codec === "utf_8") {
     // short strings: the loop below costs less than a call into the native decoder
-    if (end - start <= 32) return walk(data, start, end, codec, errors);
+    if (end - start <= 32) return walk(data, start, end, codec, errors, origin);
     try {
       return nativeUtf8(data.subarray(start, end));
     } catch {
-      return walk(data, start, end, codec, errors);
+      return walk(data, start, end, codec, errors, origin);
     }
   }
   let i = start;
   while (i < end && data[i]! < 0x80) i++;
   if (i === end) return end - start <= 32 ? latin1Chars(data, start, end) : fatalUtf8.decode(data.subarray(start, end));
-  return walk(data, start, end, codec, errors);
+  return walk(data, start, end, codec, errors, origin);
 }
 
 const STREAM = { stream: true };
@@ -183,7 +185,7 @@ function encodedSurrogate(d: Uint8Array, i: number, end: number): number {
 }
 
 /** Each sequence in turn, each error through the handler (short strings, and what V8's decoder refuses). */
-function walk(d: Uint8Array, start: number, end: number, codec: DecodeCodec, errors: string): string {
+function walk(d: Uint8Array, start: number, end: number, codec: DecodeCodec, errors: string, origin: number): string {
   const name = codec === "utf_8" ? "utf-8" : "ascii";
   const units: number[] = [];
   let i = start;
@@ -203,7 +205,7 @@ function walk(d: Uint8Array, start: number, end: number, codec: DecodeCodec, err
         continue;
       }
     } else fail(i, 1, "ordinal not in range(128)");
-    i = handle(d, start, end, i, name, errors, units);
+    i = handle(d, origin, end, i, name, errors, units);
   }
   if (units.length <= 4096) return String.fromCharCode.apply(null, units);
   let s = "";
@@ -214,10 +216,10 @@ function walk(d: Uint8Array, start: number, end: number, codec: DecodeCodec, err
 const HEX = "0123456789abcdef";
 
 /** Runs the error handler on the span data[i, failEnd); returns where decoding goes on. */
-function handle(d: Uint8Array, start: number, end: number, i: number, codec: string, errors: string, units: number[]): number {
+function handle(d: Uint8Array, origin: number, end: number, i: number, codec: string, errors: string, units: number[]): number {
   const spanEnd = failEnd;
   const raise = (): never => {
-    throw decodeError(spanMessage(codec, d, start, i, spanEnd, failReason));
+    throw decodeError(spanMessage(codec, d, origin, i, spanEnd, failReason));
   };
   if (!HANDLERS.has(errors)) {
     if (ENCODE_ONLY.has(errors)) throw decodeError("don't know how to handle UnicodeDecodeError in error callback", "TypeError");

@@ -57,39 +57,28 @@ export class TextStreamDecoder {
     if (this.#encoding === "latin-1") return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
     const held = this.#held;
     this.#held = EMPTY;
-    if (held.length === 0) return this.#decodeFrom(chunk, 0, final, held, chunk);
-    // the held character completed by the chunk's first bytes, and the chunk decoded where it lies (not copied)
+    if (held.length === 0) return this.#decodeFrom(chunk, 0, 0, final);
+    // the held character completed by the chunk's first bytes, and the chunk decoded where it lies (not copied),
+    // its positions counted from the held bytes' start
     const need = (held[0]! >= 0xf0 ? 4 : held[0]! >= 0xe0 ? 3 : 2) - held.length;
     const first = chunk.length >= need ? wholeCharacter(joined(held, chunk.subarray(0, need))) : undefined;
-    if (first !== undefined) return first + this.#decodeFrom(chunk, need, final, held, chunk);
+    if (first !== undefined) return first + this.#decodeFrom(chunk, need, -held.length, final);
     // not one valid character: the two decoded as one, as Python's decoder sees them
-    return this.#decodeFrom(joined(held, chunk), 0, final, held, chunk);
+    return this.#decodeFrom(joined(held, chunk), 0, 0, final);
   }
 
-  /**
-   * The text of data[from, …), holding back an incomplete character at its
-   * end unless `final`; an error's position is counted in held + chunk.
-   */
-  #decodeFrom(data: Uint8Array, from: number, final: boolean, held: Uint8Array, chunk: Uint8Array): string {
+  /** The text of data[from, …), holding back an incomplete character at its end unless `final`; positions counted from `origin`. */
+  #decodeFrom(data: Uint8Array, from: number, origin: number, final: boolean): string {
     const end = this.#encoding === "utf-8" && !final ? data.length - incompleteTail(data, data.length) : data.length;
-    const codec = this.#encoding === "utf-8" ? "utf_8" : "ascii";
+    let text: string;
     try {
-      const text = decodeText(data, from, end, codec, this.#errors);
-      this.#held = end < data.length ? data.slice(end) : EMPTY;
-      return text;
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      if (from === 0) throw new UnicodeDecodeError(e.message);
-    }
-    // decoded from past the held character: positions counted from the held bytes' start
-    const whole = joined(held, chunk);
-    try {
-      decodeText(whole, 0, whole.length - (data.length - end), codec, this.#errors);
+      text = decodeText(data, from, end, this.#encoding === "utf-8" ? "utf_8" : "ascii", this.#errors, origin);
     } catch (e) {
       if (e instanceof DecodeError) throw new UnicodeDecodeError(e.message);
       throw e;
     }
-    throw new Error("unreachable: the bytes decoded whole where a part of them did not");
+    this.#held = end < data.length ? data.slice(end) : EMPTY;
+    return text;
   }
 }
 
