@@ -5,7 +5,8 @@
  * @module
  */
 import { EOL } from "node:os";
-import { ValueError, PyTypeError } from "./errors.js";
+import { LookupError, PyTypeError, ValueError } from "./errors.js";
+import { codecOf, type Codec } from "./_codecs.js";
 import type { MakefileOptions, SocketFile } from "./makefile.js";
 import { TextStreamDecoder, type StreamEncoding } from "./_textstream.js";
 
@@ -30,18 +31,8 @@ export class UnicodeEncodeError extends ValueError {
   }
 }
 
-const ENCODINGS: Record<string, StreamEncoding> = {
-  "utf-8": "utf-8",
-  utf8: "utf-8",
-  "utf_8": "utf-8",
-  "latin-1": "latin-1",
-  latin1: "latin-1",
-  "latin_1": "latin-1",
-  "iso-8859-1": "latin-1",
-  "iso8859-1": "latin-1",
-  ascii: "ascii",
-  "us-ascii": "ascii",
-};
+/** The stream decoders' names of the codecs. */
+const STREAM_ENCODINGS: Readonly<Record<Codec, StreamEncoding>> = { utf_8: "utf-8", latin_1: "latin-1", ascii: "ascii" };
 
 /**
  * A text file over a socket, as Python's `TextIOWrapper`, made by
@@ -74,16 +65,19 @@ export class SocketTextFile implements AsyncIterable<string> {
   #eof = false;
 
   constructor(buffer: SocketFile, mode: string, options: MakefileOptions) {
-    const encoding = (options.encoding ?? "utf-8").toLowerCase();
-    const kind = ENCODINGS[encoding];
-    if (kind === undefined) throw new PyTypeError(`unknown encoding: ${options.encoding}`);
+    const encoding = options.encoding ?? "utf-8";
+    if (encoding.includes("\0")) throw new ValueError("embedded null character");
+    // by any name Python's codec registry finds them by (other codecs are refused as names of none)
+    const codec = codecOf(encoding);
+    if (codec === undefined) throw new LookupError(`unknown encoding: ${encoding} (stdnet's text files read and write 'utf-8', 'latin-1' and 'ascii')`);
+    const kind = STREAM_ENCODINGS[codec];
     const errors = options.errors ?? "strict";
     if (errors !== "strict" && errors !== "replace") throw new ValueError(`unsupported errors handler: ${errors}`);
     const newline = options.newline ?? null;
     if (newline !== null && !["", "\n", "\r", "\r\n"].includes(newline)) throw new ValueError(`illegal newline value: ${newline}`);
     this.buffer = buffer;
     this.mode = mode;
-    this.encoding = options.encoding ?? "utf-8";
+    this.encoding = encoding;
     this.errors = errors;
     this.#kind = kind;
     this.#newline = newline;

@@ -41,6 +41,20 @@ export class ValueError extends Error {
 }
 
 /**
+ * Python's `LookupError`: a name that finds nothing, as an encoding no codec has.
+ *
+ * @example
+ * ```ts
+ * sock.makefile("r", { encoding: "latin.1" }); // throws LookupError: unknown encoding: latin.1
+ * ```
+ */
+export class LookupError extends Error {
+  static {
+    this.prototype.name = "LookupError";
+  }
+}
+
+/**
  * Python's `TypeError`, for an argument of the wrong kind where TypeScript's
  * types could not catch it (values from untyped JavaScript).
  *

@@ -35,6 +35,7 @@ export {
   gaierror,
   herror,
   ValueError,
+  LookupError,
   OverflowError,
   EOFError,
   RuntimeError,

@@ -27,7 +27,7 @@ export { SocketTextFile, UnicodeDecodeError, UnicodeEncodeError } from "./_textf
 export interface MakefileOptions {
   /** Buffer size; 0 is unbuffered (binary modes only). @default 8192 */
   buffering?: number | null;
-  /** Text encoding of a text file. @default "utf-8" */
+  /** Text encoding of a text file: UTF-8, latin-1 or ASCII, by any name Python's codecs know them by (others are a LookupError). @default "utf-8" */
   encoding?: string | null;
   /** How decoding errors are handled: "strict" or "replace". @default "strict" */
   errors?: string | null;

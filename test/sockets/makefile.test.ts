@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { socket, create_connection, SocketFile, SocketTextFile, UnicodeDecodeError, ValueError, OSError, TimeoutError, type AddressV4 } from "stdnet/socket";
+import { socket, create_connection, SocketFile, SocketTextFile, UnicodeDecodeError, ValueError, LookupError, OSError, TimeoutError, type AddressV4 } from "stdnet/socket";
 import { pythonJson } from "../helpers/python.js";
 
 const cleanup: (() => void)[] = [];
@@ -149,6 +149,52 @@ print(json.dumps(out))`);
     await w.close();
     c.close();
     expect((await s.makefile("rb").read()).toString("utf8")).toBe("héllo\n");
+  });
+
+  it("takes an encoding by any name CPython's codec registry finds it by, and refuses the names it does not", async () => {
+    const names = ["UTF8", "u8", "Utf_8", "cp65001", "Latin-1", "L1", "iso8859.1", "ISO_8859-1", "IBM819", "US-ASCII", "646", "ansi_x3.4-1968", "latin.1", "utf.8", "ascii.", "latin1\0"];
+    // the codec CPython's text file over a socket reads 'é' (as UTF-8) with, or its error
+    const theirs = pythonJson<({ text: string } | { error: string })[]>(
+      String.raw`
+import json, socket, sys
+out = []
+for name in json.loads(sys.stdin.read()):
+    a, b = socket.socketpair()
+    try:
+        f = b.makefile("r", encoding=name, errors="replace")
+        a.sendall("é".encode()); a.close()
+        out.append({"text": f.read()})
+    except Exception as e:
+        out.append({"error": type(e).__name__ + ": " + str(e)})
+    a.close(); b.close()
+print(json.dumps(out))
+`,
+      JSON.stringify(names),
+    );
+    const [c, s] = await pair();
+    await c.sendall(Buffer.from("é"));
+    c.close();
+    const bytes = await s.makefile("rb").read();
+    let known = 0;
+    for (const [i, name] of names.entries()) {
+      const want = theirs[i]!;
+      const [c2, s2] = await pair();
+      let f: SocketTextFile;
+      try {
+        f = s2.makefile("r", { encoding: name, errors: "replace" });
+      } catch (e) {
+        expect("error" in want, name).toBe(true);
+        expect(e, name).toBeInstanceOf(name.includes("\0") ? ValueError : LookupError);
+        expect(`${(e as Error).name}: ${(e as Error).message}`, name).toMatch(new RegExp(`^${(want as { error: string }).error.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+        continue;
+      }
+      known++;
+      expect(f.encoding).toBe(name);
+      await c2.sendall(bytes);
+      c2.close();
+      expect(await f.read(), name).toBe((want as { text: string }).text);
+    }
+    expect(known).toBe(12);
   });
 
   it("bad bytes are UnicodeDecodeError (a ValueError) under errors='strict', U+FFFD under 'replace'", async () => {

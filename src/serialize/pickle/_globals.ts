@@ -6,7 +6,8 @@
  * their arguments; everything else goes through the user's `find_class`.
  */
 import { UnpicklingError, dataError } from "./_errors.js";
-import { codecOf, encodeUtf8Into, type Codec } from "./_text.js";
+import { encodeUtf8Into } from "./_text.js";
+import { codecOf, type Codec } from "../../sockets/_codecs.js";
 import { PickleBuffer, Tuple, bytearray, frozenset, tuple } from "./_values.js";
 import { pySet } from "./_pyequal.js";
 

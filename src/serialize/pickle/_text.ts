@@ -8,54 +8,6 @@ import { type DecodeError, decodeError, decodeText, spanMessage } from "../../so
 
 const encoder = new TextEncoder();
 
-/** The codecs pickle reads and writes text with, by Python's module names. */
-export type Codec = "latin_1" | "ascii" | "utf_8";
-
-/** Python's names for them: the module names and their aliases (encodings.aliases). */
-const CODECS: ReadonlyMap<string, Codec> = new Map<string, Codec>([
-  ...["latin_1", "latin1", "latin", "l1", "8859", "cp819", "ibm819", "csisolatin1", "iso8859", "iso8859_1", "iso_8859_1", "iso_8859_1_1987", "iso_ir_100"].map((n) => [n, "latin_1"] as const),
-  ...["ascii", "646", "us", "us_ascii", "cp367", "ibm367", "csascii", "iso646_us", "iso_646.irv_1991", "iso_ir_6", "ansi_x3.4_1968", "ansi_x3_4_1968", "ansi_x3.4_1986"].map((n) => [n, "ascii"] as const),
-  ...["utf_8", "utf8", "utf", "u8", "utf8_ucs2", "utf8_ucs4", "cp65001"].map((n) => [n, "utf_8"] as const),
-]);
-
-/**
- * The codec Python's codec lookup finds for `name`, when it is one of
- * these (undefined: another codec, or none).
- *
- * @example
- * ```ts
- * codecOf("ISO-8859-1"); // "latin_1"
- * ```
- */
-export function codecOf(name: string): Codec | undefined {
-  const norm = normalizeEncoding(name);
-  return CODECS.get(norm) ?? CODECS.get(norm.replace(/\./g, "_"));
-}
-
-/** As Python normalizes an encoding's name: lower case, each run of characters but letters, digits and '.' one '_', none at the ends. */
-function normalizeEncoding(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9.]+/g, "_").replace(/^_|_$/g, "");
-}
-
-/** The names CPython's `bytes.decode` takes straight to its decoders for ASCII and UTF-8, normalized. */
-const SHORTCUTS = new Set(["ascii", "us_ascii", "utf8", "utf_8"]);
-
-/**
- * Whether CPython decodes with `name` without its codec registry (the
- * shortcuts of `PyUnicode_Decode`). Through the registry, an error handler's
- * TypeError or LookupError reaches the caller wrapped ("decoding with 'u8'
- * codec failed (…)").
- *
- * @example
- * ```ts
- * decodesDirectly("UTF-8"); // true
- * decodesDirectly("u8"); // false
- * ```
- */
-export function decodesDirectly(name: string): boolean {
-  return SHORTCUTS.has(normalizeEncoding(name));
-}
-
 /**
  * Decodes UTF-8 as Python does with 'surrogatepass' (how pickle's str
  * opcodes read): a fast hand loop for short ASCII, `decodeText` for the rest.

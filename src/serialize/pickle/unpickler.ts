@@ -6,7 +6,8 @@
 import { Readable } from "node:stream";
 import { NO_PERSISTENT_LOAD, UnpicklingError } from "./_errors.js";
 import { readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
-import { safeGlobal } from "./_globals.js";
+import { describe, safeGlobal } from "./_globals.js";
+import { ValueError } from "../../sockets/errors.js";
 import { runMachine, type MachineConfig } from "./_machine.js";
 
 /**
@@ -58,13 +59,21 @@ function configOf(options: LoadOptions | undefined, findClass: (m: string, n: st
   return {
     findClass,
     persistentLoad,
-    encoding: options?.encoding ?? "ASCII",
-    errors: options?.errors ?? "strict",
+    encoding: textOption("encoding", options?.encoding, "ASCII"),
+    errors: textOption("errors", options?.errors, "strict"),
     buffers: buffers === undefined ? undefined : buffers[Symbol.iterator](),
     dictAsMap: options?.dict === "map",
     fixImports: options?.fix_imports ?? true,
     memo,
   };
+}
+
+/** The `encoding` or `errors` option, refused as CPython's argument parsing refuses it (a C string: no NUL). */
+function textOption(name: string, value: unknown, fallback: string): string {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "string") throw new TypeError(`loads() argument '${name}' must be str, not ${describe(value)}`);
+  if (value.includes("\0")) throw new ValueError("embedded null character");
+  return value;
 }
 
 function resolverOf(user: ((m: string, n: string) => unknown) | null | undefined): (m: string, n: string) => unknown {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loads, UnpicklingError } from "stdnet/pickle";
+import { ValueError } from "stdnet/socket";
 import { pythonJson } from "../../helpers/python.js";
 
 /** A decoded str, or the message of CPython's exception. */
@@ -81,6 +82,52 @@ print(json.dumps(out))
       expect(ours(pickle, c), JSON.stringify(c)).toEqual("text" in want ? want.text : want);
     });
     expect(koi8).toBe(samples.length * HANDLERS.length);
+  });
+
+  it("encoding names are looked up as CPython's codec registry: in _codecs.encode (how protocols 0-2 write bytes) and as loads()' encoding", () => {
+    // punctuation, case, dots (retried as '_' among the aliases only), non-ASCII letters, NUL
+    const names = ["latin.1", "iso8859.1", "ISO8859.1", "utf.8", "u.8", "utf8.", ".ascii", "iso_646.irv_1991", "ISO_646.IRV.1991", "ansi.x3.4.1968", "ANSI_X3.4-1968", "iso8859..1"];
+    names.push("LATIN 1", "Latin\t1", "latin--1", "_latin1_", "lat\u00e9in1", "\u00e9ascii", "ascii\u00b2", "\u0130so8859_1", "us", "U.S", "cp65001", "utf8\0", "latin1\0", "", "-");
+    const expected = pythonJson<{ pickle: string; encoded: { hex: string } | { error: string }; decoded: { text: string } | { error: string } }[]>(
+      String.raw`
+import _codecs, json, pickle, sys
+class Encoded:
+    def __init__(self, name): self.name = name
+    def __reduce__(self): return (_codecs.encode, ("ab", self.name))
+def outcome(f, ok):
+    try:
+        return ok(f())
+    except Exception as e:
+        return {"error": str(e)}
+out = []
+for name in json.loads(sys.stdin.read()):
+    p = pickle.dumps(Encoded(name), 2)
+    out.append({"pickle": p.hex(), "encoded": outcome(lambda: pickle.loads(p), lambda v: {"hex": v.hex()}),
+                "decoded": outcome(lambda: pickle.loads(b"U\x02ab.", encoding=name), lambda v: {"text": v})})
+print(json.dumps(out))
+`,
+      JSON.stringify(names),
+    );
+    let found = 0;
+    names.forEach((name, i) => {
+      const want = expected[i]!;
+      const where = JSON.stringify(name);
+      let encoded: { hex: string } | { error: string };
+      try {
+        encoded = { hex: hex(loads(Buffer.from(want.pickle, "hex")) as Uint8Array) };
+      } catch (e) {
+        expect(e, where).toBeInstanceOf(UnpicklingError);
+        encoded = { error: (e as Error).message };
+      }
+      expect(encoded, where).toEqual(want.encoded);
+      if ("text" in want.decoded) {
+        found++;
+        expect(ours(py2Str(Buffer.from("ab")), { encoding: name }), where).toBe(want.decoded.text);
+      } else if (name.includes("\0")) expect(() => loads(py2Str(Buffer.from("ab")), { encoding: name }), where).toThrow(new ValueError(want.decoded.error));
+      // ours names the encodings it reads after CPython's text
+      else expect(ours(py2Str(Buffer.from("ab")), { encoding: name }), where).toEqual({ error: `${want.decoded.error} (stdnet reads Python 2 str as 'ASCII', 'latin1', 'utf-8' or 'bytes')` });
+    });
+    expect(found).toBeGreaterThan(5);
   });
 
   it("every short byte string as UTF-8: CPython's text or error span under strict, surrogateescape and surrogatepass, and in a str opcode", () => {

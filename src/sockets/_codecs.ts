@@ -1,0 +1,69 @@
+/**
+ * Python's codec lookup (`codecs.lookup`) for the codecs stdnet has:
+ * latin-1, ASCII and UTF-8 by any of the names CPython finds them by.
+ * @module
+ */
+
+/** The codecs stdnet reads and writes text with, by Python's module names. */
+export type Codec = "latin_1" | "ascii" | "utf_8";
+
+/** Python's names for them: the module names and their aliases (encodings.aliases). */
+const CODECS: ReadonlyMap<string, Codec> = new Map<string, Codec>([
+  ...["latin_1", "latin1", "latin", "l1", "8859", "cp819", "ibm819", "csisolatin1", "iso8859", "iso8859_1", "iso_8859_1", "iso_8859_1_1987", "iso_ir_100"].map((n) => [n, "latin_1"] as const),
+  ...["ascii", "646", "us", "us_ascii", "cp367", "ibm367", "csascii", "iso646_us", "iso_646.irv_1991", "iso_ir_6", "ansi_x3.4_1968", "ansi_x3_4_1968", "ansi_x3.4_1986"].map((n) => [n, "ascii"] as const),
+  ...["utf_8", "utf8", "utf", "u8", "utf8_ucs2", "utf8_ucs4", "cp65001"].map((n) => [n, "utf_8"] as const),
+]);
+
+/** The codecs' module names (the rest of CODECS' keys are aliases). */
+const MODULES: ReadonlySet<string> = new Set(CODECS.values());
+
+/**
+ * The codec Python's codec lookup finds for `name`, when it is one of
+ * these (undefined: another codec, or none).
+ *
+ * @example
+ * ```ts
+ * codecOf("ISO-8859-1"); // "latin_1"
+ * ```
+ */
+export function codecOf(name: string): Codec | undefined {
+  const norm = normalizeEncoding(name);
+  const codec = CODECS.get(norm);
+  if (codec !== undefined || !norm.includes(".")) return codec;
+  // a name with a dot is looked up once more with '_' for each dot, among the aliases only
+  // (encodings.search_function): 'iso8859.1' is latin-1, 'latin.1' is no codec
+  const undotted = norm.replace(/\./g, "_");
+  return MODULES.has(undotted) ? undefined : CODECS.get(undotted);
+}
+
+/**
+ * As CPython's codec lookup normalizes an encoding's name: each run of
+ * characters but ASCII letters, digits and '.' one '_' (a non-ASCII letter
+ * is such a character: the C code reads UTF-8 bytes), none at the ends,
+ * ASCII lower case.
+ */
+function normalizeEncoding(name: string): string {
+  return name
+    .replace(/[^A-Za-z0-9.]+/g, "_")
+    .replace(/^_|_$/g, "")
+    .toLowerCase();
+}
+
+/** The names CPython's `bytes.decode` takes straight to its decoders for ASCII and UTF-8, normalized. */
+const SHORTCUTS = new Set(["ascii", "us_ascii", "utf8", "utf_8"]);
+
+/**
+ * Whether CPython decodes with `name` without its codec registry (the
+ * shortcuts of `PyUnicode_Decode`). Through the registry, an error handler's
+ * TypeError or LookupError reaches the caller wrapped ("decoding with 'u8'
+ * codec failed (…)").
+ *
+ * @example
+ * ```ts
+ * decodesDirectly("UTF-8"); // true
+ * decodesDirectly("u8"); // false
+ * ```
+ */
+export function decodesDirectly(name: string): boolean {
+  return SHORTCUTS.has(normalizeEncoding(name));
+}
