@@ -6,40 +6,31 @@
  * ending in CRLF. Both refuse a line longer than `maxline`, as Python's.
  * @module
  */
-import { ValueError } from "../sockets/errors.js";
+import { LookupError, ValueError } from "../sockets/errors.js";
+import { codecOf, type Codec } from "../sockets/_codecs.js";
 import { TextStreamDecoder, type StreamEncoding } from "../sockets/_textstream.js";
 import { FtplibError } from "./_ftperrors.js";
 
 /** node's names of the encodings a session can use. */
 export type SessionEncoding = "utf8" | "latin1" | "ascii";
 
-/** The encodings the session can use, by Python's names; node's name for each. */
-const ENCODINGS: ReadonlyMap<string, SessionEncoding> = new Map<string, SessionEncoding>([
-  ["utf-8", "utf8"],
-  ["utf8", "utf8"],
-  ["u8", "utf8"],
-  ["latin-1", "latin1"],
-  ["latin1", "latin1"],
-  ["latin_1", "latin1"],
-  ["iso-8859-1", "latin1"],
-  ["iso8859-1", "latin1"],
-  ["l1", "latin1"],
-  ["ascii", "ascii"],
-  ["us-ascii", "ascii"],
-]);
+/** node's name for each codec. */
+const NODE_ENCODINGS: Readonly<Record<Codec, SessionEncoding>> = { utf_8: "utf8", latin_1: "latin1", ascii: "ascii" };
 
 /**
- * node's name for a Python encoding name (`utf-8`, `latin-1`, `ascii`).
+ * node's name for a Python encoding name: UTF-8, latin-1 or ASCII by any
+ * name Python's codecs know them by (others are a LookupError).
  *
  * @example
  * ```ts
- * nodeEncoding("latin-1"); // "latin1"
+ * nodeEncoding("ISO-8859-1"); // "latin1"
  * ```
  */
 export function nodeEncoding(encoding: string): SessionEncoding {
-  const found = ENCODINGS.get(encoding.toLowerCase().replaceAll("_", "-"));
-  if (found === undefined) throw new ValueError(`unknown encoding: ${encoding}`);
-  return found;
+  if (encoding.includes("\0")) throw new ValueError("embedded null character");
+  const codec = codecOf(encoding);
+  if (codec === undefined) throw new LookupError(`unknown encoding: ${encoding} (stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii')`);
+  return NODE_ENCODINGS[codec];
 }
 
 function tooLong(maxline: number): FtplibError {

@@ -26,7 +26,7 @@ export interface FTPOptions {
   /** `[host, port]` to bind the control and data connections to. */
   source_address?: readonly [string, number] | null;
   /**
-   * Encoding of commands, replies and text transfers (`utf-8`, `latin-1`, `ascii`).
+   * Encoding of commands, replies and text transfers: UTF-8, latin-1 or ASCII, by any name Python's codecs know them by (others are a LookupError).
    * @default "utf-8"
    */
   encoding?: string;

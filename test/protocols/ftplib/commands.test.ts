@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, error_perm, error_reply, all_errors, Error as FtpError } from "stdnet/ftplib";
-import { ConnectionRefusedError, EOFError, OSError, ValueError } from "stdnet/socket";
+import { ConnectionRefusedError, EOFError, LookupError, OSError, ValueError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 import { pythonJson } from "../../helpers/python.js";
 
@@ -335,6 +335,31 @@ print(json.dumps([
     expect(() => ftp.set_pasv(false)).toThrow(ValueError);
     ftp.set_pasv(true);
     expect(ftp.passiveserver).toBe(true);
+  });
+
+  it("the encoding option takes UTF-8, latin-1 and ASCII by CPython's names for them, and refuses the rest with LookupError", () => {
+    const names = ["UTF8", "u8", "cp65001", "Latin-1", "L1", "ISO8859.1", "646", "US-ASCII", "latin.1", "utf.8", "koi8-r", "no-such-codec"];
+    // the codec CPython's lookup finds by each name, if any
+    const found = pythonJson<(string | null)[]>(
+      String.raw`
+import codecs, json, sys
+def lookup(n):
+    try:
+        return codecs.lookup(n).name
+    except LookupError:
+        return None
+print(json.dumps([lookup(n) for n in json.loads(sys.stdin.read())]))
+`,
+      JSON.stringify(names),
+    );
+    const ours = ["utf-8", "iso8859-1", "ascii"];
+    names.forEach((name, i) => {
+      const codec = found[i]!;
+      if (codec !== null && ours.includes(codec)) expect(new FTP("", "", "", "", { encoding: name }).encoding, name).toBe(name);
+      // CPython's text, and for a codec CPython has and stdnet has not, the ones stdnet speaks
+      else expect(() => new FTP("", "", "", "", { encoding: name }), `${name} (${codec})`).toThrow(new LookupError(`unknown encoding: ${name} (stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii')`));
+    });
+    expect(() => new FTP("", "", "", "", { encoding: "utf8\0" })).toThrow(new ValueError("embedded null character"));
   });
 
   it("error classes carry Python's names and all_errors covers them", () => {
