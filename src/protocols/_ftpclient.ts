@@ -8,7 +8,8 @@ import { ValueError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
 import { error_perm, error_reply } from "./_ftperrors.js";
 import { LineReader, nodeEncoding } from "./_ftplines.js";
-import { parse227, parse229, parse257, pyRepr } from "./_ftpreplies.js";
+import { parse227, parse229, parse257 } from "./_ftpreplies.js";
+import { repr } from "../sockets/repr.js";
 import { FTPSession, checkLine, type FTPOptions } from "./_ftpsession.js";
 import { deliver, isPromiseLike, sink } from "./_ftpsinks.js";
 import { binaryStream, lineStream, openSource, type BlockCallback, type StorSource } from "./_ftpsources.js";
@@ -161,7 +162,7 @@ export class FTP extends FTPSession {
     const control: TransferControl = {};
     const reader = new LineReader(nodeEncoding(this.encoding), this.maxline);
     const hand = (lines: string[]): Promise<void> | undefined => {
-      if (this.debugging > 2) for (const l of lines) console.log("*retr*", pyRepr(l + "\n"));
+      if (this.debugging > 2) for (const l of lines) console.log("*retr*", repr(l + "\n"));
       return lines.length === 0 ? undefined : deliver(lines, each);
     };
     const out = sink(
@@ -378,7 +379,7 @@ export class FTP extends FTPSession {
       const resp = await this._sendcmd("SIZE " + filename);
       if (!resp.startsWith("213")) return null;
       const s = resp.slice(3).trim();
-      if (!/^[+-]?\d+$/.test(s)) throw new ValueError(`invalid literal for int() with base 10: ${pyRepr(s)}`);
+      if (!/^[+-]?\d+$/.test(s)) throw new ValueError(`invalid literal for int() with base 10: ${repr(s)}`);
       return Number(s);
     });
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { error_proto, error_reply } from "./_ftperrors.js";
+import { repr } from "../sockets/repr.js";
 
 /**
  * The size a `150` reply announces (`150 … (1234 bytes)`), or `null`
@@ -88,35 +89,6 @@ export function parse257(resp: string): string {
   return dirname;
 }
 
-const NOT_PRINTABLE = /[\p{C}\p{Z}]/u;
-
-/**
- * Python's `repr()` of a str: quoted, with backslash escapes for what is not
- * printable.
- *
- * @example
- * ```ts
- * pyRepr("USER x\r\n"); // "'USER x\\r\\n'"
- * ```
- */
-export function pyRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === quote || ch === "\\") out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch !== " " && NOT_PRINTABLE.test(ch)) {
-      if (cp <= 0xff) out += "\\x" + cp.toString(16).padStart(2, "0");
-      else if (cp <= 0xffff) out += "\\u" + cp.toString(16).padStart(4, "0");
-      else out += "\\U" + cp.toString(16).padStart(8, "0");
-    } else out += ch;
-  }
-  return out + quote;
-}
-
 /**
  * A line as ftplib's debug output shows it: its `repr()`, with the argument
  * of a `PASS` command replaced by stars (Python's `FTP.sanitize`).
@@ -132,5 +104,5 @@ export function sanitize(s: string): string {
     const i = s.replace(/[\r\n]+$/, "").length;
     s = head + "*".repeat(Math.max(0, i - 5)) + s.slice(i);
   }
-  return pyRepr(s);
+  return repr(s);
 }

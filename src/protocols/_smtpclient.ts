@@ -4,6 +4,7 @@
  * and session of `_smtpsession.ts`.
  * @module
  */
+import { repr } from "../sockets/repr.js";
 import { ValueError } from "../sockets/errors.js";
 import { create_default_context, type SSLContext } from "../sockets/ssl.js";
 import { getaddresses, parseaddr } from "./_emailaddress.js";
@@ -11,7 +12,6 @@ import { flattenForSMTP, type EmailMessage } from "./_emailmessage.js";
 import { addrOnly, checkCommand, encodeMessage, quoteaddr } from "./_smtpcommands.js";
 import type { SMTPReply } from "./_smtpengine.js";
 import {
-  bytesRepr,
   SMTPAuthenticationError,
   SMTPDataError,
   SMTPException,
@@ -115,11 +115,11 @@ export class SMTP extends SMTPSession {
     return this.run("data", async () => {
       const bytes = encodeMessage(msg);
       const [code, repl] = await this.command("data");
-      if (this.debuglevel > 0) this.printDebug("data:", `(${code}, ${bytesRepr(repl)})`);
+      if (this.debuglevel > 0) this.printDebug("data:", `(${code}, ${repr(repl)})`);
       if (code !== 354) throw new SMTPDataError(code, repl);
       const replies = await this.sendData(bytes, 1);
       const reply = replies[0] ?? [-1, Buffer.alloc(0)];
-      if (this.debuglevel > 0) this.printDebug("data:", `(${reply[0]}, ${bytesRepr(reply[1])})`);
+      if (this.debuglevel > 0) this.printDebug("data:", `(${reply[0]}, ${repr(reply[1])})`);
       return reply;
     });
   }

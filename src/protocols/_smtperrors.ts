@@ -6,61 +6,7 @@
  * @module
  */
 import { OSError } from "../sockets/errors.js";
-
-/**
- * Python's `repr()` of a bytes object: `b'250 OK'`.
- *
- * @example
- * ```ts
- * bytesRepr(Buffer.from("OK")); // "b'OK'"
- * ```
- */
-export function bytesRepr(data: Uint8Array): string {
-  let hasSingle = false;
-  let hasDouble = false;
-  for (const b of data) {
-    if (b === 0x27) hasSingle = true;
-    else if (b === 0x22) hasDouble = true;
-  }
-  const quote = hasSingle && !hasDouble ? '"' : "'";
-  let out = "b" + quote;
-  for (const b of data) {
-    if (b === 0x5c) out += "\\\\";
-    else if (b === 0x09) out += "\\t";
-    else if (b === 0x0a) out += "\\n";
-    else if (b === 0x0d) out += "\\r";
-    else if (b === quote.charCodeAt(0)) out += "\\" + quote;
-    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else out += "\\x" + b.toString(16).padStart(2, "0");
-  }
-  return out + quote;
-}
-
-/**
- * Python's `repr()` of a str, for the few messages that quote one.
- *
- * @example
- * ```ts
- * strRepr("a@b"); // "'a@b'"
- * ```
- */
-export function strRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === quote) out += "\\" + quote;
-    else out += ch;
-  }
-  return out + quote;
-}
-
-function replyRepr(msg: Uint8Array | string): string {
-  return typeof msg === "string" ? strRepr(msg) : bytesRepr(msg);
-}
+import { repr } from "../sockets/repr.js";
 
 /**
  * Python's `smtplib.SMTPException`, the base of every smtplib error; an `OSError`.
@@ -125,7 +71,7 @@ export class SMTPResponseException extends SMTPException {
   readonly smtp_error: Uint8Array | string;
 
   constructor(code: number, msg: Uint8Array | string, options?: { cause?: unknown }) {
-    super(`(${code}, ${replyRepr(msg)})`, undefined, options);
+    super(`(${code}, ${repr(msg)})`, undefined, options);
     this.smtp_code = code;
     this.smtp_error = msg;
   }
@@ -149,7 +95,7 @@ export class SMTPSenderRefused extends SMTPResponseException {
   constructor(code: number, msg: Uint8Array | string, sender: string, options?: { cause?: unknown }) {
     super(code, msg, options);
     this.sender = sender;
-    this.message = `(${code}, ${replyRepr(msg)}, ${strRepr(sender)})`;
+    this.message = `(${code}, ${repr(msg)}, ${repr(sender)})`;
   }
 }
 
@@ -180,7 +126,7 @@ export class SMTPRecipientsRefused extends SMTPException {
   readonly recipients: RefusedRecipients;
 
   constructor(recipients: RefusedRecipients) {
-    const items = Object.entries(recipients).map(([k, [code, msg]]) => `${strRepr(k)}: (${code}, ${bytesRepr(msg)})`);
+    const items = Object.entries(recipients).map(([k, [code, msg]]) => `${repr(k)}: (${code}, ${repr(msg)})`);
     super(`{${items.join(", ")}}`);
     this.recipients = recipients;
   }

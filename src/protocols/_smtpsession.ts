@@ -12,7 +12,8 @@ import { getdefaulttimeout } from "../sockets/_defaulttimeout.js";
 import { OSError, ValueError } from "../sockets/errors.js";
 import { checkCommand } from "./_smtpcommands.js";
 import { parseReply, SMTPEngine, type SMTPReply } from "./_smtpengine.js";
-import { bytesRepr, SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected, strRepr } from "./_smtperrors.js";
+import { SMTPConnectError, SMTPException, SMTPHeloError, SMTPResponseException, SMTPServerDisconnected } from "./_smtperrors.js";
+import { repr } from "../sockets/repr.js";
 
 /**
  * The SMTP port, 25.
@@ -147,12 +148,12 @@ export class SMTPSession {
 
   /** Prints the engine's transaction log as Python's debug output (secrets already masked). */
   #logTraffic(kind: "send" | "reply" | "data", text: string): void {
-    if (kind === "send") this.printDebug("send:", strRepr(text + "\r\n"));
-    else if (kind === "data") this.printDebug("send:", bytesRepr(Buffer.from(text, "latin1")));
+    if (kind === "send") this.printDebug("send:", repr(text + "\r\n"));
+    else if (kind === "data") this.printDebug("send:", repr(Buffer.from(text, "latin1")));
     else {
-      for (const line of text.split("\n")) this.printDebug("reply:", bytesRepr(Buffer.from(line + "\r\n", "utf8")));
+      for (const line of text.split("\n")) this.printDebug("reply:", repr(Buffer.from(line + "\r\n", "utf8")));
       const [code, msg] = parseReply(text);
-      this.printDebug(`reply: retcode (${code}); Msg: ${bytesRepr(msg)}`);
+      this.printDebug(`reply: retcode (${code}); Msg: ${repr(msg)}`);
     }
   }
 
@@ -243,7 +244,7 @@ export class SMTPSession {
     engine.debug = this.debuglevel > 0;
     this.#engine = engine;
     const reply = await engine.greet();
-    if (this.debuglevel > 0) this.printDebug("connect:", bytesRepr(reply[1]));
+    if (this.debuglevel > 0) this.printDebug("connect:", repr(reply[1]));
     return reply;
   }
 

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { isPrintable } from "./_printable.js";
+
 /** A value `repr` can print. Arrays print as tuples unless wrapped with `asList`. */
 export type Reprable =
   | Uint8Array
@@ -60,14 +62,6 @@ function quoteBytes(b: Uint8Array): string {
     else out += String.fromCharCode(c);
   }
   return out + q;
-}
-
-function isPrintable(cp: number): boolean {
-  // Python's str.isprintable(), closely enough for text: controls and
-  // separators other than space are escaped.
-  if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return false;
-  if (cp === 0xad || cp === 0x2028 || cp === 0x2029 || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-  return true;
 }
 
 function quoteStr(s: string): string {

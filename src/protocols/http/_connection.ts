@@ -8,6 +8,7 @@
 import type { ConnectionOptions } from "node:tls";
 import { getdefaulttimeout } from "../../sockets/_defaulttimeout.js";
 import { ConnectionError, RuntimeError, ValueError } from "../../sockets/errors.js";
+import { repr } from "../../sockets/repr.js";
 import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, ResponseNotReady, _MAXHEADERS } from "./_errors.js";
 import {
   DISALLOWED_METHOD_CHAR,
@@ -16,13 +17,11 @@ import {
   LEGAL_HEADER_NAME,
   METHODS_EXPECTING_BODY,
   asciiHost,
-  bytesRepr,
   chunksOf,
   encodeBody,
   isIterable,
   latin1,
   parsePort,
-  pyRepr,
   stripIPv6Zone,
   type HeaderValue,
   type RequestBody,
@@ -118,7 +117,7 @@ export class HTTPConnection {
     this.blocksize = options.blocksize ?? 8192;
     [this.host, this.port] = this._get_hostport(host, port ?? null);
     const bad = DISALLOWED_URL_CHAR.exec(this.host);
-    if (bad !== null) throw new InvalidURL(`URL can't contain control characters. ${pyRepr(this.host)} (found at least ${pyRepr(bad[0])})`);
+    if (bad !== null) throw new InvalidURL(`URL can't contain control characters. ${repr(this.host)} (found at least ${repr(bad[0])})`);
   }
 
   /** The port used when none is given: 80 here, 443 for HTTPS. */
@@ -243,15 +242,15 @@ export class HTTPConnection {
     else throw new CannotSendRequest(this.#state);
     const badMethod = DISALLOWED_METHOD_CHAR.exec(method);
     if (badMethod !== null) {
-      throw new ValueError(`method can't contain control characters. ${pyRepr(method)} (found at least ${pyRepr(badMethod[0])})`);
+      throw new ValueError(`method can't contain control characters. ${repr(method)} (found at least ${repr(badMethod[0])})`);
     }
     this.#method = method;
     url = url || "/";
     const badUrl = DISALLOWED_URL_CHAR.exec(url);
-    if (badUrl !== null) throw new InvalidURL(`URL can't contain control characters. ${pyRepr(url)} (found at least ${pyRepr(badUrl[0])})`);
+    if (badUrl !== null) throw new InvalidURL(`URL can't contain control characters. ${repr(url)} (found at least ${repr(badUrl[0])})`);
     const nonAscii = /[^\x00-\x7f]/.exec(`${method} ${url}`);
     if (nonAscii !== null) {
-      throw new ValueError(`'ascii' codec can't encode character ${pyRepr(nonAscii[0])}: ordinal not in range(128)`);
+      throw new ValueError(`'ascii' codec can't encode character ${repr(nonAscii[0])}: ordinal not in range(128)`);
     }
     this.#url = url;
     this.#headers = [];
@@ -320,17 +319,17 @@ export class HTTPConnection {
   putheader(header: string, ...values: HeaderValue[]): void {
     if (this.#state !== _CS_REQ_STARTED) throw new CannotSendHeader();
     const name = latin1(header, "header name");
-    if (/[^\x00-\x7f]/.test(name) || !LEGAL_HEADER_NAME.test(name)) throw new ValueError(`Invalid header name ${pyRepr(header)}`);
+    if (/[^\x00-\x7f]/.test(name) || !LEGAL_HEADER_NAME.test(name)) throw new ValueError(`Invalid header name ${repr(header)}`);
     const texts = values.map((v) => {
       const text = typeof v === "number" ? String(v) : typeof v === "string" ? latin1(v, "header value") : Buffer.from(v).toString("latin1");
-      if (ILLEGAL_HEADER_VALUE.test(text)) throw new ValueError(`Invalid header value ${pyRepr(text)}`);
+      if (ILLEGAL_HEADER_VALUE.test(text)) throw new ValueError(`Invalid header value ${repr(text)}`);
       return text;
     });
     const value = texts.join("\r\n\t");
     const lower = name.toLowerCase();
     if (lower === "transfer-encoding") {
       // undici writes the chunked framing itself; the header comes with it.
-      if (value.trim().toLowerCase() !== "chunked") throw new ValueError(`Unsupported Transfer-Encoding ${pyRepr(value)}: only chunked is sent`);
+      if (value.trim().toLowerCase() !== "chunked") throw new ValueError(`Unsupported Transfer-Encoding ${repr(value)}: only chunked is sent`);
       this.#chunkedRequested = true;
       return;
     }
@@ -398,7 +397,7 @@ export class HTTPConnection {
     if (this.debuglevel > 0) {
       let head = `${this.#method} ${this.#url} ${this._http_vsn_str}\r\n`;
       for (let i = 0; i + 1 < this.#headers.length; i += 2) head += `${this.#headers[i]!}: ${this.#headers[i + 1]!}\r\n`;
-      console.log(`send: ${bytesRepr(head + "\r\n")}`);
+      console.log(`send: ${repr(Buffer.from(head + "\r\n", "latin1"))}`);
     }
     this.#engine ??= this._newEngine(this.#engineOptions());
     const channel = new ResponseChannel(this.debuglevel);

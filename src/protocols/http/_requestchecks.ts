@@ -7,6 +7,7 @@
  */
 import { domainToASCII } from "node:url";
 import { ValueError } from "../../sockets/errors.js";
+import { repr } from "../../sockets/repr.js";
 
 export const METHODS_EXPECTING_BODY = new Set(["PATCH", "POST", "PUT"]);
 export const DISALLOWED_URL_CHAR = /[\x00-\x20\x7f]/;
@@ -20,42 +21,16 @@ export type RequestBody = Uint8Array | string | Iterable<Uint8Array | string> | 
 /** A header value as Python accepts it: text (latin-1), a number, or bytes. */
 export type HeaderValue = string | number | Uint8Array;
 
-export function pyRepr(s: string): string {
-  return `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replace(/[\x00-\x1f\x7f]/g, (c) => {
-    if (c === "\n") return "\\n";
-    if (c === "\r") return "\\r";
-    if (c === "\t") return "\\t";
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  })}'`;
-}
-
-/** Python's repr of bytes (given as latin-1 text): `b'GET / HTTP/1.1\r\n'`. */
-export function bytesRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = "b" + quote;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const ch = text[i]!;
-    if (ch === "\\" || ch === quote) out += "\\" + ch;
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c >= 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + quote;
-}
-
 export function latin1(value: string, what: string): string {
   if (/[^\x00-\xff]/.test(value)) {
-    throw new ValueError(`'latin-1' codec can't encode characters in ${what} ${pyRepr(value)}`);
+    throw new ValueError(`'latin-1' codec can't encode characters in ${what} ${repr(value)}`);
   }
   return value;
 }
 
 export function encodeBody(body: string): Uint8Array {
   if (/[^\x00-\xff]/.test(body)) {
-    throw new ValueError(`body (${pyRepr(body.slice(0, 30))}) is not valid Latin-1. Use body.encode('utf-8') if you want to send it encoded in UTF-8.`);
+    throw new ValueError(`body (${repr(body.slice(0, 30))}) is not valid Latin-1. Use body.encode('utf-8') if you want to send it encoded in UTF-8.`);
   }
   return Buffer.from(body, "latin1");
 }
@@ -86,6 +61,6 @@ export function stripIPv6Zone(hostHeader: string): string {
 export function asciiHost(host: string): string {
   if (/^[\x00-\x7f]*$/.test(host)) return host;
   const idna = domainToASCII(host);
-  if (idna === "") throw new ValueError(`encoding with 'idna' codec failed: ${pyRepr(host)}`);
+  if (idna === "") throw new ValueError(`encoding with 'idna' codec failed: ${repr(host)}`);
   return idna;
 }

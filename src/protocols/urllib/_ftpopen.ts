@@ -7,6 +7,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { fromNodeError } from "../../sockets/errors.js";
+import { repr } from "../../sockets/repr.js";
 import { FTP, FTP_PORT } from "../_ftpclient.js";
 import { all_errors, error_perm } from "../_ftperrors.js";
 import { HTTPMessage } from "../http/_message.js";
@@ -19,7 +20,7 @@ import { URLError } from "./error.js";
 
 function pyRepr(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  return `${e.name}('${e.message.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}')`;
+  return `${e.name}(${repr(e.message)})`;
 }
 
 /** Opens an ftp: Request as Python's FTPHandler does. */

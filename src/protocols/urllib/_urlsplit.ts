@@ -5,6 +5,7 @@
  * @module
  */
 import { ValueError } from "../../sockets/errors.js";
+import { repr } from "../../sockets/repr.js";
 
 /**
  * Schemes whose URLs may be relative (Python's `uses_relative`).
@@ -120,22 +121,6 @@ function hostinfo(netloc: string): [string, string | null] {
   return [hostname, port === "" ? null : port];
 }
 
-function pyRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === "\\") out += "\\\\";
-    else if (ch === quote) out += `\\${quote}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, "0")}`;
-    else out += ch;
-  }
-  return out + quote;
-}
-
 const netlocProto = Object.create(Array.prototype) as object;
 Object.defineProperties(netlocProto, {
   username: { get(this: { netloc: string }) { return userinfo(this.netloc)[0]; } },
@@ -152,7 +137,7 @@ Object.defineProperties(netlocProto, {
     get(this: { netloc: string }) {
       const port = hostinfo(this.netloc)[1];
       if (port === null) return null;
-      if (!/^[0-9]+$/.test(port)) throw new ValueError(`Port could not be cast to integer value as ${pyRepr(port)}`);
+      if (!/^[0-9]+$/.test(port)) throw new ValueError(`Port could not be cast to integer value as ${repr(port)}`);
       const n = Number.parseInt(port, 10);
       if (n > 65535) throw new ValueError("Port out of range 0-65535");
       return n;
@@ -288,7 +273,7 @@ function checkBracketedHost(hostname: string): void {
     return;
   }
   if (isIPv4(hostname)) throw new ValueError("An IPv4 address cannot be in brackets");
-  if (!isIPv6(hostname)) throw new ValueError(`${pyRepr(hostname)} does not appear to be an IPv4 or IPv6 address`);
+  if (!isIPv6(hostname)) throw new ValueError(`${repr(hostname)} does not appear to be an IPv4 or IPv6 address`);
 }
 
 function checkNetloc(netloc: string): void {
