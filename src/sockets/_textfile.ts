@@ -67,7 +67,7 @@ export class SocketTextFile implements AsyncIterable<string> {
   constructor(buffer: SocketFile, mode: string, options: MakefileOptions) {
     const encoding = options.encoding ?? "utf-8";
     if (encoding.includes("\0")) throw new ValueError("embedded null character");
-    // by any name Python's codec registry finds them by (other codecs are refused as names of none)
+    // UTF-8, latin-1 and ASCII by any name Python's codec registry finds them by; other codecs are refused
     const codec = codecOf(encoding);
     if (codec === undefined) throw new LookupError(`unknown encoding: ${encoding} (stdnet's text files read and write 'utf-8', 'latin-1' and 'ascii')`);
     const kind = STREAM_ENCODINGS[codec];
