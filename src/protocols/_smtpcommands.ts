@@ -4,22 +4,9 @@
  * encoding, and `sendmail`'s encoding of a str message.
  * @module
  */
-import { ValueError } from "../sockets/errors.js";
+import { UnicodeEncodeError, ValueError } from "../sockets/errors.js";
+import { encodeErrorText } from "../sockets/_codecs.js";
 import { parseaddr } from "./_emailaddress.js";
-
-/**
- * Python's `UnicodeEncodeError` (a `ValueError`): text that the codec in use cannot encode.
- *
- * @example
- * ```ts
- * await s.sendmail("a@b", "c@d", "caf\u00e9"); // rejects: 'ascii' codec can't encode character '\xe9' …
- * ```
- */
-export class UnicodeEncodeError extends ValueError {
-  static {
-    this.prototype.name = "UnicodeEncodeError";
-  }
-}
 
 /**
  * Python's `smtplib.quoteaddr`: the address in angle brackets, found with `parseaddr`.
@@ -52,23 +39,10 @@ export function addrOnly(addrstring: string): string {
   return addr;
 }
 
-function charRepr(ch: string): string {
-  const cp = ch.codePointAt(0) ?? 0;
-  if (cp <= 0xff) return `'\\x${cp.toString(16).padStart(2, "0")}'`;
-  if (cp <= 0xffff) return `'\\u${cp.toString(16).padStart(4, "0")}'`;
-  return `'\\U${cp.toString(16).padStart(8, "0")}'`;
-}
-
 /** Python's `str.encode('ascii')` failure, with Python's message. */
 function asciiError(text: string): UnicodeEncodeError | undefined {
-  let pos = 0;
-  for (const ch of text) {
-    if ((ch.codePointAt(0) ?? 0) > 0x7f) {
-      return new UnicodeEncodeError(`'ascii' codec can't encode character ${charRepr(ch)} in position ${pos}: ordinal not in range(128)`);
-    }
-    pos++;
-  }
-  return undefined;
+  const bad = /[^\x00-\x7f]/.exec(text);
+  return bad === null ? undefined : new UnicodeEncodeError(encodeErrorText("ascii", text, bad.index));
 }
 
 /**

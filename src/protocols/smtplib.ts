@@ -53,7 +53,8 @@ export {
   type RefusedRecipients,
 } from "./_smtperrors.js";
 export type { SMTPReply } from "./_smtpengine.js";
-export { quoteaddr, UnicodeEncodeError } from "./_smtpcommands.js";
+export { quoteaddr } from "./_smtpcommands.js";
+export { UnicodeEncodeError } from "../sockets/errors.js";
 export { SMTPSession, SMTP_PORT, type SMTPOptions } from "./_smtpsession.js";
 export { SMTP } from "./_smtpclient.js";
 export { SMTP_SSL, LMTP, SMTP_SSL_PORT, LMTP_PORT, type SMTP_SSLOptions } from "./_smtpvariants.js";

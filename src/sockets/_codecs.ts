@@ -49,12 +49,13 @@ function normalizeEncoding(name: string): string {
     .toLowerCase();
 }
 
-/** The names CPython's `bytes.decode` takes straight to its decoders for ASCII and UTF-8, normalized. */
-const SHORTCUTS = new Set(["ascii", "us_ascii", "utf8", "utf_8"]);
+/** The names CPython's `bytes.decode` and `str.encode` take straight to their codecs, normalized. */
+const SHORTCUTS = new Set(["ascii", "us_ascii", "utf8", "utf_8", "latin1", "latin_1", "iso_8859_1", "iso8859_1"]);
 
 /**
- * Whether CPython decodes with `name` without its codec registry (the
- * shortcuts of `PyUnicode_Decode`). Through the registry, an error handler's
+ * Whether CPython decodes and encodes with `name` without its codec
+ * registry (the shortcuts of `PyUnicode_Decode` and
+ * `PyUnicode_AsEncodedString`). Through the registry, an error handler's
  * TypeError or LookupError reaches the caller wrapped ("decoding with 'u8'
  * codec failed (…)").
  *
@@ -66,4 +67,34 @@ const SHORTCUTS = new Set(["ascii", "us_ascii", "utf8", "utf_8"]);
  */
 export function decodesDirectly(name: string): boolean {
   return SHORTCUTS.has(normalizeEncoding(name));
+}
+
+/** Python's name for each codec in its error texts. */
+const ERROR_NAMES: Readonly<Record<Codec, string>> = { utf_8: "utf-8", latin_1: "latin-1", ascii: "ascii" };
+
+/**
+ * CPython's UnicodeEncodeError text for `s`, which `codec` cannot encode
+ * from UTF-16 index `at` on: the one character, or the run of them, by
+ * code point position.
+ *
+ * @example
+ * ```ts
+ * encodeErrorText("ascii", "caf\u00e9", 3); // "'ascii' codec can't encode character '\\xe9' in position 3: ordinal not in range(128)"
+ * ```
+ */
+export function encodeErrorText(codec: Codec, s: string, at: number): string {
+  const cannot = (cp: number): boolean => (codec === "utf_8" ? cp >= 0xd800 && cp <= 0xdfff : cp >= (codec === "ascii" ? 0x80 : 0x100));
+  // by code point, as Python counts positions
+  const points = Array.from(s);
+  let start = 0;
+  for (let i = 0; i < at; i += points[start++]!.length);
+  let end = start;
+  while (end < points.length && cannot(points[end]!.codePointAt(0)!)) end++;
+  const name = ERROR_NAMES[codec];
+  const reason = codec === "utf_8" ? "surrogates not allowed" : `ordinal not in range(${codec === "ascii" ? 128 : 256})`;
+  if (end - start > 1) return `'${name}' codec can't encode characters in position ${start}-${end - 1}: ${reason}`;
+  const cp = points[start]!.codePointAt(0)!;
+  const hex = cp.toString(16);
+  const shown = cp < 0x100 ? `\\x${hex.padStart(2, "0")}` : cp < 0x10000 ? `\\u${hex.padStart(4, "0")}` : `\\U${hex.padStart(8, "0")}`;
+  return `'${name}' codec can't encode character '${shown}' in position ${start}: ${reason}`;
 }

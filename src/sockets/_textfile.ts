@@ -5,31 +5,18 @@
  * @module
  */
 import { EOL } from "node:os";
-import { LookupError, PyTypeError, ValueError } from "./errors.js";
-import { codecOf, type Codec } from "./_codecs.js";
+import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "./errors.js";
+import { codecOf, encodeErrorText, type Codec } from "./_codecs.js";
 import type { MakefileOptions, SocketFile } from "./makefile.js";
 import { TextStreamDecoder, type StreamEncoding } from "./_textstream.js";
 
+export { UnicodeEncodeError } from "./errors.js";
 export { UnicodeDecodeError } from "./_textstream.js";
 
 /** Python's `io.DEFAULT_BUFFER_SIZE`, the size of each read of a text file. */
 const READ_SIZE = 8192;
 
 const EMPTY = Buffer.alloc(0);
-
-/**
- * Python's `UnicodeEncodeError` (a `ValueError`): text the encoding cannot hold.
- *
- * @example
- * ```ts
- * await asciiFile.write("é"); // rejects with UnicodeEncodeError
- * ```
- */
-export class UnicodeEncodeError extends ValueError {
-  static {
-    this.prototype.name = "UnicodeEncodeError";
-  }
-}
 
 /** The stream decoders' names of the codecs. */
 const STREAM_ENCODINGS: Readonly<Record<Codec, StreamEncoding>> = { utf_8: "utf-8", latin_1: "latin-1", ascii: "ascii" };
@@ -95,7 +82,7 @@ export class SocketTextFile implements AsyncIterable<string> {
     for (let i = 0; i < text.length; i++) {
       if (text.charCodeAt(i) > limit) {
         if (this.errors === "strict") {
-          throw new UnicodeEncodeError(`'${this.#kind === "ascii" ? "ascii" : "latin-1"}' codec can't encode character '\\u${text.charCodeAt(i).toString(16).padStart(4, "0")}' in position ${i}: ordinal not in range(${limit + 1})`);
+          throw new UnicodeEncodeError(encodeErrorText(this.#kind === "ascii" ? "ascii" : "latin_1", text, i));
         }
         const out = Buffer.allocUnsafe(text.length);
         for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k) > limit ? 0x3f : text.charCodeAt(k);

@@ -7,18 +7,18 @@
  * start of a character, then the chunk), as Python's.
  * @module
  */
-import { ValueError } from "./errors.js";
+import { UnicodeError } from "./errors.js";
 import { DecodeError, decodeText, incompleteTail } from "./_decode.js";
 
 /**
- * Python's `UnicodeDecodeError` (a `ValueError`): bytes that are not valid in the encoding.
+ * Python's `UnicodeDecodeError` (a `UnicodeError`, so a `ValueError`): bytes that are not valid in the encoding.
  *
  * @example
  * ```ts
  * try { await textFile.read(); } catch (e) { if (e instanceof UnicodeDecodeError) {} }
  * ```
  */
-export class UnicodeDecodeError extends ValueError {
+export class UnicodeDecodeError extends UnicodeError {
   static {
     this.prototype.name = "UnicodeDecodeError";
   }

@@ -41,6 +41,34 @@ export class ValueError extends Error {
 }
 
 /**
+ * Python's `UnicodeError` (a `ValueError`): the base of `UnicodeEncodeError` and `UnicodeDecodeError`.
+ *
+ * @example
+ * ```ts
+ * try { quote("\u20ac", "/", "latin-1"); } catch (e) { console.log(e instanceof UnicodeError); } // true
+ * ```
+ */
+export class UnicodeError extends ValueError {
+  static {
+    this.prototype.name = "UnicodeError";
+  }
+}
+
+/**
+ * Python's `UnicodeEncodeError` (a `UnicodeError`): text the encoding cannot hold.
+ *
+ * @example
+ * ```ts
+ * await asciiFile.write("é"); // rejects with UnicodeEncodeError: 'ascii' codec can't encode character '\xe9' in position 0: …
+ * ```
+ */
+export class UnicodeEncodeError extends UnicodeError {
+  static {
+    this.prototype.name = "UnicodeEncodeError";
+  }
+}
+
+/**
  * Python's `LookupError`: a name that finds nothing, as an encoding no codec has.
  *
  * @example

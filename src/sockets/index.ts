@@ -36,6 +36,7 @@ export {
   herror,
   ValueError,
   LookupError,
+  UnicodeError,
   OverflowError,
   EOFError,
   RuntimeError,

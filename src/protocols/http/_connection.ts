@@ -7,8 +7,9 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import { getdefaulttimeout } from "../../sockets/_defaulttimeout.js";
-import { ConnectionError, RuntimeError, ValueError } from "../../sockets/errors.js";
+import { ConnectionError, RuntimeError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
 import { repr } from "../../sockets/repr.js";
+import { encodeErrorText } from "../../sockets/_codecs.js";
 import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, ResponseNotReady, _MAXHEADERS } from "./_errors.js";
 import {
   DISALLOWED_METHOD_CHAR,
@@ -20,7 +21,7 @@ import {
   chunksOf,
   encodeBody,
   isIterable,
-  latin1,
+  encodable,
   parsePort,
   stripIPv6Zone,
   type HeaderValue,
@@ -248,10 +249,10 @@ export class HTTPConnection {
     url = url || "/";
     const badUrl = DISALLOWED_URL_CHAR.exec(url);
     if (badUrl !== null) throw new InvalidURL(`URL can't contain control characters. ${repr(url)} (found at least ${repr(badUrl[0])})`);
-    const nonAscii = /[^\x00-\x7f]/.exec(`${method} ${url}`);
-    if (nonAscii !== null) {
-      throw new ValueError(`'ascii' codec can't encode character ${repr(nonAscii[0])}: ordinal not in range(128)`);
-    }
+    // the request line goes out as ASCII, as Python's putrequest encodes it
+    const line = `${method} ${url} ${this._http_vsn_str}`;
+    const nonAscii = /[^\x00-\x7f]/.exec(line);
+    if (nonAscii !== null) throw new UnicodeEncodeError(encodeErrorText("ascii", line, nonAscii.index));
     this.#url = url;
     this.#headers = [];
     this.#bodyParts = null;
@@ -318,11 +319,12 @@ export class HTTPConnection {
    */
   putheader(header: string, ...values: HeaderValue[]): void {
     if (this.#state !== _CS_REQ_STARTED) throw new CannotSendHeader();
-    const name = latin1(header, "header name");
-    if (/[^\x00-\x7f]/.test(name) || !LEGAL_HEADER_NAME.test(name)) throw new ValueError(`Invalid header name ${repr(header)}`);
+    // as Python: the name encoded as ASCII, each value as latin-1, each checked as the bytes it became
+    const name = encodable(header, "ascii");
+    if (!LEGAL_HEADER_NAME.test(name)) throw new ValueError(`Invalid header name ${repr(Buffer.from(name, "latin1"))}`);
     const texts = values.map((v) => {
-      const text = typeof v === "number" ? String(v) : typeof v === "string" ? latin1(v, "header value") : Buffer.from(v).toString("latin1");
-      if (ILLEGAL_HEADER_VALUE.test(text)) throw new ValueError(`Invalid header value ${repr(text)}`);
+      const text = typeof v === "number" ? String(v) : typeof v === "string" ? encodable(v, "latin_1") : Buffer.from(v).toString("latin1");
+      if (ILLEGAL_HEADER_VALUE.test(text)) throw new ValueError(`Invalid header value ${repr(Buffer.from(text, "latin1"))}`);
       return text;
     });
     const value = texts.join("\r\n\t");

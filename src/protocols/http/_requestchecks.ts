@@ -6,8 +6,9 @@
  * @module
  */
 import { domainToASCII } from "node:url";
-import { ValueError } from "../../sockets/errors.js";
+import { UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
 import { repr } from "../../sockets/repr.js";
+import { encodeErrorText } from "../../sockets/_codecs.js";
 
 export const METHODS_EXPECTING_BODY = new Set(["PATCH", "POST", "PUT"]);
 export const DISALLOWED_URL_CHAR = /[\x00-\x20\x7f]/;
@@ -21,11 +22,11 @@ export type RequestBody = Uint8Array | string | Iterable<Uint8Array | string> | 
 /** A header value as Python accepts it: text (latin-1), a number, or bytes. */
 export type HeaderValue = string | number | Uint8Array;
 
-export function latin1(value: string, what: string): string {
-  if (/[^\x00-\xff]/.test(value)) {
-    throw new ValueError(`'latin-1' codec can't encode characters in ${what} ${repr(value)}`);
-  }
-  return value;
+/** `text` when `codec` (ASCII or latin-1) can encode it, else Python's UnicodeEncodeError. */
+export function encodable(text: string, codec: "ascii" | "latin_1"): string {
+  const bad = (codec === "ascii" ? /[^\x00-\x7f]/ : /[^\x00-\xff]/).exec(text);
+  if (bad !== null) throw new UnicodeEncodeError(encodeErrorText(codec, text, bad.index));
+  return text;
 }
 
 export function encodeBody(body: string): Uint8Array {

@@ -4,26 +4,17 @@
  * `parse_qsl` (a port of CPython 3.11).
  * @module
  */
-import { PyTypeError, ValueError } from "../../sockets/errors.js";
+import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
+import { codecOf, decodesDirectly, encodeErrorText, type Codec } from "../../sockets/_codecs.js";
+import { DecodeError, decodeText } from "../../sockets/_decode.js";
+import { UnicodeDecodeError } from "../../sockets/_textstream.js";
+
+export { UnicodeError } from "../../sockets/errors.js";
 
 /** The text codecs `quote`/`unquote` accept: Python's names for them. */
 export type Encoding = "utf-8" | "utf8" | "latin-1" | "latin1" | "iso-8859-1" | "ascii";
 /** Python's codec error handlers that apply here. */
 export type Errors = "strict" | "replace" | "ignore";
-
-/**
- * Python's `UnicodeEncodeError`/`UnicodeDecodeError` (both `ValueError`s).
- *
- * @example
- * ```ts
- * quote("\u20ac", "/", "latin-1"); // throws UnicodeError
- * ```
- */
-export class UnicodeError extends ValueError {
-  static {
-    this.prototype.name = "UnicodeError";
-  }
-}
 
 const HEX = "0123456789ABCDEF";
 const ALWAYS_SAFE = new Uint8Array(128);
@@ -31,64 +22,62 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_
 const PCT: string[] = Array.from({ length: 256 }, (_, b) => `%${HEX[b >> 4]!}${HEX[b & 15]!}`);
 const utf8Encoder = new TextEncoder();
 
-function codec(encoding: string | undefined): "utf-8" | "latin-1" | "ascii" {
-  const e = (encoding ?? "utf-8").toLowerCase().replace(/_/g, "-");
-  if (e === "utf-8" || e === "utf8") return "utf-8";
-  if (e === "latin-1" || e === "latin1" || e === "iso-8859-1" || e === "iso8859-1") return "latin-1";
-  if (e === "ascii" || e === "us-ascii") return "ascii";
-  throw new ValueError(`unknown encoding: ${encoding ?? ""}`);
+/** The codec of `encoding` (default UTF-8), by any name Python's codec registry finds it by. */
+function codec(encoding: string | undefined): Codec {
+  const name = encoding ?? "utf-8";
+  if (name.includes("\0")) throw new ValueError("embedded null character");
+  const c = codecOf(name);
+  if (c === undefined) throw new LookupError(`unknown encoding: ${name} (stdnet's urllib.parse speaks 'utf-8', 'latin-1' or 'ascii')`);
+  return c;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
 
-function hasEncodedReplacement(b: Uint8Array): boolean {
-  for (let i = 0; i + 2 < b.length; i++) if (b[i] === 0xef && b[i + 1] === 0xbf && b[i + 2] === 0xbd) return true;
-  return false;
+/** Python's error handlers (stdnet encodes with 'strict', 'replace' and 'ignore'). */
+const HANDLERS: ReadonlySet<string> = new Set(["strict", "ignore", "replace", "backslashreplace", "xmlcharrefreplace", "namereplace", "surrogateescape", "surrogatepass"]);
+
+/**
+ * An error met decoding or encoding with `name`, as CPython raises it: its
+ * handler's LookupError or TypeError wrapped when the codec came from the
+ * registry (see decodesDirectly).
+ */
+function codecFailure(name: string, action: "decoding" | "encoding", type: "LookupError" | "TypeError" | "ValueError", message: string): Error {
+  const text = decodesDirectly(name) ? message : `${action} with '${name}' codec failed (${type}: ${message})`;
+  return type === "LookupError" ? new LookupError(text) : type === "TypeError" ? new PyTypeError(text) : new ValueError(text);
 }
 
-/** `str.encode(encoding, errors)` for the codecs above. */
+/** `str.encode(encoding, errors)` for the codecs above: 'strict', 'replace' or 'ignore'. */
 export function encodeText(s: string, encoding?: string, errors: string = "strict"): Uint8Array {
   const c = codec(encoding);
-  if (c === "utf-8") {
-    if (errors === "strict" && LONE_SURROGATE.test(s)) {
-      throw new UnicodeError("'utf-8' codec can't encode characters: surrogates not allowed");
-    }
-    return utf8Encoder.encode(s);
+  const bad = (c === "utf_8" ? LONE_SURROGATE : c === "ascii" ? /[^\x00-\x7f]/ : /[^\x00-\xff]/).exec(s);
+  if (bad !== null && errors !== "replace" && errors !== "ignore") {
+    if (!HANDLERS.has(errors)) throw codecFailure(encoding ?? "utf-8", "encoding", "LookupError", `unknown error handler name '${errors}'`);
+    throw new UnicodeEncodeError(encodeErrorText(c, s, bad.index));
   }
+  // (Python's 'replace' puts '?' for a lone surrogate, where TextEncoder would put U+FFFD)
+  if (c === "utf_8") return utf8Encoder.encode(bad === null ? s : s.replace(LONE_SURROGATES, errors === "replace" ? "?" : ""));
   const limit = c === "ascii" ? 0x80 : 0x100;
   const out: number[] = [];
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (cp < limit) out.push(cp);
     else if (errors === "replace") out.push(0x3f);
-    else if (errors !== "ignore") {
-      throw new UnicodeError(`'${c === "ascii" ? "ascii" : "latin-1"}' codec can't encode character '\\u${cp.toString(16).padStart(4, "0")}'`);
-    }
   }
   return Uint8Array.from(out);
 }
 
-/** `bytes.decode(encoding, errors)` for the codecs above. */
-export function decodeBytes(b: Uint8Array, encoding?: string, errors: string = "replace"): string {
+/** `bytes.decode(encoding, errors)` for the codecs above, with CPython's error handlers and texts. */
+export function decodeBytes(b: Uint8Array, encoding = "utf-8", errors: string = "replace"): string {
   const c = codec(encoding);
-  if (c === "utf-8") {
-    if (errors === "ignore") {
-      const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(b);
-      // Drop the replacements, unless U+FFFD was really in the input.
-      return hasEncodedReplacement(b) ? text : text.replaceAll("\uFFFD", "");
-    }
-    return new TextDecoder("utf-8", { fatal: errors === "strict", ignoreBOM: true }).decode(b);
+  if (c === "latin_1") return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+  try {
+    return decodeText(b, 0, b.length, c, errors);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    if (e.type === "UnicodeDecodeError") throw new UnicodeDecodeError(e.message);
+    throw codecFailure(encoding, "decoding", e.type, e.message);
   }
-  let s = "";
-  for (const byte of b) {
-    if (c === "ascii" && byte >= 0x80) {
-      if (errors === "strict") throw new UnicodeError(`'ascii' codec can't decode byte 0x${byte.toString(16)}`);
-      if (errors === "replace") s += "\uFFFD";
-    } else {
-      s += String.fromCharCode(byte);
-    }
-  }
-  return s;
 }
 
 function safeTable(safe: string | Uint8Array): Uint8Array {

@@ -7,7 +7,7 @@
  */
 import { UnpicklingError, dataError } from "./_errors.js";
 import { encodeUtf8Into } from "./_text.js";
-import { codecOf, type Codec } from "../../sockets/_codecs.js";
+import { codecOf, encodeErrorText, type Codec } from "../../sockets/_codecs.js";
 import { PickleBuffer, Tuple, bytearray, frozenset, tuple } from "./_values.js";
 import { pySet } from "./_pyequal.js";
 
@@ -64,26 +64,9 @@ function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array 
   return out.slice(0, encodeUtf8Into(s, out, 0));
 }
 
-/**
- * CPython's UnicodeEncodeError text for `s`, which `codec` cannot encode
- * from UTF-16 index `at` on: the one character, or the run of them, by
- * code point position.
- */
+/** CPython's UnicodeEncodeError for `s` at `at` (see encodeErrorText), as loads raises it. */
 function encodeError(codec: Codec, s: string, at: number): UnpicklingError {
-  const cannot = (cp: number): boolean => (codec === "utf_8" ? cp >= 0xd800 && cp <= 0xdfff : cp >= (codec === "ascii" ? 0x80 : 0x100));
-  // by code point, as Python counts positions
-  const points = Array.from(s);
-  let start = 0;
-  for (let i = 0; i < at; i += points[start++]!.length);
-  let end = start;
-  while (end < points.length && cannot(points[end]!.codePointAt(0)!)) end++;
-  const name = codec === "utf_8" ? "utf-8" : codec === "ascii" ? "ascii" : "latin-1";
-  const reason = codec === "utf_8" ? "surrogates not allowed" : `ordinal not in range(${codec === "ascii" ? 128 : 256})`;
-  if (end - start > 1) return dataError(`'${name}' codec can't encode characters in position ${start}-${end - 1}: ${reason}`);
-  const cp = points[start]!.codePointAt(0)!;
-  const hex = cp.toString(16);
-  const shown = cp < 0x100 ? `\\x${hex.padStart(2, "0")}` : cp < 0x10000 ? `\\u${hex.padStart(4, "0")}` : `\\U${hex.padStart(8, "0")}`;
-  return dataError(`'${name}' codec can't encode character '${shown}' in position ${start}: ${reason}`);
+  return dataError(encodeErrorText(codec, s, at));
 }
 
 /** `bytes(...)` and `bytearray(...)` of their arguments, with CPython's errors (an int argument, n zero bytes, is not supported). */

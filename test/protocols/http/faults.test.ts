@@ -19,7 +19,7 @@ import { ConnectionRefusedError, ConnectionResetError, OSError, TimeoutError, Va
 import { CERT_NONE, SSLCertVerificationError, create_default_context } from "stdnet/ssl";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
 import { startConnectProxy, startHttpServer, startRawServer, startTricklingServer, type TestServer } from "../../helpers/httpserver.js";
-import { runPython } from "../../helpers/python.js";
+import { pythonJson, runPython } from "../../helpers/python.js";
 
 let server: TestServer;
 let tlsServer: TestServer;
@@ -71,6 +71,51 @@ describe("bad input is refused before anything is sent", () => {
     const before = server.seen.length;
     await expect(c.request("GET", "/hello", null, headers)).rejects.toBeInstanceOf(ValueError);
     expect(server.seen.length).toBe(before);
+  });
+
+  it("putrequest() and putheader() refuse what Python's refuses, with its exception and text", () => {
+    // [url, header name, header values]: each refused at the first bad part, as CPython's putrequest/putheader
+    const cases: [string, string, (string | number)[]][] = [
+      ["/caf\u00e9\u00e9", "X", ["1"]],
+      ["/\u{1f600}x\u00e9", "X", ["1"]],
+      ["/", "X\u20ac", ["1"]],
+      ["/", "\u00e9t\u00e9", ["1"]],
+      ["/", "X", ["\u20ac1"]],
+      ["/", "X", ["ok", "\u20ac\u20ac"]],
+      ["/", "X\nY", ["1"]],
+      ["/", "Bad Name", ["1"]],
+      ["/", "X", ["a\r\nb"]],
+      ["/", "X", [5, "a\nb"]],
+      ["/", "X", ["caf\u00e9\n"]],
+    ];
+    const theirs = pythonJson<string[]>(
+      String.raw`
+import http.client, json, sys
+out = []
+for url, name, values in json.loads(sys.stdin.read()):
+    c = http.client.HTTPConnection("h")
+    try:
+        c.putrequest("GET", url)
+        c.putheader(name, *values)
+        out.append("no error")
+    except Exception as e:
+        out.append(type(e).__name__ + ": " + str(e))
+print(json.dumps(out))
+`,
+      JSON.stringify(cases),
+    );
+    const ours = cases.map(([url, name, values]) => {
+      const c = new HTTPConnection("h");
+      try {
+        c.putrequest("GET", url);
+        c.putheader(name, ...values);
+        return "no error";
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValueError);
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    });
+    expect(ours).toEqual(theirs);
   });
 
   it("a host with control characters is an InvalidURL at construction", () => {

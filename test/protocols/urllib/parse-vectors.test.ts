@@ -194,3 +194,40 @@ describe("urllib.parse equals CPython 3.11 on a generated vector set", () => {
     expect(ours).toEqual(vectors.enc);
   });
 });
+
+describe("quote() and unquote() codecs, as CPython's", () => {
+  it("encode and decode by Python's codec names and handlers, and refuse with its exceptions and texts", () => {
+    // [text, encoding, errors]: quote(text, '/', encoding, errors) and unquote(text, encoding, errors)
+    const cases: [string, string, string][] = [];
+    const texts = ["caf\u00e9", "\u20ac\u20ac/x", "a\ud800b", "%e9t%C3%A9", "%ff%fe%41", "%C3%28", "%e2%82%ac%e2%82", "plain"];
+    for (const t of texts) for (const enc of ["utf-8", "U8", "ascii", "646", "ISO8859.1", "latin.1", "koi9"]) for (const errs of ["strict", "replace", "ignore", "surrogateescape", "bogus"]) cases.push([t, enc, errs]);
+    const theirs = pythonJson<[string, string][]>(
+      String.raw`
+import json, sys
+from urllib.parse import quote, unquote
+def attempt(f):
+    try:
+        return f()
+    except Exception as e:
+        return type(e).__name__ + ": " + str(e)
+print(json.dumps([[attempt(lambda: quote(t, "/", e, h)), attempt(lambda: unquote(t, e, h))] for t, e, h in json.loads(sys.stdin.read())]))
+`,
+      JSON.stringify(cases),
+    );
+    const run = (f: () => string): string => {
+      try {
+        return f();
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    };
+    const mismatches: string[] = [];
+    cases.forEach(([t, enc, errs], i) => {
+      const ours = [run(() => quote(t, "/", enc, errs)), run(() => unquote(t, enc, errs))];
+      // another codec or handler than stdnet has: refused, naming what it speaks
+      const want = theirs[i]!.map((w) => (w.startsWith("LookupError: unknown encoding") ? `${w} (stdnet's urllib.parse speaks 'utf-8', 'latin-1' or 'ascii')` : w));
+      if (JSON.stringify(ours) !== JSON.stringify(want)) mismatches.push(`${JSON.stringify([t, enc, errs])}: ours ${JSON.stringify(ours)}, python3 ${JSON.stringify(theirs[i])}`);
+    });
+    expect(mismatches).toEqual([]);
+  });
+});
