@@ -11,10 +11,6 @@ import { UnicodeDecodeError } from "../../sockets/_textstream.js";
 
 export { UnicodeError } from "../../sockets/errors.js";
 
-/** The text codecs `quote`/`unquote` accept: Python's names for them. */
-export type Encoding = "utf-8" | "utf8" | "latin-1" | "latin1" | "iso-8859-1" | "ascii";
-/** Python's codec error handlers that apply here. */
-export type Errors = "strict" | "replace" | "ignore";
 
 const HEX = "0123456789ABCDEF";
 const ALWAYS_SAFE = new Uint8Array(128);
