@@ -69,6 +69,42 @@ export function decodesDirectly(name: string): boolean {
   return SHORTCUTS.has(normalizeEncoding(name));
 }
 
+/** Per codec, the characters it cannot encode, one code point a match (for UTF-8: lone surrogates). */
+const UNENCODABLE: Readonly<Record<Codec, RegExp>> = {
+  utf_8: /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+  latin_1: /[^\x00-\xff]/gu,
+  ascii: /[^\x00-\x7f]/gu,
+};
+
+/**
+ * The UTF-16 index of the first character of `s` that `codec` cannot
+ * encode, or -1.
+ *
+ * @example
+ * ```ts
+ * firstUnencodable("ascii", "caf\u00e9"); // 3
+ * ```
+ */
+export function firstUnencodable(codec: Codec, s: string): number {
+  const re = UNENCODABLE[codec];
+  re.lastIndex = 0;
+  const m = re.exec(s);
+  return m === null ? -1 : m.index;
+}
+
+/**
+ * `s` with each code point `codec` cannot encode replaced by `by`: Python's
+ * 'replace' handler when `by` is '?', 'ignore' when it is empty.
+ *
+ * @example
+ * ```ts
+ * replaceUnencodable("ascii", "\u{1f600}!", "?"); // "?!"
+ * ```
+ */
+export function replaceUnencodable(codec: Codec, s: string, by: string): string {
+  return s.replace(UNENCODABLE[codec], by);
+}
+
 /** Python's name for each codec in its error texts. */
 const ERROR_NAMES: Readonly<Record<Codec, string>> = { utf_8: "utf-8", latin_1: "latin-1", ascii: "ascii" };
 

@@ -6,7 +6,7 @@
  */
 import { EOL } from "node:os";
 import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "./errors.js";
-import { codecOf, encodeErrorText, type Codec } from "./_codecs.js";
+import { codecOf, encodeErrorText, firstUnencodable, replaceUnencodable, type Codec } from "./_codecs.js";
 import type { MakefileOptions, SocketFile } from "./makefile.js";
 import { TextStreamDecoder, type StreamEncoding } from "./_textstream.js";
 
@@ -77,19 +77,13 @@ export class SocketTextFile implements AsyncIterable<string> {
   }
 
   #encode(text: string): Buffer {
-    if (this.#kind === "utf-8") return Buffer.from(text, "utf8");
-    const limit = this.#kind === "ascii" ? 0x7f : 0xff;
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) > limit) {
-        if (this.errors === "strict") {
-          throw new UnicodeEncodeError(encodeErrorText(this.#kind === "ascii" ? "ascii" : "latin_1", text, i));
-        }
-        const out = Buffer.allocUnsafe(text.length);
-        for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k) > limit ? 0x3f : text.charCodeAt(k);
-        return out;
-      }
-    }
-    return Buffer.from(text, "latin1");
+    const codec: Codec = this.#kind === "utf-8" ? "utf_8" : this.#kind === "ascii" ? "ascii" : "latin_1";
+    const nodeName = codec === "utf_8" ? "utf8" : "latin1";
+    const bad = firstUnencodable(codec, text);
+    if (bad < 0) return Buffer.from(text, nodeName);
+    if (this.errors === "strict") throw new UnicodeEncodeError(encodeErrorText(codec, text, bad));
+    // 'replace': a '?' for each code point the codec cannot hold (a lone surrogate in UTF-8 too, as Python)
+    return Buffer.from(replaceUnencodable(codec, text, "?"), nodeName);
   }
 
   /** Translates decoded text as `newline=None` asks: \r\n and \r become \n. */

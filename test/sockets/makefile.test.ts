@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { socket, create_connection, SocketFile, SocketTextFile, UnicodeDecodeError, ValueError, LookupError, OSError, TimeoutError, type AddressV4 } from "stdnet/socket";
+import { socket, create_connection, SocketFile, SocketTextFile, UnicodeDecodeError, UnicodeEncodeError, ValueError, LookupError, OSError, TimeoutError, type AddressV4 } from "stdnet/socket";
 import { pythonJson } from "../helpers/python.js";
 
 const cleanup: (() => void)[] = [];
@@ -195,6 +195,46 @@ print(json.dumps(out))
       expect(await f.read(), name).toBe((want as { text: string }).text);
     }
     expect(known).toBe(12);
+  });
+
+  it("writes what the encoding cannot hold as Python's: UnicodeEncodeError under 'strict', a '?' a code point under 'replace'", async () => {
+    const texts = ["caf\u00e9", "\u{1f600}x\u20ac\u20ac", "a\ud800b\udc00", "ok"];
+    const cases = texts.flatMap((text) => ["utf-8", "latin-1", "ascii"].flatMap((encoding) => ["strict", "replace"].map((errors) => ({ text, encoding, errors }))));
+    // what CPython's text file over a socket sends, or its error
+    const theirs = pythonJson<({ hex: string } | { error: string })[]>(
+      String.raw`
+import json, socket, sys
+out = []
+for c in json.loads(sys.stdin.read()):
+    a, b = socket.socketpair()
+    f = a.makefile("w", encoding=c["encoding"], errors=c["errors"])
+    try:
+        f.write(c["text"]); f.flush(); a.close()
+        out.append({"hex": b.recv(1000).hex()})
+    except UnicodeEncodeError as e:
+        out.append({"error": str(e)})
+    a.close(); b.close()
+print(json.dumps(out))
+`,
+      JSON.stringify(cases),
+    );
+    for (const [i, c] of cases.entries()) {
+      const [w, r] = await pair();
+      const f = w.makefile("w", { encoding: c.encoding, errors: c.errors });
+      const want = theirs[i]!;
+      if ("error" in want) {
+        const err = await Promise.resolve()
+          .then(() => f.write(c.text))
+          .catch((e: unknown) => e);
+        expect(err, JSON.stringify(c)).toBeInstanceOf(UnicodeEncodeError);
+        expect((err as Error).message, JSON.stringify(c)).toBe(want.error);
+        continue;
+      }
+      await f.write(c.text);
+      await f.close();
+      w.close();
+      expect((await r.makefile("rb").read()).toString("hex"), JSON.stringify(c)).toBe(want.hex);
+    }
   });
 
   it("bad bytes are UnicodeDecodeError (a ValueError) under errors='strict', U+FFFD under 'replace'", async () => {

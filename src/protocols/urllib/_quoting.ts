@@ -5,7 +5,7 @@
  * @module
  */
 import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
-import { codecOf, decodesDirectly, encodeErrorText, type Codec } from "../../sockets/_codecs.js";
+import { codecOf, decodesDirectly, encodeErrorText, firstUnencodable, replaceUnencodable, type Codec } from "../../sockets/_codecs.js";
 import { DecodeError, decodeText } from "../../sockets/_decode.js";
 import { UnicodeDecodeError } from "../../sockets/_textstream.js";
 
@@ -27,8 +27,6 @@ function codec(encoding: string | undefined): Codec {
   return c;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
 
 /** Python's error handlers (stdnet encodes with 'strict', 'replace' and 'ignore'). */
 const HANDLERS: ReadonlySet<string> = new Set(["strict", "ignore", "replace", "backslashreplace", "xmlcharrefreplace", "namereplace", "surrogateescape", "surrogatepass"]);
@@ -46,21 +44,13 @@ function codecFailure(name: string, action: "decoding" | "encoding", type: "Look
 /** `str.encode(encoding, errors)` for the codecs above: 'strict', 'replace' or 'ignore'. */
 export function encodeText(s: string, encoding?: string, errors: string = "strict"): Uint8Array {
   const c = codec(encoding);
-  const bad = (c === "utf_8" ? LONE_SURROGATE : c === "ascii" ? /[^\x00-\x7f]/ : /[^\x00-\xff]/).exec(s);
-  if (bad !== null && errors !== "replace" && errors !== "ignore") {
+  const bad = firstUnencodable(c, s);
+  if (bad >= 0 && errors !== "replace" && errors !== "ignore") {
     if (!HANDLERS.has(errors)) throw codecFailure(encoding ?? "utf-8", "encoding", "LookupError", `unknown error handler name '${errors}'`);
-    throw new UnicodeEncodeError(encodeErrorText(c, s, bad.index));
+    throw new UnicodeEncodeError(encodeErrorText(c, s, bad));
   }
-  // (Python's 'replace' puts '?' for a lone surrogate, where TextEncoder would put U+FFFD)
-  if (c === "utf_8") return utf8Encoder.encode(bad === null ? s : s.replace(LONE_SURROGATES, errors === "replace" ? "?" : ""));
-  const limit = c === "ascii" ? 0x80 : 0x100;
-  const out: number[] = [];
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < limit) out.push(cp);
-    else if (errors === "replace") out.push(0x3f);
-  }
-  return Uint8Array.from(out);
+  const text = bad < 0 ? s : replaceUnencodable(c, s, errors === "replace" ? "?" : "");
+  return c === "utf_8" ? utf8Encoder.encode(text) : Buffer.from(text, "latin1");
 }
 
 /** `bytes.decode(encoding, errors)` for the codecs above, with CPython's error handlers and texts. */

@@ -7,14 +7,13 @@
  */
 import { UnpicklingError, dataError } from "./_errors.js";
 import { encodeUtf8Into } from "./_text.js";
-import { codecOf, encodeErrorText, type Codec } from "../../sockets/_codecs.js";
+import { codecOf, encodeErrorText, firstUnencodable, type Codec } from "../../sockets/_codecs.js";
 import { PickleBuffer, Tuple, bytearray, frozenset, tuple } from "./_values.js";
 import { pySet } from "./_pyequal.js";
 
 /** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
 export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** CPython's TypeError text for a str argument `arg` of `fn` given `v` (which names None itself, not its type). */
 function notStr(fn: string, arg: string, v: unknown): UnpicklingError {
@@ -58,8 +57,8 @@ function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array 
     return out;
   }
   // a lone surrogate: CPython's strict UTF-8 refuses it
-  const lone = LONE_SURROGATE.exec(s);
-  if (lone !== null) throw encodeError(codec, s, lone.index);
+  const lone = firstUnencodable(codec, s);
+  if (lone >= 0) throw encodeError(codec, s, lone);
   const out = new Uint8Array(s.length * 3);
   return out.slice(0, encodeUtf8Into(s, out, 0));
 }
