@@ -7,7 +7,7 @@ import type { ConnectionOptions } from "node:tls";
 import { ValueError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
 import { error_perm, error_reply } from "./_ftperrors.js";
-import { LineReader, nodeEncoding } from "./_ftplines.js";
+import { LineReader, checkEncodable, nodeEncoding } from "./_ftplines.js";
 import { parse227, parse229, parse257 } from "./_ftpreplies.js";
 import { repr } from "../sockets/repr.js";
 import { FTPSession, checkLine, type FTPOptions } from "./_ftpsession.js";
@@ -116,6 +116,7 @@ export class FTP extends FTPSession {
     options: TransferOptions = {},
   ): Promise<string> {
     checkLine(cmd, String(rest ?? ""));
+    checkEncodable(cmd, nodeEncoding(this.encoding));
     if (!(blocksize > 0)) throw new ValueError(`blocksize must be positive, not ${blocksize}`);
     return this._exclusive("retrbinary", async () => {
       const signal = options.signal;
@@ -154,6 +155,7 @@ export class FTP extends FTPSession {
   }
 
   protected async _retrlines(cmd: string, callback: LineCallback | null | undefined, options: TransferOptions): Promise<string> {
+    checkEncodable(cmd, nodeEncoding(this.encoding));
     const signal = options.signal;
     const each: LineCallback = callback ?? ((line: string) => console.log(line));
     signal?.throwIfAborted();
@@ -193,6 +195,7 @@ export class FTP extends FTPSession {
     options: TransferOptions = {},
   ): Promise<string> {
     checkLine(cmd, String(rest ?? ""));
+    checkEncodable(cmd, nodeEncoding(this.encoding));
     if (!(blocksize > 0)) throw new ValueError(`blocksize must be positive, not ${blocksize}`);
     return this._exclusive("storbinary", async () => {
       const signal = options.signal;
@@ -221,6 +224,7 @@ export class FTP extends FTPSession {
    */
   async storlines(cmd: string, fp: StorSource, callback?: BlockCallback | null, options: TransferOptions = {}): Promise<string> {
     checkLine(cmd);
+    checkEncodable(cmd, nodeEncoding(this.encoding));
     return this._exclusive("storlines", async () => {
       const signal = options.signal;
       signal?.throwIfAborted();

@@ -24,7 +24,7 @@ import { EOFError, OSError, ValueError, badFileDescriptor, fromNodeError, timedO
 import { sslErrorFromNode } from "../sockets/ssl.js";
 import { FtplibError, error_proto, replyError } from "./_ftperrors.js";
 import { FileSource } from "./_ftpfile.js";
-import type { SessionEncoding } from "./_ftplines.js";
+import { checkEncodable, type SessionEncoding } from "./_ftplines.js";
 
 /**
  * How much an upload may queue on the data connection before the engine's
@@ -235,6 +235,7 @@ export class FtpEngine {
 
   /** Sends one command and resolves to its reply when that begins with 1, 2 or 3 (Python's `sendcmd`). */
   async command(line: string): Promise<string> {
+    checkEncodable(line, this.#options.encoding);
     if (this.#ftp.closed) throw this.#closedError();
     try {
       return (await this.#ftp.request(line)).message;

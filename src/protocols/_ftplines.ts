@@ -6,8 +6,8 @@
  * ending in CRLF. Both refuse a line longer than `maxline`, as Python's.
  * @module
  */
-import { LookupError, ValueError } from "../sockets/errors.js";
-import { codecOf, type Codec } from "../sockets/_codecs.js";
+import { LookupError, UnicodeEncodeError, ValueError } from "../sockets/errors.js";
+import { codecOf, encodeErrorText, firstUnencodable, type Codec } from "../sockets/_codecs.js";
 import { TextStreamDecoder, type StreamEncoding } from "../sockets/_textstream.js";
 import { FtplibError } from "./_ftperrors.js";
 
@@ -31,6 +31,25 @@ export function nodeEncoding(encoding: string): SessionEncoding {
   const codec = codecOf(encoding);
   if (codec === undefined) throw new LookupError(`unknown encoding: ${encoding} (stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii')`);
   return NODE_ENCODINGS[codec];
+}
+
+/** The codec of each of the session's encodings. */
+const SESSION_CODECS: Readonly<Record<SessionEncoding, Codec>> = { utf8: "utf_8", latin1: "latin_1", ascii: "ascii" };
+
+/**
+ * Python's `putline` encoding of a command line: UnicodeEncodeError, before
+ * anything is sent, for a character the session's encoding cannot hold
+ * (node would send it mangled).
+ *
+ * @example
+ * ```ts
+ * checkEncodable("CWD \u65e5", "latin1"); // throws UnicodeEncodeError: 'latin-1' codec can't encode character '\u65e5' in position 4: …
+ * ```
+ */
+export function checkEncodable(line: string, encoding: SessionEncoding): void {
+  const codec = SESSION_CODECS[encoding];
+  const bad = firstUnencodable(codec, line);
+  if (bad >= 0) throw new UnicodeEncodeError(encodeErrorText(codec, line, bad));
 }
 
 function tooLong(maxline: number): FtplibError {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, error_perm, error_reply, all_errors, Error as FtpError } from "stdnet/ftplib";
-import { ConnectionRefusedError, EOFError, LookupError, OSError, ValueError } from "stdnet/socket";
+import { ConnectionRefusedError, EOFError, LookupError, OSError, UnicodeEncodeError, ValueError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 import { pythonJson } from "../../helpers/python.js";
 
@@ -286,6 +286,49 @@ describe("hardening", () => {
     ftp.set_debuglevel(0);
     expect(await ftp.pwd()).toBe("/");
     await ftp.quit();
+  });
+
+  it("a command the session's encoding cannot hold is UnicodeEncodeError with Python's text, before anything is sent", async () => {
+    const latin = await FTP.open(srv.host, srv.user, srv.password, "", { timeout: 5, port: srv.port, encoding: "latin-1" });
+    const utf8 = await session();
+    // [session, the call, the line Python's ftplib would encode]
+    const attempts: [FTP, () => Promise<unknown>, string][] = [
+      [latin, () => latin.cwd("\u65e5\u672c"), "CWD \u65e5\u672c"],
+      [latin, () => latin.sendcmd("NOOP \u20ac"), "NOOP \u20ac"],
+      [latin, () => latin.delete("x\u{1f600}"), "DELE x\u{1f600}"],
+      [latin, () => latin.rename("\u65e5", "b"), "RNFR \u65e5"],
+      [latin, () => latin.mkd("\u65e5"), "MKD \u65e5"],
+      [latin, () => latin.retrbinary("RETR \u65e5.bin", () => undefined), "RETR \u65e5.bin"],
+      [latin, () => latin.retrlines("RETR \u65e5.txt", () => undefined), "RETR \u65e5.txt"],
+      [latin, () => latin.storbinary("STOR \u65e5", Buffer.from("x")), "STOR \u65e5"],
+      [latin, () => latin.storlines("STOR \u65e5", Buffer.from("x\n")), "STOR \u65e5"],
+      [latin, () => latin.nlst("\u65e5"), "NLST \u65e5"],
+      [utf8, () => utf8.cwd("a\ud800"), "CWD a\ud800"],
+    ];
+    const theirs = pythonJson<string[]>(
+      String.raw`
+import json, sys
+out = []
+for line, enc in json.loads(sys.stdin.read()):
+    try:
+        (line + "\r\n").encode(enc)
+        out.append("encoded")
+    except UnicodeEncodeError as e:
+        out.append(str(e))
+print(json.dumps(out))
+`,
+      JSON.stringify(attempts.map(([ftp, , line]) => [line, ftp === latin ? "latin-1" : "utf-8"])),
+    );
+    for (const [i, [, call]] of attempts.entries()) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err, theirs[i]).toBeInstanceOf(UnicodeEncodeError);
+      expect((err as Error).message).toBe(theirs[i]);
+    }
+    // nothing reached the server: both sessions go on
+    expect(await latin.pwd()).toBe("/");
+    expect(await utf8.pwd()).toBe("/");
+    await latin.quit();
+    await utf8.quit();
   });
 
   it("debug output matches Python's format and never shows the password", async () => {
