@@ -6,21 +6,13 @@
  * into bytes is nodemailer's mail-composer's job (`_emailcompose.ts`).
  * @module
  */
-import { PyTypeError, ValueError } from "../sockets/errors.js";
+import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "../sockets/errors.js";
+import { codecOf, encodeErrorText, firstUnencodable, type Codec } from "../sockets/_codecs.js";
 import { checkHeaderName, checkHeaderValue, formatParam, Message } from "./_emailheaders.js";
 import { composeMessage, type ComposeNode } from "./_emailcompose.js";
 
-/** Python's `email.charset.ALIASES` for the charsets this module can encode. */
-const CHARSETS: Readonly<Record<string, { name: string; encoding: BufferEncoding }>> = {
-  "utf-8": { name: "utf-8", encoding: "utf8" },
-  utf8: { name: "utf-8", encoding: "utf8" },
-  "us-ascii": { name: "us-ascii", encoding: "latin1" },
-  ascii: { name: "us-ascii", encoding: "latin1" },
-  "iso-8859-1": { name: "iso-8859-1", encoding: "latin1" },
-  "latin-1": { name: "iso-8859-1", encoding: "latin1" },
-  latin_1: { name: "iso-8859-1", encoding: "latin1" },
-  latin1: { name: "iso-8859-1", encoding: "latin1" },
-};
+/** Python's `email.charset.ALIASES` for the codecs this module can encode (a charset not here goes into the header as given). */
+const EMAIL_ALIASES: Readonly<Record<string, string>> = { latin_1: "iso-8859-1", "latin-1": "iso-8859-1", ascii: "us-ascii" };
 
 /** Python's default `policy.max_line_length`. */
 const MAX_LINE_LENGTH = 78;
@@ -77,7 +69,7 @@ export interface FlattenOptions {
 }
 
 type Payload =
-  | { kind: "text"; text: string; bytes: Buffer; charset: string }
+  | { kind: "text"; text: string; bytes: Buffer; codec: Codec }
   | { kind: "bytes"; bytes: Buffer }
   | { kind: "multipart"; parts: MIMEPart[] }
   | null;
@@ -224,20 +216,21 @@ export class MIMEPart extends Message {
 
   #setText(text: string, options: TextContentOptions): void {
     const subtype = options.subtype ?? "plain";
-    const requested = (options.charset ?? "utf-8").toLowerCase();
-    const charset = CHARSETS[requested];
-    if (charset === undefined) throw new ValueError(`LookupError: unknown encoding: ${options.charset ?? ""} (stdnet/email encodes utf-8, us-ascii and iso-8859-1)`);
+    // as Python's set_text_content: the text encoded whole by the codec the charset names, the header naming
+    // the charset as given (or its email alias)
+    const given = options.charset ?? "utf-8";
+    if (given.includes("\0")) throw new ValueError("embedded null character");
+    const codec = codecOf(given);
+    if (codec === undefined) throw new LookupError(`unknown encoding: ${given} (stdnet/email encodes utf-8, us-ascii and iso-8859-1)`);
+    const bad = firstUnencodable(codec, text);
+    if (bad >= 0) throw new UnicodeEncodeError(encodeErrorText(codec, text, bad));
+    const encoding: BufferEncoding = codec === "utf_8" ? "utf8" : "latin1";
     const lines = splitlines(text);
     const body = lines.join("\n") + "\n";
-    const bytes = Buffer.from(body, charset.encoding);
-     
-    if (charset.name === "us-ascii" && /[^\x00-\x7f]/.test(body) || charset.encoding === "latin1" && /[^\x00-\xff]/.test(body)) {
-      throw new ValueError(`UnicodeEncodeError: ${charset.name} cannot encode the text`);
-    }
+    const bytes = Buffer.from(body, encoding);
     let cte = options.cte ?? null;
     if (cte === null) {
-      const longest = Math.max(0, ...lines.map((l) => Buffer.byteLength(l, charset.encoding)));
-       
+      const longest = Math.max(0, ...lines.map((l) => Buffer.byteLength(l, encoding)));
       const ascii = !/[^\x00-\x7f]/.test(body);
       if (longest <= MAX_LINE_LENGTH) cte = ascii ? "7bit" : "8bit";
       else {
@@ -247,9 +240,9 @@ export class MIMEPart extends Message {
       }
     }
     this.#prepare("text", subtype, options.headers);
-    this.replace_header("Content-Type", `text/${subtype}; ${formatParam("charset", charset.name)}`);
+    this.replace_header("Content-Type", `text/${subtype}; ${formatParam("charset", EMAIL_ALIASES[given] ?? given)}`);
     this.set("Content-Transfer-Encoding", cte);
-    this.#payload = { kind: "text", text: body, bytes, charset: charset.name };
+    this.#payload = { kind: "text", text: body, bytes, codec };
     this.#finalize(options);
   }
 
@@ -400,7 +393,7 @@ export class MIMEPart extends Message {
           ? Buffer.alloc(0)
           : p.kind === "multipart"
             ? p.parts.map((part) => part.toComposeNode())
-            : p.kind === "text" && p.charset !== "iso-8859-1"
+            : p.kind === "text" && p.codec !== "latin_1"
               ? p.text // the composer writes a string as UTF-8 and sees whether it is 7-bit
               : p.bytes,
     };

@@ -197,6 +197,40 @@ describe("EmailMessage input checks", () => {
     expect(m.get_content()).toBe("first\n");
   });
 
+  it("set_content() takes a charset by Python's codec names, names it in the header as Python's, and refuses as Python's", () => {
+    const charsets = ["utf-8", "UTF-8", "utf8", "U8", "latin-1", "latin_1", "latin1", "L1", "ISO8859.1", "ascii", "us-ascii", "646", "latin.1", "koi9", "utf8\0"];
+    const texts = ["plain", "caf\u00e9", "\u20ac1", "a\ud800"];
+    const cases = charsets.flatMap((charset) => texts.map((text) => ({ charset, text })));
+    const theirs = pythonJson<string[]>(
+      String.raw`
+import json, sys
+from email.message import EmailMessage
+out = []
+for c in json.loads(sys.stdin.read()):
+    m = EmailMessage()
+    try:
+        m.set_content(c["text"], charset=c["charset"])
+        out.append(m["Content-Type"])
+    except Exception as e:
+        out.append(type(e).__name__ + ": " + str(e))
+print(json.dumps(out))
+`,
+      JSON.stringify(cases),
+    );
+    const ours = cases.map(({ charset, text }) => {
+      const m = new EmailMessage();
+      try {
+        m.set_content(text, { charset });
+        return m.get("Content-Type");
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    });
+    // a codec stdnet does not have is refused naming the three it encodes
+    const want = theirs.map((t) => (t.startsWith("LookupError: unknown encoding") ? `${t} (stdnet/email encodes utf-8, us-ascii and iso-8859-1)` : t));
+    expect(ours).toEqual(want);
+  });
+
   it("set_content on a multipart is a TypeError, as Python's", () => {
     const m = new EmailMessage();
     m.set_content("a");
