@@ -6,8 +6,8 @@
  * into bytes is nodemailer's mail-composer's job (`_emailcompose.ts`).
  * @module
  */
-import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "../sockets/errors.js";
-import { codecOf, encodeErrorText, firstUnencodable, type Codec } from "../sockets/_codecs.js";
+import { PyTypeError, ValueError } from "../sockets/errors.js";
+import { assertEncodable, lookupCodec, nodeEncodingOf, type Codec } from "../sockets/_codecs.js";
 import { checkHeaderName, checkHeaderValue, formatParam, Message } from "./_emailheaders.js";
 import { composeMessage, type ComposeNode } from "./_emailcompose.js";
 
@@ -219,12 +219,9 @@ export class MIMEPart extends Message {
     // as Python's set_text_content: the text encoded whole by the codec the charset names, the header naming
     // the charset as given (or its email alias)
     const given = options.charset ?? "utf-8";
-    if (given.includes("\0")) throw new ValueError("embedded null character");
-    const codec = codecOf(given);
-    if (codec === undefined) throw new LookupError(`unknown encoding: ${given} (stdnet/email encodes utf-8, us-ascii and iso-8859-1)`);
-    const bad = firstUnencodable(codec, text);
-    if (bad >= 0) throw new UnicodeEncodeError(encodeErrorText(codec, text, bad));
-    const encoding: BufferEncoding = codec === "utf_8" ? "utf8" : "latin1";
+    const codec = lookupCodec(given, "stdnet/email encodes utf-8, us-ascii and iso-8859-1");
+    assertEncodable(codec, text);
+    const encoding = nodeEncodingOf(codec);
     const lines = splitlines(text);
     const body = lines.join("\n") + "\n";
     const bytes = Buffer.from(body, encoding);

@@ -6,8 +6,7 @@
  * ending in CRLF. Both refuse a line longer than `maxline`, as Python's.
  * @module
  */
-import { LookupError, UnicodeEncodeError, ValueError } from "../sockets/errors.js";
-import { codecOf, encodeErrorText, firstUnencodable, type Codec } from "../sockets/_codecs.js";
+import { assertEncodable, lookupCodec, type Codec } from "../sockets/_codecs.js";
 import { TextStreamDecoder, type StreamEncoding } from "../sockets/_textstream.js";
 import { FtplibError } from "./_ftperrors.js";
 
@@ -27,10 +26,7 @@ const NODE_ENCODINGS: Readonly<Record<Codec, SessionEncoding>> = { utf_8: "utf8"
  * ```
  */
 export function nodeEncoding(encoding: string): SessionEncoding {
-  if (encoding.includes("\0")) throw new ValueError("embedded null character");
-  const codec = codecOf(encoding);
-  if (codec === undefined) throw new LookupError(`unknown encoding: ${encoding} (stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii')`);
-  return NODE_ENCODINGS[codec];
+  return NODE_ENCODINGS[lookupCodec(encoding, "stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii'")];
 }
 
 /** The codec of each of the session's encodings. */
@@ -47,9 +43,7 @@ const SESSION_CODECS: Readonly<Record<SessionEncoding, Codec>> = { utf8: "utf_8"
  * ```
  */
 export function checkEncodable(line: string, encoding: SessionEncoding): void {
-  const codec = SESSION_CODECS[encoding];
-  const bad = firstUnencodable(codec, line);
-  if (bad >= 0) throw new UnicodeEncodeError(encodeErrorText(codec, line, bad));
+  assertEncodable(SESSION_CODECS[encoding], line);
 }
 
 function tooLong(maxline: number): FtplibError {

@@ -5,7 +5,7 @@
  * @module
  */
 import { UnicodeEncodeError, ValueError } from "../sockets/errors.js";
-import { encodeErrorText } from "../sockets/_codecs.js";
+import { encodeErrorText, firstUnencodable } from "../sockets/_codecs.js";
 import { parseaddr } from "./_emailaddress.js";
 
 /**
@@ -41,8 +41,8 @@ export function addrOnly(addrstring: string): string {
 
 /** Python's `str.encode('ascii')` failure, with Python's message. */
 function asciiError(text: string): UnicodeEncodeError | undefined {
-  const bad = /[^\x00-\x7f]/.exec(text);
-  return bad === null ? undefined : new UnicodeEncodeError(encodeErrorText("ascii", text, bad.index));
+  const bad = firstUnencodable("ascii", text);
+  return bad < 0 ? undefined : new UnicodeEncodeError(encodeErrorText("ascii", text, bad));
 }
 
 /**

@@ -3,6 +3,7 @@
  * latin-1, ASCII and UTF-8 by any of the names CPython finds them by.
  * @module
  */
+import { LookupError, UnicodeEncodeError, ValueError } from "./errors.js";
 
 /** The codecs stdnet reads and writes text with, by Python's module names. */
 export type Codec = "latin_1" | "ascii" | "utf_8";
@@ -103,6 +104,41 @@ export function firstUnencodable(codec: Codec, s: string): number {
  */
 export function replaceUnencodable(codec: Codec, s: string, by: string): string {
   return s.replace(UNENCODABLE[codec], by);
+}
+
+/**
+ * The codec `name` names, as Python's codec lookup finds it: ValueError for
+ * a NUL in it, LookupError for a name of no codec stdnet has (`ours` says
+ * which it has, after Python's text).
+ *
+ * @example
+ * ```ts
+ * lookupCodec("ISO8859.1", "stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii'"); // "latin_1"
+ * ```
+ */
+export function lookupCodec(name: string, ours: string): Codec {
+  if (name.includes("\0")) throw new ValueError("embedded null character");
+  const codec = codecOf(name);
+  if (codec === undefined) throw new LookupError(`unknown encoding: ${name} (${ours})`);
+  return codec;
+}
+
+/**
+ * Python's UnicodeEncodeError (strict) when `codec` cannot encode all of `s`.
+ *
+ * @example
+ * ```ts
+ * assertEncodable("ascii", "caf\u00e9"); // throws UnicodeEncodeError: 'ascii' codec can't encode character '\xe9' in position 3: …
+ * ```
+ */
+export function assertEncodable(codec: Codec, s: string): void {
+  const bad = firstUnencodable(codec, s);
+  if (bad >= 0) throw new UnicodeEncodeError(encodeErrorText(codec, s, bad));
+}
+
+/** node's name for the bytes of a codec (ASCII is checked first, then written as latin-1). */
+export function nodeEncodingOf(codec: Codec): "utf8" | "latin1" {
+  return codec === "utf_8" ? "utf8" : "latin1";
 }
 
 /** Python's name for each codec in its error texts. */

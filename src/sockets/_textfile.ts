@@ -5,8 +5,8 @@
  * @module
  */
 import { EOL } from "node:os";
-import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "./errors.js";
-import { codecOf, encodeErrorText, firstUnencodable, replaceUnencodable, type Codec } from "./_codecs.js";
+import { PyTypeError, ValueError } from "./errors.js";
+import { assertEncodable, lookupCodec, nodeEncodingOf, replaceUnencodable, type Codec } from "./_codecs.js";
 import type { MakefileOptions, SocketFile } from "./makefile.js";
 import { TextStreamDecoder, type StreamEncoding } from "./_textstream.js";
 
@@ -53,10 +53,8 @@ export class SocketTextFile implements AsyncIterable<string> {
 
   constructor(buffer: SocketFile, mode: string, options: MakefileOptions) {
     const encoding = options.encoding ?? "utf-8";
-    if (encoding.includes("\0")) throw new ValueError("embedded null character");
     // UTF-8, latin-1 and ASCII by any name Python's codec registry finds them by; other codecs are refused
-    const codec = codecOf(encoding);
-    if (codec === undefined) throw new LookupError(`unknown encoding: ${encoding} (stdnet's text files read and write 'utf-8', 'latin-1' and 'ascii')`);
+    const codec = lookupCodec(encoding, "stdnet's text files read and write 'utf-8', 'latin-1' and 'ascii'");
     const kind = STREAM_ENCODINGS[codec];
     const errors = options.errors ?? "strict";
     if (errors !== "strict" && errors !== "replace") throw new ValueError(`unsupported errors handler: ${errors}`);
@@ -78,12 +76,10 @@ export class SocketTextFile implements AsyncIterable<string> {
 
   #encode(text: string): Buffer {
     const codec: Codec = this.#kind === "utf-8" ? "utf_8" : this.#kind === "ascii" ? "ascii" : "latin_1";
-    const nodeName = codec === "utf_8" ? "utf8" : "latin1";
-    const bad = firstUnencodable(codec, text);
-    if (bad < 0) return Buffer.from(text, nodeName);
-    if (this.errors === "strict") throw new UnicodeEncodeError(encodeErrorText(codec, text, bad));
+    if (this.errors === "strict") assertEncodable(codec, text);
     // 'replace': a '?' for each code point the codec cannot hold (a lone surrogate in UTF-8 too, as Python)
-    return Buffer.from(replaceUnencodable(codec, text, "?"), nodeName);
+    else text = replaceUnencodable(codec, text, "?");
+    return Buffer.from(text, nodeEncodingOf(codec));
   }
 
   /** Translates decoded text as `newline=None` asks: \r\n and \r become \n. */

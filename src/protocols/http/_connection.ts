@@ -7,9 +7,8 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import { getdefaulttimeout } from "../../sockets/_defaulttimeout.js";
-import { ConnectionError, RuntimeError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
+import { ConnectionError, RuntimeError, ValueError } from "../../sockets/errors.js";
 import { repr } from "../../sockets/repr.js";
-import { encodeErrorText } from "../../sockets/_codecs.js";
 import { CannotSendHeader, CannotSendRequest, HTTPException, InvalidURL, ResponseNotReady, _MAXHEADERS } from "./_errors.js";
 import {
   DISALLOWED_METHOD_CHAR,
@@ -250,9 +249,7 @@ export class HTTPConnection {
     const badUrl = DISALLOWED_URL_CHAR.exec(url);
     if (badUrl !== null) throw new InvalidURL(`URL can't contain control characters. ${repr(url)} (found at least ${repr(badUrl[0])})`);
     // the request line goes out as ASCII, as Python's putrequest encodes it
-    const line = `${method} ${url} ${this._http_vsn_str}`;
-    const nonAscii = /[^\x00-\x7f]/.exec(line);
-    if (nonAscii !== null) throw new UnicodeEncodeError(encodeErrorText("ascii", line, nonAscii.index));
+    encodable(`${method} ${url} ${this._http_vsn_str}`, "ascii");
     this.#url = url;
     this.#headers = [];
     this.#bodyParts = null;

@@ -6,9 +6,9 @@
  * @module
  */
 import { domainToASCII } from "node:url";
-import { UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
+import { ValueError } from "../../sockets/errors.js";
 import { repr } from "../../sockets/repr.js";
-import { encodeErrorText } from "../../sockets/_codecs.js";
+import { assertEncodable } from "../../sockets/_codecs.js";
 
 export const METHODS_EXPECTING_BODY = new Set(["PATCH", "POST", "PUT"]);
 export const DISALLOWED_URL_CHAR = /[\x00-\x20\x7f]/;
@@ -24,8 +24,7 @@ export type HeaderValue = string | number | Uint8Array;
 
 /** `text` when `codec` (ASCII or latin-1) can encode it, else Python's UnicodeEncodeError. */
 export function encodable(text: string, codec: "ascii" | "latin_1"): string {
-  const bad = (codec === "ascii" ? /[^\x00-\x7f]/ : /[^\x00-\xff]/).exec(text);
-  if (bad !== null) throw new UnicodeEncodeError(encodeErrorText(codec, text, bad.index));
+  assertEncodable(codec, text);
   return text;
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
-import { codecOf, decodesDirectly, encodeErrorText, firstUnencodable, replaceUnencodable, type Codec } from "../../sockets/_codecs.js";
+import { decodesDirectly, encodeErrorText, firstUnencodable, lookupCodec, nodeEncodingOf, replaceUnencodable, type Codec } from "../../sockets/_codecs.js";
 import { DecodeError, decodeText } from "../../sockets/_decode.js";
 import { UnicodeDecodeError } from "../../sockets/_textstream.js";
 
@@ -20,11 +20,7 @@ const utf8Encoder = new TextEncoder();
 
 /** The codec of `encoding` (default UTF-8), by any name Python's codec registry finds it by. */
 function codec(encoding: string | undefined): Codec {
-  const name = encoding ?? "utf-8";
-  if (name.includes("\0")) throw new ValueError("embedded null character");
-  const c = codecOf(name);
-  if (c === undefined) throw new LookupError(`unknown encoding: ${name} (stdnet's urllib.parse speaks 'utf-8', 'latin-1' or 'ascii')`);
-  return c;
+  return lookupCodec(encoding ?? "utf-8", "stdnet's urllib.parse speaks 'utf-8', 'latin-1' or 'ascii'");
 }
 
 
@@ -50,7 +46,7 @@ export function encodeText(s: string, encoding?: string, errors: string = "stric
     throw new UnicodeEncodeError(encodeErrorText(c, s, bad));
   }
   const text = bad < 0 ? s : replaceUnencodable(c, s, errors === "replace" ? "?" : "");
-  return c === "utf_8" ? utf8Encoder.encode(text) : Buffer.from(text, "latin1");
+  return Buffer.from(text, nodeEncodingOf(c));
 }
 
 /** `bytes.decode(encoding, errors)` for the codecs above, with CPython's error handlers and texts. */
