@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { NO_PERSISTENT_LOAD, UnpicklingError } from "./_errors.js";
 import { readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
 import { describe, safeGlobal } from "./_globals.js";
-import { ValueError } from "../../sockets/errors.js";
+import { PyTypeError, ValueError } from "../../sockets/errors.js";
 import { runMachine, type MachineConfig } from "./_machine.js";
 
 /**
@@ -71,7 +71,7 @@ function configOf(options: LoadOptions | undefined, findClass: (m: string, n: st
 /** The `encoding` or `errors` option, refused as CPython's argument parsing refuses it (a C string: no NUL). */
 function textOption(name: string, value: unknown, fallback: string): string {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== "string") throw new TypeError(`loads() argument '${name}' must be str, not ${describe(value)}`);
+  if (typeof value !== "string") throw new PyTypeError(`loads() argument '${name}' must be str, not ${describe(value)}`);
   if (value.includes("\0")) throw new ValueError("embedded null character");
   return value;
 }
