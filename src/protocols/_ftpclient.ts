@@ -7,7 +7,8 @@ import type { ConnectionOptions } from "node:tls";
 import { ValueError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
 import { error_perm, error_reply } from "./_ftperrors.js";
-import { LineReader, checkEncodable, nodeEncoding } from "./_ftplines.js";
+import { LineReader, ftpCodec } from "./_ftplines.js";
+import { assertEncodable } from "../sockets/_codecs.js";
 import { parse227, parse229, parse257 } from "./_ftpreplies.js";
 import { repr } from "../sockets/repr.js";
 import { FTPSession, checkLine, type FTPOptions } from "./_ftpsession.js";
@@ -116,7 +117,7 @@ export class FTP extends FTPSession {
     options: TransferOptions = {},
   ): Promise<string> {
     checkLine(cmd, String(rest ?? ""));
-    checkEncodable(cmd, nodeEncoding(this.encoding));
+    assertEncodable(ftpCodec(this.encoding), cmd);
     if (!(blocksize > 0)) throw new ValueError(`blocksize must be positive, not ${blocksize}`);
     return this._exclusive("retrbinary", async () => {
       const signal = options.signal;
@@ -155,14 +156,14 @@ export class FTP extends FTPSession {
   }
 
   protected async _retrlines(cmd: string, callback: LineCallback | null | undefined, options: TransferOptions): Promise<string> {
-    checkEncodable(cmd, nodeEncoding(this.encoding));
+    assertEncodable(ftpCodec(this.encoding), cmd);
     const signal = options.signal;
     const each: LineCallback = callback ?? ((line: string) => console.log(line));
     signal?.throwIfAborted();
     await this._sendcmd("TYPE A");
     await this.#prepareTransfer(undefined, signal);
     const control: TransferControl = {};
-    const reader = new LineReader(nodeEncoding(this.encoding), this.maxline);
+    const reader = new LineReader(ftpCodec(this.encoding), this.maxline);
     const hand = (lines: string[]): Promise<void> | undefined => {
       if (this.debugging > 2) for (const l of lines) console.log("*retr*", repr(l + "\n"));
       return lines.length === 0 ? undefined : deliver(lines, each);
@@ -195,7 +196,7 @@ export class FTP extends FTPSession {
     options: TransferOptions = {},
   ): Promise<string> {
     checkLine(cmd, String(rest ?? ""));
-    checkEncodable(cmd, nodeEncoding(this.encoding));
+    assertEncodable(ftpCodec(this.encoding), cmd);
     if (!(blocksize > 0)) throw new ValueError(`blocksize must be positive, not ${blocksize}`);
     return this._exclusive("storbinary", async () => {
       const signal = options.signal;
@@ -205,7 +206,7 @@ export class FTP extends FTPSession {
         await this._voidcmd("TYPE I");
         await this.#prepareTransfer(rest, signal);
         const control: TransferControl = {};
-        const stream = binaryStream(src, blocksize, callback, control, nodeEncoding(this.encoding));
+        const stream = binaryStream(src, blocksize, callback, control, ftpCodec(this.encoding));
         return await this.#withAbort(signal, control, () => this._engine.upload(cmd, stream, control));
       } finally {
         await src.close();
@@ -224,7 +225,7 @@ export class FTP extends FTPSession {
    */
   async storlines(cmd: string, fp: StorSource, callback?: BlockCallback | null, options: TransferOptions = {}): Promise<string> {
     checkLine(cmd);
-    checkEncodable(cmd, nodeEncoding(this.encoding));
+    assertEncodable(ftpCodec(this.encoding), cmd);
     return this._exclusive("storlines", async () => {
       const signal = options.signal;
       signal?.throwIfAborted();
@@ -233,7 +234,7 @@ export class FTP extends FTPSession {
         await this._voidcmd("TYPE A");
         await this.#prepareTransfer(undefined, signal);
         const control: TransferControl = {};
-        const stream = lineStream(src, this.maxline, callback, control, nodeEncoding(this.encoding));
+        const stream = lineStream(src, this.maxline, callback, control, ftpCodec(this.encoding));
         return await this.#withAbort(signal, control, () => this._engine.upload(cmd, stream, control));
       } finally {
         await src.close();

@@ -24,7 +24,7 @@ import { EOFError, OSError, ValueError, badFileDescriptor, fromNodeError, timedO
 import { sslErrorFromNode } from "../sockets/ssl.js";
 import { FtplibError, error_proto, replyError } from "./_ftperrors.js";
 import { FileSource } from "./_ftpfile.js";
-import { checkEncodable, type SessionEncoding } from "./_ftplines.js";
+import { assertEncodable, type Codec } from "../sockets/_codecs.js";
 
 /**
  * How much an upload may queue on the data connection before the engine's
@@ -52,8 +52,8 @@ export interface EngineObserver {
 export interface EngineOptions {
   /** Timeout of every blocking operation in milliseconds, 0 for none. */
   timeoutMs: number;
-  /** node's name of the control connection's encoding. */
-  encoding: SessionEncoding;
+  /** The control connection's codec. */
+  codec: Codec;
   /** Python's `source_address`: the local address to bind both connections to. */
   sourceAddress?: readonly [string, number] | null;
   observer: EngineObserver;
@@ -71,6 +71,9 @@ interface TransferState {
   finalSeen: boolean;
 }
 
+/** node's name of each codec, as basic-ftp's control connection reads and writes with it. */
+const CONTROL_ENCODINGS: Readonly<Record<Codec, "utf8" | "latin1" | "ascii">> = { utf_8: "utf8", latin_1: "latin1", ascii: "ascii" };
+
 /** basic-ftp's context, with every reply and command shown to the observer and tracked for resync. */
 class ObservedContext extends FTPContext {
   observer: EngineObserver;
@@ -79,8 +82,8 @@ class ObservedContext extends FTPContext {
   /** The start of a reply line whose end has not arrived yet. */
   #lineRest = "";
 
-  constructor(timeoutMs: number, encoding: SessionEncoding, observer: EngineObserver) {
-    super(timeoutMs, encoding);
+  constructor(timeoutMs: number, codec: Codec, observer: EngineObserver) {
+    super(timeoutMs, CONTROL_ENCODINGS[codec]);
     this.observer = observer;
   }
 
@@ -184,7 +187,7 @@ export class FtpEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    this.#ftp = new ObservedContext(options.timeoutMs, options.encoding, options.observer);
+    this.#ftp = new ObservedContext(options.timeoutMs, options.codec, options.observer);
   }
 
   /** Whether the control connection is up. */
@@ -210,7 +213,7 @@ export class FtpEngine {
   /** Opens the control connection and resolves to the server's welcome reply. */
   async connect(host: string, port: number): Promise<string> {
     this.#host = host;
-    const ftp = new ObservedContext(this.#options.timeoutMs, this.#options.encoding, this.#options.observer);
+    const ftp = new ObservedContext(this.#options.timeoutMs, this.#options.codec, this.#options.observer);
     this.#ftp.close();
     this.#ftp = ftp;
     const source = this.#options.sourceAddress;
@@ -235,7 +238,7 @@ export class FtpEngine {
 
   /** Sends one command and resolves to its reply when that begins with 1, 2 or 3 (Python's `sendcmd`). */
   async command(line: string): Promise<string> {
-    checkEncodable(line, this.#options.encoding);
+    assertEncodable(this.#options.codec, line);
     if (this.#ftp.closed) throw this.#closedError();
     try {
       return (await this.#ftp.request(line)).message;

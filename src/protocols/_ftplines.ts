@@ -6,52 +6,26 @@
  * ending in CRLF. Both refuse a line longer than `maxline`, as Python's.
  * @module
  */
-import { assertEncodable, lookupCodec, type Codec } from "../sockets/_codecs.js";
-import { TextStreamDecoder, type StreamEncoding } from "../sockets/_textstream.js";
+import { lookupCodec, type Codec } from "../sockets/_codecs.js";
+import { TextStreamDecoder } from "../sockets/_textstream.js";
 import { FtplibError } from "./_ftperrors.js";
 
-/** node's names of the encodings a session can use. */
-export type SessionEncoding = "utf8" | "latin1" | "ascii";
-
-/** node's name for each codec. */
-const NODE_ENCODINGS: Readonly<Record<Codec, SessionEncoding>> = { utf_8: "utf8", latin_1: "latin1", ascii: "ascii" };
-
 /**
- * node's name for a Python encoding name: UTF-8, latin-1 or ASCII by any
- * name Python's codecs know them by (others are a LookupError).
+ * The codec of a Python encoding name for an FTP session: UTF-8, latin-1 or
+ * ASCII by any name Python's codecs know them by (others are a LookupError).
  *
  * @example
  * ```ts
- * nodeEncoding("ISO-8859-1"); // "latin1"
+ * ftpCodec("ISO-8859-1"); // "latin_1"
  * ```
  */
-export function nodeEncoding(encoding: string): SessionEncoding {
-  return NODE_ENCODINGS[lookupCodec(encoding, "stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii'")];
-}
-
-/** The codec of each of the session's encodings. */
-const SESSION_CODECS: Readonly<Record<SessionEncoding, Codec>> = { utf8: "utf_8", latin1: "latin_1", ascii: "ascii" };
-
-/**
- * Python's `putline` encoding of a command line: UnicodeEncodeError, before
- * anything is sent, for a character the session's encoding cannot hold
- * (node would send it mangled).
- *
- * @example
- * ```ts
- * checkEncodable("CWD \u65e5", "latin1"); // throws UnicodeEncodeError: 'latin-1' codec can't encode character '\u65e5' in position 4: …
- * ```
- */
-export function checkEncodable(line: string, encoding: SessionEncoding): void {
-  assertEncodable(SESSION_CODECS[encoding], line);
+export function ftpCodec(encoding: string): Codec {
+  return lookupCodec(encoding, "stdnet's FTP speaks 'utf-8', 'latin-1' or 'ascii'");
 }
 
 function tooLong(maxline: number): FtplibError {
   return new FtplibError(`got more than ${maxline} bytes`);
 }
-
-/** The decoder's name for each of the session's encodings. */
-const STREAM_ENCODINGS: Readonly<Record<SessionEncoding, StreamEncoding>> = { utf8: "utf-8", latin1: "latin-1", ascii: "ascii" };
 
 /**
  * Splits the bytes of a text transfer into lines as Python's `retrlines`
@@ -59,7 +33,7 @@ const STREAM_ENCODINGS: Readonly<Record<SessionEncoding, StreamEncoding>> = { ut
  *
  * @example
  * ```ts
- * const r = new LineReader("utf8", 8192);
+ * const r = new LineReader("utf_8", 8192);
  * r.push(Buffer.from("a\r\nb\rc")); // ["a", "b"]
  * r.end();                          // ["c"]
  * ```
@@ -70,9 +44,9 @@ export class LineReader {
   #pending = "";
   #skipLF = false;
 
-  constructor(encoding: SessionEncoding, maxline: number) {
+  constructor(codec: Codec, maxline: number) {
     // strict, as Python's makefile('r', encoding=...) under retrlines
-    this.#decoder = new TextStreamDecoder(STREAM_ENCODINGS[encoding], "strict");
+    this.#decoder = new TextStreamDecoder(codec, "strict");
     this.#maxline = maxline;
   }
 

@@ -8,7 +8,7 @@ import { EOFError, OSError, RuntimeError, ValueError } from "../sockets/errors.j
 import { getdefaulttimeout } from "../sockets/_defaulttimeout.js";
 import { FtpEngine, type EngineObserver } from "./_ftpengine.js";
 import { error_reply } from "./_ftperrors.js";
-import { nodeEncoding } from "./_ftplines.js";
+import { ftpCodec } from "./_ftplines.js";
 import { sanitize } from "./_ftpreplies.js";
 
 /** The standard FTP control port. */
@@ -97,7 +97,7 @@ export class FTPSession {
    */
   constructor(host = "", user = "", passwd = "", acct = "", options: FTPOptions = {}) {
     this.encoding = options.encoding ?? "utf-8";
-    nodeEncoding(this.encoding);
+    ftpCodec(this.encoding);
     this.source_address = options.source_address ?? null;
     this.timeout = options.timeout === undefined ? getdefaulttimeout() : options.timeout;
     if (options.port !== undefined) this.port = options.port;
@@ -187,7 +187,7 @@ export class FTPSession {
     this.#engine?.close();
     const engine = new FtpEngine({
       timeoutMs: this.timeout === null ? 0 : Math.max(1, Math.round(this.timeout * 1000)),
-      encoding: nodeEncoding(this.encoding),
+      codec: ftpCodec(this.encoding),
       sourceAddress: this.source_address,
       observer: this.#observer(),
     });

@@ -11,6 +11,8 @@ import { fromNodeError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
 import { FileSource } from "./_ftpfile.js";
 import { LineWriter } from "./_ftplines.js";
+import type { Codec } from "../sockets/_codecs.js";
+import { encodeText } from "../sockets/_encode.js";
 
 /** Data to upload: a stream, chunks, bytes, or the path of a local file. */
 export type StorSource = Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array> | Uint8Array | string;
@@ -67,9 +69,19 @@ export async function openSource(fp: StorSource, readBytes = FILE_READ_BYTES): P
   return { readable: undefined, chunks: fp, close: () => Promise.resolve() };
 }
 
-function toBuffer(chunk: Uint8Array | string, encoding: BufferEncoding): Buffer {
-  if (typeof chunk === "string") return Buffer.from(chunk, encoding);
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+/**
+ * A chunk of the source as bytes: a str in the session's codec, strictly.
+ * One it cannot hold stops the transfer with UnicodeEncodeError (rather than
+ * bytes mangled), the error the caller gets.
+ */
+function toBuffer(chunk: Uint8Array | string, codec: Codec, control: TransferControl): Buffer {
+  if (typeof chunk !== "string") return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  try {
+    return encodeText(chunk, codec, "strict");
+  } catch (e) {
+    control.failure ??= { error: e };
+    throw e;
+  }
 }
 
 /** Calls the user's callback; what it throws is what the transfer rejects with. */
@@ -90,7 +102,7 @@ async function report(callback: BlockCallback, block: Buffer, control: TransferC
  *
  * @example
  * ```ts
- * const s = binaryStream(await openSource(bytes), 8192, (b) => console.log(b.length), {}, "utf8");
+ * const s = binaryStream(await openSource(bytes), 8192, (b) => console.log(b.length), {}, "utf_8");
  * ```
  */
 export function binaryStream(
@@ -98,12 +110,12 @@ export function binaryStream(
   blocksize: number,
   callback: BlockCallback | null | undefined,
   control: TransferControl,
-  encoding: BufferEncoding,
+  codec: Codec,
 ): Readable {
   if (callback == null && src.readable !== undefined && !src.readable.readableObjectMode) return src.readable;
   async function* blocks(): AsyncGenerator<Buffer> {
     for await (const raw of src.chunks) {
-      const chunk = toBuffer(raw, encoding);
+      const chunk = toBuffer(raw, codec, control);
       if (callback == null) {
         if (chunk.length > 0) yield chunk;
         continue;
@@ -124,7 +136,7 @@ export function binaryStream(
  *
  * @example
  * ```ts
- * const s = lineStream(await openSource(Buffer.from("a\nb\n")), 8192, undefined, {}, "utf8");
+ * const s = lineStream(await openSource(Buffer.from("a\nb\n")), 8192, undefined, {}, "utf_8");
  * ```
  */
 export function lineStream(
@@ -132,12 +144,12 @@ export function lineStream(
   maxline: number,
   callback: BlockCallback | null | undefined,
   control: TransferControl,
-  encoding: BufferEncoding,
+  codec: Codec,
 ): Readable {
   const writer = new LineWriter(maxline);
   async function* lines(): AsyncGenerator<Buffer> {
     for await (const raw of src.chunks) {
-      const batch = writer.push(toBuffer(raw, encoding));
+      const batch = writer.push(toBuffer(raw, codec, control));
       if (batch.length === 0) continue;
       yield batch.length === 1 ? batch[0]! : Buffer.concat(batch);
       if (callback != null) for (const line of batch) await report(callback, line, control);

@@ -94,19 +94,6 @@ export function firstUnencodable(codec: Codec, s: string): number {
 }
 
 /**
- * `s` with each code point `codec` cannot encode replaced by `by`: Python's
- * 'replace' handler when `by` is '?', 'ignore' when it is empty.
- *
- * @example
- * ```ts
- * replaceUnencodable("ascii", "\u{1f600}!", "?"); // "?!"
- * ```
- */
-export function replaceUnencodable(codec: Codec, s: string, by: string): string {
-  return s.replace(UNENCODABLE[codec], by);
-}
-
-/**
  * The codec `name` names, as Python's codec lookup finds it: ValueError for
  * a NUL in it, LookupError for a name of no codec stdnet has (`ours` says
  * which it has, after Python's text).

@@ -6,9 +6,10 @@
  */
 import { EOL } from "node:os";
 import { PyTypeError, ValueError } from "./errors.js";
-import { assertEncodable, lookupCodec, nodeEncodingOf, replaceUnencodable, type Codec } from "./_codecs.js";
+import { lookupCodec, type Codec } from "./_codecs.js";
+import { assertErrorHandler, encodeText } from "./_encode.js";
 import type { MakefileOptions, SocketFile } from "./makefile.js";
-import { TextStreamDecoder, type StreamEncoding } from "./_textstream.js";
+import { TextStreamDecoder } from "./_textstream.js";
 
 export { UnicodeEncodeError } from "./errors.js";
 export { UnicodeDecodeError } from "./_textstream.js";
@@ -17,9 +18,6 @@ export { UnicodeDecodeError } from "./_textstream.js";
 const READ_SIZE = 8192;
 
 const EMPTY = Buffer.alloc(0);
-
-/** The stream decoders' names of the codecs. */
-const STREAM_ENCODINGS: Readonly<Record<Codec, StreamEncoding>> = { utf_8: "utf-8", latin_1: "latin-1", ascii: "ascii" };
 
 /**
  * A text file over a socket, as Python's `TextIOWrapper`, made by
@@ -44,7 +42,7 @@ export class SocketTextFile implements AsyncIterable<string> {
   readonly errors: string;
   /** The binary file underneath, as Python's `buffer`. */
   readonly buffer: SocketFile;
-  readonly #kind: StreamEncoding;
+  readonly #codec: Codec;
   readonly #newline: string | null;
   readonly #decoder: TextStreamDecoder;
   #text = "";
@@ -55,31 +53,23 @@ export class SocketTextFile implements AsyncIterable<string> {
     const encoding = options.encoding ?? "utf-8";
     // UTF-8, latin-1 and ASCII by any name Python's codec registry finds them by; other codecs are refused
     const codec = lookupCodec(encoding, "stdnet's text files read and write 'utf-8', 'latin-1' and 'ascii'");
-    const kind = STREAM_ENCODINGS[codec];
     const errors = options.errors ?? "strict";
-    if (errors !== "strict" && errors !== "replace") throw new ValueError(`unsupported errors handler: ${errors}`);
+    // any of Python's handlers; another name is refused here, as Python's development mode checks it
+    assertErrorHandler(errors);
     const newline = options.newline ?? null;
     if (newline !== null && !["", "\n", "\r", "\r\n"].includes(newline)) throw new ValueError(`illegal newline value: ${newline}`);
     this.buffer = buffer;
     this.mode = mode;
     this.encoding = encoding;
     this.errors = errors;
-    this.#kind = kind;
+    this.#codec = codec;
     this.#newline = newline;
-    this.#decoder = new TextStreamDecoder(kind, errors);
+    this.#decoder = new TextStreamDecoder(codec, errors);
   }
 
   /** Whether `close()` was called. */
   get closed(): boolean {
     return this.buffer.closed;
-  }
-
-  #encode(text: string): Buffer {
-    const codec: Codec = this.#kind === "utf-8" ? "utf_8" : this.#kind === "ascii" ? "ascii" : "latin_1";
-    if (this.errors === "strict") assertEncodable(codec, text);
-    // 'replace': a '?' for each code point the codec cannot hold (a lone surrogate in UTF-8 too, as Python)
-    else text = replaceUnencodable(codec, text, "?");
-    return Buffer.from(text, nodeEncodingOf(codec));
   }
 
   /** Translates decoded text as `newline=None` asks: \r\n and \r become \n. */
@@ -197,7 +187,7 @@ export class SocketTextFile implements AsyncIterable<string> {
     if (typeof s !== "string") throw new PyTypeError(`write() argument must be str, not ${typeof s}`);
     const nl = this.#newline === null ? EOL : this.#newline;
     const text = nl === "" || nl === "\n" ? s : s.replaceAll("\n", nl);
-    await this.buffer.write(this.#encode(text));
+    await this.buffer.write(encodeText(text, this.#codec, this.errors));
     return s.length;
   }
 

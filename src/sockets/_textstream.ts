@@ -7,7 +7,8 @@
  * start of a character, then the chunk), as Python's.
  * @module
  */
-import { UnicodeError } from "./errors.js";
+import { LookupError, PyTypeError, UnicodeError, ValueError } from "./errors.js";
+import type { Codec } from "./_codecs.js";
 import { DecodeError, decodeText, incompleteTail } from "./_decode.js";
 
 /**
@@ -24,9 +25,6 @@ export class UnicodeDecodeError extends UnicodeError {
   }
 }
 
-/** The encodings decoded here, by Python's canonical names. */
-export type StreamEncoding = "utf-8" | "latin-1" | "ascii";
-
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -35,26 +33,27 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
- * const d = new TextStreamDecoder("utf-8", "strict");
+ * const d = new TextStreamDecoder("utf_8", "strict");
  * d.decode(Uint8Array.of(0x61, 0xe2, 0x82), false); // "a"
  * d.decode(Uint8Array.of(0xac), false); // "€"
  * d.decode(Uint8Array.of(0xff), true); // throws UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte
  * ```
  */
 export class TextStreamDecoder {
-  readonly #encoding: StreamEncoding;
-  readonly #errors: "strict" | "replace";
+  readonly #codec: Codec;
+  readonly #errors: string;
   /** The start of a UTF-8 character that the next chunk completes. */
   #held: Uint8Array = EMPTY;
 
-  constructor(encoding: StreamEncoding, errors: "strict" | "replace") {
-    this.#encoding = encoding;
+  /** `errors` is any of Python's handlers: the ones for encoding only are refused when bytes need one, as in Python. */
+  constructor(codec: Codec, errors: string) {
+    this.#codec = codec;
     this.#errors = errors;
   }
 
   /** The text of `chunk` (after what was held back); `final` at the end of the stream, where nothing may stay held. */
   decode(chunk: Uint8Array, final: boolean): string {
-    if (this.#encoding === "latin-1") return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
+    if (this.#codec === "latin_1") return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
     const held = this.#held;
     this.#held = EMPTY;
     if (held.length === 0) return this.#decodeFrom(chunk, 0, 0, final);
@@ -69,16 +68,29 @@ export class TextStreamDecoder {
 
   /** The text of data[from, …), holding back an incomplete character at its end unless `final`; positions counted from `origin`. */
   #decodeFrom(data: Uint8Array, from: number, origin: number, final: boolean): string {
-    const end = this.#encoding === "utf-8" && !final ? data.length - incompleteTail(data, data.length) : data.length;
+    const end = this.#codec === "utf_8" && !final ? data.length - incompleteTail(data, data.length) : data.length;
     let text: string;
     try {
-      text = decodeText(data, from, end, this.#encoding === "utf-8" ? "utf_8" : "ascii", this.#errors, origin);
+      text = decodeText(data, from, end, this.#codec === "utf_8" ? "utf_8" : "ascii", this.#errors, origin);
     } catch (e) {
-      if (e instanceof DecodeError) throw new UnicodeDecodeError(e.message);
-      throw e;
+      throw e instanceof DecodeError ? pythonError(e) : e;
     }
     this.#held = end < data.length ? data.slice(end) : EMPTY;
     return text;
+  }
+}
+
+/** Python's exception for a decoding failure. */
+function pythonError(e: DecodeError): Error {
+  switch (e.type) {
+    case "UnicodeDecodeError":
+      return new UnicodeDecodeError(e.message);
+    case "TypeError":
+      return new PyTypeError(e.message);
+    case "LookupError":
+      return new LookupError(e.message);
+    case "ValueError":
+      return new ValueError(e.message);
   }
 }
 

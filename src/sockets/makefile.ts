@@ -14,7 +14,8 @@
  * ```
  *
  * Differences from Python: every read, write and flush returns a Promise.
- * Encodings: utf-8 (the default), ascii and latin-1; errors "strict" or "replace".
+ * Encodings: utf-8 (the default), ascii and latin-1; errors: any of Python's handlers
+ * ('namereplace' only for characters without a name: stdnet has no table of them).
  * @module
  */
 import { OSError, ValueError, PyTypeError } from "./errors.js";
@@ -29,7 +30,7 @@ export interface MakefileOptions {
   buffering?: number | null;
   /** Text encoding of a text file: UTF-8, latin-1 or ASCII, by any name Python's codecs know them by (others are a LookupError). @default "utf-8" */
   encoding?: string | null;
-  /** How decoding errors are handled: "strict" or "replace". @default "strict" */
+  /** Python's error handler for decoding and encoding ("strict", "replace", "surrogateescape", …; another name is a LookupError). @default "strict" */
   errors?: string | null;
   /** Newline handling, as Python's `newline`. @default null (universal newlines) */
   newline?: string | null;

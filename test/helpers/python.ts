@@ -32,10 +32,11 @@ export function runPython(script: string, args: readonly string[] = [], input?: 
   });
 }
 
-/** Runs python3 synchronously and parses its stdout as JSON (the caller names the shape it expects). */
+/** Runs python3 synchronously (killed after two minutes) and parses its stdout as JSON (the caller names the shape it expects). */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function pythonJson<T>(script: string, input?: string): T {
-  const r = spawnSync("python3", ["-c", script], { input, maxBuffer: 1 << 30, encoding: "utf8" });
+  const r = spawnSync("python3", ["-c", script], { input, maxBuffer: 1 << 30, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+  if (r.error !== undefined) throw new Error(`python3 did not finish: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

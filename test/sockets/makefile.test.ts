@@ -197,9 +197,10 @@ print(json.dumps(out))
     expect(known).toBe(12);
   });
 
-  it("writes what the encoding cannot hold as Python's: UnicodeEncodeError under 'strict', a '?' a code point under 'replace'", async () => {
-    const texts = ["caf\u00e9", "\u{1f600}x\u20ac\u20ac", "a\ud800b\udc00", "ok"];
-    const cases = texts.flatMap((text) => ["utf-8", "latin-1", "ascii"].flatMap((encoding) => ["strict", "replace"].map((errors) => ({ text, encoding, errors }))));
+  it("writes what the encoding cannot hold as Python's, under each of its error handlers: the same bytes, or UnicodeEncodeError with its text", async () => {
+    const texts = ["caf\u00e9", "\u{1f600}x\u20ac\u20ac", "a\ud800b\udc00", "\udcff\udc80\u00e9", "ok"];
+    const handlers = ["strict", "replace", "ignore", "backslashreplace", "xmlcharrefreplace", "surrogateescape", "surrogatepass"];
+    const cases = texts.flatMap((text) => ["utf-8", "latin-1", "ascii"].flatMap((encoding) => handlers.map((errors) => ({ text, encoding, errors }))));
     // what CPython's text file over a socket sends, or its error
     const theirs = pythonJson<({ hex: string } | { error: string })[]>(
       String.raw`
@@ -209,8 +210,8 @@ for c in json.loads(sys.stdin.read()):
     a, b = socket.socketpair()
     f = a.makefile("w", encoding=c["encoding"], errors=c["errors"])
     try:
-        f.write(c["text"]); f.flush(); a.close()
-        out.append({"hex": b.recv(1000).hex()})
+        f.write(c["text"]); f.close(); a.close()
+        out.append({"hex": b.makefile("rb").read().hex()})
     except UnicodeEncodeError as e:
         out.append({"error": str(e)})
     a.close(); b.close()
@@ -260,5 +261,48 @@ except UnicodeDecodeError as e:
     await c2.sendall(Buffer.from([0x61, 0xff, 0x62]));
     c2.close();
     expect(await s2.makefile("r", { errors: "replace" }).read()).toBe("a\ufffdb");
+  });
+
+  it("reads under each of Python's error handlers as its text files do, and 'surrogateescape' gives back the bytes it read", async () => {
+    const data = Buffer.from("61ff62c3a9e282ed", "hex");
+    const handlers = ["ignore", "backslashreplace", "surrogateescape", "surrogatepass", "xmlcharrefreplace"];
+    const theirs = pythonJson<string[]>(
+      String.raw`
+import json, socket, sys
+out = []
+for errors in json.loads(sys.stdin.read()):
+    a, b = socket.socketpair()
+    a.sendall(bytes.fromhex("61ff62c3a9e282ed")); a.close()
+    try:
+        out.append(b.makefile("r", encoding="utf-8", errors=errors).read())
+    except (TypeError, UnicodeDecodeError) as e:
+        out.append(type(e).__name__ + ": " + str(e))
+    b.close()
+print(json.dumps(out))
+`,
+      JSON.stringify(handlers),
+    );
+    for (const [i, errors] of handlers.entries()) {
+      const [c, s] = await pair();
+      await c.sendall(data);
+      c.close();
+      const got = await s
+        .makefile("r", { encoding: "utf-8", errors })
+        .read()
+        .catch((e: unknown) => `${(e as Error).name}: ${(e as Error).message}`);
+      expect(got, errors).toBe(theirs[i]);
+    }
+    // the text read with 'surrogateescape' written back with it: the bytes that came
+    const [c, s] = await pair();
+    const f = c.makefile("w", { encoding: "utf-8", errors: "surrogateescape" });
+    await f.write(theirs[handlers.indexOf("surrogateescape")]!);
+    await f.close();
+    c.close();
+    expect(await s.makefile("rb").read()).toEqual(data);
+  });
+
+  it("an error handler Python does not have is LookupError, when the file is made", async () => {
+    const [c] = await pair();
+    expect(() => c.makefile("r", { errors: "bogus" })).toThrow(new LookupError("unknown error handler name 'bogus'"));
   });
 });

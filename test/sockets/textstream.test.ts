@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { pythonJson } from "../helpers/python.js";
-import { TextStreamDecoder, UnicodeDecodeError, type StreamEncoding } from "../../src/sockets/_textstream.js";
+import { TextStreamDecoder, UnicodeDecodeError } from "../../src/sockets/_textstream.js";
+import type { Codec } from "../../src/sockets/_codecs.js";
+import { PyTypeError } from "../../src/sockets/errors.js";
 
 /** Streams as lists of chunks (hex); each is decoded chunk by chunk, the last chunk final. */
 const STREAMS: string[][] = [
@@ -43,26 +45,23 @@ const STREAMS: string[][] = [
   ["636166e9"],
 ];
 
-const ENCODINGS: [StreamEncoding, "strict" | "replace"][] = [
-  ["utf-8", "strict"],
-  ["utf-8", "replace"],
-  ["ascii", "strict"],
-  ["ascii", "replace"],
-  ["latin-1", "strict"],
-];
+/** Each codec with each of Python's handlers (the ones for encoding only raise TypeError where bytes are bad). */
+const ENCODINGS: [Codec, string][] = (["utf_8", "ascii", "latin_1"] as const).flatMap((codec) =>
+  ["strict", "replace", "ignore", "backslashreplace", "surrogateescape", "surrogatepass", "xmlcharrefreplace"].map((errors): [Codec, string] => [codec, errors]),
+);
 
 /** Per chunk: the text, or the error's text (and nothing after it). */
 type Outcome = { text: string } | { error: string };
 
-function ours(encoding: StreamEncoding, errors: "strict" | "replace", chunks: readonly string[]): Outcome[] {
+function ours(encoding: Codec, errors: string, chunks: readonly string[]): Outcome[] {
   const d = new TextStreamDecoder(encoding, errors);
   const out: Outcome[] = [];
   for (let i = 0; i < chunks.length; i++) {
     try {
       out.push({ text: d.decode(Buffer.from(chunks[i]!, "hex"), i === chunks.length - 1) });
     } catch (e) {
-      expect(e).toBeInstanceOf(UnicodeDecodeError);
-      out.push({ error: (e as Error).message });
+      if (!(e instanceof UnicodeDecodeError || e instanceof PyTypeError)) throw e;
+      out.push({ error: `${e.name}: ${e.message}` });
       break;
     }
   }
@@ -84,8 +83,8 @@ for encoding, errors in data["encodings"]:
         for i, h in enumerate(chunks):
             try:
                 got.append({"text": d.decode(bytes.fromhex(h), i == len(chunks) - 1)})
-            except UnicodeDecodeError as e:
-                got.append({"error": str(e)})
+            except (UnicodeDecodeError, TypeError) as e:
+                got.append({"error": type(e).__name__ + ": " + str(e)})
                 break
         row.append(got)
     out.append(row)

@@ -4,8 +4,9 @@
  * `parse_qsl` (a port of CPython 3.11).
  * @module
  */
-import { LookupError, PyTypeError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
-import { decodesDirectly, encodeErrorText, firstUnencodable, lookupCodec, nodeEncodingOf, replaceUnencodable, type Codec } from "../../sockets/_codecs.js";
+import { LookupError, PyTypeError, ValueError } from "../../sockets/errors.js";
+import { decodesDirectly, lookupCodec, type Codec } from "../../sockets/_codecs.js";
+import { encodeText as encodeWith } from "../../sockets/_encode.js";
 import { DecodeError, decodeText } from "../../sockets/_decode.js";
 import { UnicodeDecodeError } from "../../sockets/_textstream.js";
 
@@ -24,9 +25,6 @@ function codec(encoding: string | undefined): Codec {
 }
 
 
-/** Python's error handlers (stdnet encodes with 'strict', 'replace' and 'ignore'). */
-const HANDLERS: ReadonlySet<string> = new Set(["strict", "ignore", "replace", "backslashreplace", "xmlcharrefreplace", "namereplace", "surrogateescape", "surrogatepass"]);
-
 /**
  * An error met decoding or encoding with `name`, as CPython raises it: its
  * handler's LookupError or TypeError wrapped when the codec came from the
@@ -37,16 +35,15 @@ function codecFailure(name: string, action: "decoding" | "encoding", type: "Look
   return type === "LookupError" ? new LookupError(text) : type === "TypeError" ? new PyTypeError(text) : new ValueError(text);
 }
 
-/** `str.encode(encoding, errors)` for the codecs above: 'strict', 'replace' or 'ignore'. */
+/** `str.encode(encoding, errors)` for the codecs above, with Python's error handlers and texts. */
 export function encodeText(s: string, encoding?: string, errors: string = "strict"): Uint8Array {
   const c = codec(encoding);
-  const bad = firstUnencodable(c, s);
-  if (bad >= 0 && errors !== "replace" && errors !== "ignore") {
-    if (!HANDLERS.has(errors)) throw codecFailure(encoding ?? "utf-8", "encoding", "LookupError", `unknown error handler name '${errors}'`);
-    throw new UnicodeEncodeError(encodeErrorText(c, s, bad));
+  try {
+    return encodeWith(s, c, errors);
+  } catch (e) {
+    if (e instanceof LookupError) throw codecFailure(encoding ?? "utf-8", "encoding", "LookupError", e.message);
+    throw e;
   }
-  const text = bad < 0 ? s : replaceUnencodable(c, s, errors === "replace" ? "?" : "");
-  return Buffer.from(text, nodeEncodingOf(c));
 }
 
 /** `bytes.decode(encoding, errors)` for the codecs above, with CPython's error handlers and texts. */

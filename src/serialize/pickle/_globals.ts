@@ -7,7 +7,9 @@
  */
 import { UnpicklingError, dataError } from "./_errors.js";
 import { encodeUtf8Into } from "./_text.js";
-import { codecOf, encodeErrorText, firstUnencodable, type Codec } from "../../sockets/_codecs.js";
+import { codecOf, decodesDirectly, encodeErrorText, firstUnencodable, type Codec } from "../../sockets/_codecs.js";
+import { encodeText as sharedEncodeText } from "../../sockets/_encode.js";
+import { LookupError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
 import { PickleBuffer, Tuple, bytearray, frozenset, tuple } from "./_values.js";
 import { pySet } from "./_pyequal.js";
 
@@ -38,8 +40,13 @@ export function pyIndex(v: unknown): number | bigint | undefined {
   return undefined;
 }
 
-/** `s` encoded as `what` (`encode`, `bytes`, …) would encode it. */
-function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array {
+/**
+ * `s` encoded as `what` (`encode`, `bytes`, …) would encode it with the
+ * handler `errors`; `registry` when a handler's LookupError reaches the
+ * caller wrapped, as it does through the codec registry (`_codecs.encode`
+ * always, `bytes()` for names it does not take straight to the codec).
+ */
+function encodeText(s: unknown, encoding: unknown, what = "encode", errors = "strict", registry = true): Uint8Array {
   if (typeof encoding !== "string") throw notStr(what, "encoding", encoding);
   // (every bytes object of protocols 0-2 comes through here with 'latin1')
   const codec = encoding === "latin1" ? "latin_1" : codecOf(encoding);
@@ -51,21 +58,32 @@ function encodeText(s: unknown, encoding: unknown, what = "encode"): Uint8Array 
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c >= limit) throw encodeError(codec, s, i);
+      if (c >= limit) return errors === "strict" ? fail(encodeErrorText(codec, s, i)) : encodeHandled(s, codec, encoding, errors, registry);
       out[i] = c;
     }
     return out;
   }
   // a lone surrogate: CPython's strict UTF-8 refuses it
   const lone = firstUnencodable(codec, s);
-  if (lone >= 0) throw encodeError(codec, s, lone);
+  if (lone >= 0) return errors === "strict" ? fail(encodeErrorText(codec, s, lone)) : encodeHandled(s, codec, encoding, errors, registry);
   const out = new Uint8Array(s.length * 3);
   return out.slice(0, encodeUtf8Into(s, out, 0));
 }
 
-/** CPython's UnicodeEncodeError for `s` at `at` (see encodeErrorText), as loads raises it. */
-function encodeError(codec: Codec, s: string, at: number): UnpicklingError {
-  return dataError(encodeErrorText(codec, s, at));
+/** `s` (which `codec` cannot encode all of) encoded with the handler `errors`, its failures as loads raises them. */
+function encodeHandled(s: string, codec: Codec, encoding: string, errors: string, registry: boolean): Uint8Array {
+  try {
+    return sharedEncodeText(s, codec, errors);
+  } catch (e) {
+    if (e instanceof LookupError && registry) fail(`encoding with '${encoding}' codec failed (LookupError: ${e.message})`);
+    if (e instanceof LookupError || e instanceof UnicodeEncodeError || e instanceof ValueError) fail(e.message);
+    throw e;
+  }
+}
+
+/** Throws an UnpicklingError of `message`, as loads raises what a reduction raised. */
+function fail(message: string): never {
+  throw dataError(message);
 }
 
 /** `bytes(...)` and `bytearray(...)` of their arguments, with CPython's errors (an int argument, n zero bytes, is not supported). */
@@ -82,8 +100,7 @@ function bytesFrom(args: readonly unknown[], what: "bytes" | "bytearray"): Uint8
       if (errors.includes("\0")) throw dataError("embedded null character");
     }
     if (typeof src !== "string") throw dataError("encoding without a string argument");
-    if (args.length === 3 && errors !== "strict") throw dataError(`${what}() with errors other than 'strict' is not supported in a pickle`);
-    return encodeText(src, encoding, what);
+    return encodeText(src, encoding, what, args.length === 3 ? (errors as string) : "strict", !decodesDirectly(encoding));
   }
   if (typeof src === "string") throw dataError("string argument without an encoding");
   if (src instanceof Uint8Array) return new Uint8Array(src);
@@ -124,13 +141,13 @@ function encodeArgs(a: readonly unknown[]): Uint8Array {
   if (a.length === 0) throw dataError("encode() missing required argument 'obj' (pos 1)");
   if (a.length > 3) throw dataError(`encode() takes at most 3 arguments (${a.length} given)`);
   const encoding = a.length > 1 ? a[1] : "utf-8";
+  const errors = a.length === 3 ? a[2] : "strict";
   if (typeof encoding === "string" && encoding.includes("\0")) throw dataError("embedded null character");
   if (a.length === 3 && typeof encoding === "string") {
-    const errors = a[2];
     if (typeof errors !== "string") throw notStr("encode", "errors", errors);
     if (errors.includes("\0")) throw dataError("embedded null character");
   }
-  return encodeText(a[0], encoding);
+  return encodeText(a[0], encoding, "encode", errors as string);
 }
 
 /** `_codecs.encode`, through which protocols 0–2 write every bytes object. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, error_perm } from "stdnet/ftplib";
-import { ValueError } from "stdnet/socket";
+import { UnicodeEncodeError, ValueError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 import { runPython } from "../../helpers/python.js";
 
@@ -183,6 +183,24 @@ ftp.close()
     );
     expect((err as Error).message).toBe(theirs.toString().trim());
     expect(await ftp.pwd()).toBe("/");
+  });
+
+  it("str chunks of a source go out in the session's encoding; one it cannot hold is UnicodeEncodeError, not bytes mangled", async () => {
+    const latin = await FTP.open(srv.host, srv.user, srv.password, "", { timeout: 10, port: srv.port, encoding: "latin-1" });
+    await latin.storlines("STOR latin-str.txt", Readable.from(["caf\u00e9\n", "\u00ff\n"]));
+    expect(readFileSync(join(srv.root, "latin-str.txt"))).toEqual(Buffer.from("caf\u00e9\r\n\u00ff\r\n", "latin1"));
+    const err = await latin.storbinary("STOR latin-bad.txt", Readable.from(["ok ", "\u65e5\u672c"])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnicodeEncodeError);
+    // CPython's text for encoding that chunk
+    const theirs = await runPython(String.raw`
+try:
+    "\u65e5\u672c".encode("latin-1")
+except UnicodeEncodeError as e:
+    print(e)
+`);
+    expect((err as Error).message).toBe(theirs.toString().trim());
+    expect(await latin.pwd()).toBe("/");
+    await latin.quit();
   });
 
   it("retrlines() refuses a line longer than maxline, and the session stays usable", async () => {

@@ -199,8 +199,8 @@ describe("quote() and unquote() codecs, as CPython's", () => {
   it("encode and decode by Python's codec names and handlers, and refuse with its exceptions and texts", () => {
     // [text, encoding, errors]: quote(text, '/', encoding, errors) and unquote(text, encoding, errors)
     const cases: [string, string, string][] = [];
-    const texts = ["caf\u00e9", "\u20ac\u20ac/x", "a\ud800b", "%e9t%C3%A9", "%ff%fe%41", "%C3%28", "%e2%82%ac%e2%82", "plain"];
-    for (const t of texts) for (const enc of ["utf-8", "U8", "ascii", "646", "ISO8859.1", "latin.1", "koi9"]) for (const errs of ["strict", "replace", "ignore", "surrogateescape", "bogus"]) cases.push([t, enc, errs]);
+    const texts = ["caf\u00e9", "\u20ac\u20ac/x", "a\ud800b", "\udce9\u{1f600}", "%e9t%C3%A9", "%ff%fe%41", "%C3%28", "%e2%82%ac%e2%82", "plain"];
+    for (const t of texts) for (const enc of ["utf-8", "U8", "ascii", "646", "ISO8859.1", "latin.1", "koi9"]) for (const errs of ["strict", "replace", "ignore", "backslashreplace", "xmlcharrefreplace", "surrogateescape", "surrogatepass", "bogus"]) cases.push([t, enc, errs]);
     const theirs = pythonJson<[string, string][]>(
       String.raw`
 import json, sys

@@ -130,6 +130,47 @@ print(json.dumps(out))
     expect(found).toBeGreaterThan(5);
   });
 
+  it("_codecs.encode, bytes() and bytearray() in a pickle apply their errors handler as CPython's: the same bytes, or its error text", () => {
+    const strs = ["ab", "caf\u00e9", "\udcff\udc80x", "a\ud800b", "\u20ac\u{1f600}", "\u00e9\udcff"];
+    const names = ["latin1", "ascii", "utf-8", "u8", "646"];
+    const handlers = ["strict", "ignore", "replace", "backslashreplace", "xmlcharrefreplace", "surrogateescape", "surrogatepass", "bogus"];
+    const cases = strs.flatMap((s) => names.flatMap((name) => handlers.flatMap((errors) => ["_codecs.encode", "builtins.bytes", "builtins.bytearray"].map((f) => ({ s, name, errors, f })))));
+    const expected = pythonJson<{ pickle: string; outcome: { hex: string } | { error: string } }[]>(
+      String.raw`
+import _codecs, builtins, json, pickle, sys
+class Call:
+    def __init__(self, f, args): self.f, self.args = f, args
+    def __reduce__(self): return (self.f, self.args)
+out = []
+for c in json.loads(sys.stdin.read()):
+    module, name = c["f"].split(".")
+    f = getattr(_codecs if module == "_codecs" else builtins, name)
+    p = pickle.dumps(Call(f, (c["s"], c["name"], c["errors"])), 2)
+    try:
+        out.append({"pickle": p.hex(), "outcome": {"hex": bytes(pickle.loads(p)).hex()}})
+    except Exception as e:
+        out.append({"pickle": p.hex(), "outcome": {"error": str(e)}})
+print(json.dumps(out))
+`,
+      JSON.stringify(cases),
+    );
+    let handled = 0;
+    cases.forEach((c, i) => {
+      const want = expected[i]!;
+      const where = JSON.stringify(c);
+      let got: { hex: string } | { error: string };
+      try {
+        got = { hex: hex(loads(Buffer.from(want.pickle, "hex")) as Uint8Array) };
+        if (c.errors !== "strict" && !/^[\x00-\x7f]*$/.test(c.s)) handled++;
+      } catch (e) {
+        expect(e, where).toBeInstanceOf(UnpicklingError);
+        got = { error: (e as Error).message };
+      }
+      expect(got, where).toEqual(want.outcome);
+    });
+    expect(handled).toBeGreaterThan(100);
+  });
+
   it("every short byte string as UTF-8: CPython's text or error span under strict, surrogateescape and surrogatepass, and in a str opcode", () => {
     const strings = shortByteStrings();
     const expected = pythonJson<Outcome[][]>(
