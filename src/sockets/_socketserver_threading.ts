@@ -8,8 +8,7 @@
  */
 import type { Address } from "./_address.js";
 import { reportTaskError } from "./_socketserver_base.js";
-import { TCPServer, UDPServer, UnixDatagramServer, UnixStreamServer, type DatagramRequest } from "./_socketserver_servers.js";
-import type { socket } from "./socket.js";
+import { TCPServer, UDPServer, UnixDatagramServer, UnixStreamServer } from "./_socketserver_servers.js";
 
 /** The part of a server (a `BaseServer` subclass) that `ThreadingMixIn` builds on. */
 export interface ThreadingMixInBase {
@@ -79,8 +78,8 @@ async function joinRequests(server: object): Promise<void> {
 /**
  * Python's `ThreadingMixIn`: a server class that handles each request as
  * its own concurrent task. Python's `class S(ThreadingMixIn, MyServer)` is
- * `class S extends ThreadingMixIn(MyServer)` here. (The threading servers
- * below are written out in full, so they are plain subclasses of theirs.)
+ * `class S extends ThreadingMixIn(MyServer)` here, as the threading servers
+ * below are made.
  *
  * @example
  * ```ts
@@ -91,17 +90,22 @@ async function joinRequests(server: object): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function ThreadingMixIn<C extends ServerClass>(Base: C): C & (abstract new (...args: any[]) => ThreadingMixInServer) {
   abstract class Threading extends Base implements ThreadingMixInServer {
+    /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
     daemon_threads = false;
+    /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
     block_on_close = true;
 
+    /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
     process_request_thread(request: unknown, client_address: Address): Promise<void> {
       return runRequest(this, request, client_address);
     }
 
+    /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
     override process_request(request: unknown, client_address: Address): Promise<void> {
       return startRequest(this, request, client_address);
     }
 
+    /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
     override async server_close(): Promise<void> {
       await super.server_close();
       await joinRequests(this);
@@ -119,28 +123,7 @@ export function ThreadingMixIn<C extends ServerClass>(Base: C): C & (abstract ne
  * void server.serve_forever();
  * ```
  */
-export class ThreadingTCPServer extends TCPServer implements ThreadingMixInServer {
-  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
-  daemon_threads = false;
-  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
-  block_on_close = true;
-
-  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
-  process_request_thread(request: socket, client_address: Address): Promise<void> {
-    return runRequest(this, request, client_address);
-  }
-
-  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
-  override process_request(request: socket, client_address: Address): Promise<void> {
-    return startRequest(this, request, client_address);
-  }
-
-  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
-  override async server_close(): Promise<void> {
-    await super.server_close();
-    await joinRequests(this);
-  }
-}
+export class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
 
 /**
  * Python's `ThreadingUDPServer`: each datagram handled by its own task.
@@ -150,28 +133,7 @@ export class ThreadingTCPServer extends TCPServer implements ThreadingMixInServe
  * await using server = await ThreadingUDPServer.create(["127.0.0.1", 0], Handler);
  * ```
  */
-export class ThreadingUDPServer extends UDPServer implements ThreadingMixInServer {
-  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
-  daemon_threads = false;
-  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
-  block_on_close = true;
-
-  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
-  process_request_thread(request: DatagramRequest, client_address: Address): Promise<void> {
-    return runRequest(this, request, client_address);
-  }
-
-  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
-  override process_request(request: DatagramRequest, client_address: Address): Promise<void> {
-    return startRequest(this, request, client_address);
-  }
-
-  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
-  override async server_close(): Promise<void> {
-    await super.server_close();
-    await joinRequests(this);
-  }
-}
+export class ThreadingUDPServer extends ThreadingMixIn(UDPServer) {}
 
 /**
  * Python's `ThreadingUnixStreamServer`: each connection handled by its own task.
@@ -181,28 +143,7 @@ export class ThreadingUDPServer extends UDPServer implements ThreadingMixInServe
  * await using server = await ThreadingUnixStreamServer.create("/tmp/s.sock", Handler);
  * ```
  */
-export class ThreadingUnixStreamServer extends UnixStreamServer implements ThreadingMixInServer {
-  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
-  daemon_threads = false;
-  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
-  block_on_close = true;
-
-  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
-  process_request_thread(request: socket, client_address: Address): Promise<void> {
-    return runRequest(this, request, client_address);
-  }
-
-  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
-  override process_request(request: socket, client_address: Address): Promise<void> {
-    return startRequest(this, request, client_address);
-  }
-
-  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
-  override async server_close(): Promise<void> {
-    await super.server_close();
-    await joinRequests(this);
-  }
-}
+export class ThreadingUnixStreamServer extends ThreadingMixIn(UnixStreamServer) {}
 
 /**
  * Python's `ThreadingUnixDatagramServer`; like `UnixDatagramServer`, making
@@ -213,25 +154,4 @@ export class ThreadingUnixStreamServer extends UnixStreamServer implements Threa
  * new ThreadingUnixDatagramServer("/tmp/d.sock", Handler); // throws OSError
  * ```
  */
-export class ThreadingUnixDatagramServer extends UnixDatagramServer implements ThreadingMixInServer {
-  /** Python's `daemon_threads`: when true, `server_close()` does not wait for running requests. @default false */
-  daemon_threads = false;
-  /** Python's `block_on_close`: whether `server_close()` waits for running requests. @default true */
-  block_on_close = true;
-
-  /** Handles one request as a task: `finish_request`, `handle_error` on failure, then `shutdown_request`. @example await server.process_request_thread(request, address); */
-  process_request_thread(request: DatagramRequest, client_address: Address): Promise<void> {
-    return runRequest(this, request, client_address);
-  }
-
-  /** Starts the request's task and returns at once. @example await server.process_request(request, address); */
-  override process_request(request: DatagramRequest, client_address: Address): Promise<void> {
-    return startRequest(this, request, client_address);
-  }
-
-  /** Closes the socket, then waits for running requests (see `block_on_close`). @example await server.server_close(); */
-  override async server_close(): Promise<void> {
-    await super.server_close();
-    await joinRequests(this);
-  }
-}
+export class ThreadingUnixDatagramServer extends ThreadingMixIn(UnixDatagramServer) {}
