@@ -25,6 +25,8 @@ import { sslErrorFromNode } from "../sockets/ssl.js";
 import { FtplibError, error_proto, replyError } from "./_ftperrors.js";
 import { FileSource } from "./_ftpfile.js";
 import { assertEncodable, type Codec } from "../sockets/_codecs.js";
+import { encodeText } from "../sockets/_encode.js";
+import { TextStreamDecoder, UnicodeDecodeError } from "../sockets/_textstream.js";
 
 /**
  * How much an upload may queue on the data connection before the engine's
@@ -71,9 +73,6 @@ interface TransferState {
   finalSeen: boolean;
 }
 
-/** node's name of each codec, as basic-ftp's control connection reads and writes with it. */
-const CONTROL_ENCODINGS: Readonly<Record<Codec, "utf8" | "latin1" | "ascii">> = { utf_8: "utf8", latin_1: "latin1", ascii: "ascii" };
-
 /** basic-ftp's context, with every reply and command shown to the observer and tracked for resync. */
 class ObservedContext extends FTPContext {
   observer: EngineObserver;
@@ -81,15 +80,28 @@ class ObservedContext extends FTPContext {
   quiet = false;
   /** The start of a reply line whose end has not arrived yet. */
   #lineRest = "";
+  readonly #codec: Codec;
+  /** The replies' decoder: strict, as Python's `makefile('r', encoding=…)` under ftplib. */
+  #decoder: TextStreamDecoder;
 
+  /**
+   * basic-ftp reads and writes the control connection as latin-1, one
+   * character a byte; the session's codec is applied here, as Python's
+   * ftplib applies it (node's own decoders would put U+FFFD for bytes that
+   * are not UTF-8, or drop the high bit of non-ASCII bytes, where Python
+   * raises UnicodeDecodeError).
+   */
   constructor(timeoutMs: number, codec: Codec, observer: EngineObserver) {
-    super(timeoutMs, CONTROL_ENCODINGS[codec]);
+    super(timeoutMs, "latin1");
+    this.#codec = codec;
+    this.#decoder = new TextStreamDecoder(codec, "strict");
     this.observer = observer;
   }
 
   override send(command: string): void {
     if (!this.quiet) this.observer.sent(command);
-    super.send(command);
+    // (checked encodable before the command was sent; UTF-8's bytes never hold CR, LF or NUL)
+    super.send(encodeText(command, this.#codec, "strict").toString("latin1"));
   }
 
   /**
@@ -99,7 +111,15 @@ class ObservedContext extends FTPContext {
    * longer than Python's `MAXLINE` fails the session as Python's does.
    */
   protected override _onControlSocketData(chunk: string): void {
-    const text = this.#lineRest + chunk;
+    let decoded: string;
+    try {
+      decoded = this.#decoder.decode(Buffer.from(chunk, "latin1"), false);
+    } catch (e) {
+      // the session cannot read its replies from here on
+      this.closeWithError(e as Error);
+      return;
+    }
+    const text = this.#lineRest + decoded;
     const end = text.lastIndexOf("\n");
     if (end < 0) {
       this.#lineRest = text;
@@ -113,6 +133,7 @@ class ObservedContext extends FTPContext {
   /** Forgets a partial line (the connection changed under it). */
   forgetPartialLine(): void {
     this.#lineRest = "";
+    this.#decoder = new TextStreamDecoder(this.#codec, "strict");
   }
 
   protected override _passToHandler(response: Error | FTPResponse): void {
@@ -156,6 +177,7 @@ const ENGINE_MESSAGES: readonly (readonly [RegExp, (e: Error, host: string) => E
 export function translateEngineError(e: unknown, host: string): Error {
   if (e instanceof FTPError) return replyError(e.message, e) ?? new error_proto(e.message, { cause: e });
   if (!(e instanceof Error)) return new OSError(String(e));
+  if (e instanceof UnicodeDecodeError) return e;
   const closed = /^Client is closed because (.*)$/s.exec(e.message);
   if (closed !== null) {
     const inner = new Error(closed[1]);

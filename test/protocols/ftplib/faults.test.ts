@@ -4,8 +4,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FTP, all_errors, error_perm } from "stdnet/ftplib";
-import { TimeoutError } from "stdnet/socket";
+import { TimeoutError, UnicodeDecodeError, ValueError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
+import { runPython } from "../../helpers/python.js";
 
 const TIMEOUT = 1;
 const BIG = randomBytes(8 * 1024 * 1024);
@@ -78,7 +79,85 @@ async function fragmentingServer(): Promise<{ port: number; close(): Promise<voi
   };
 }
 
+/**
+ * A TCP peer whose replies hold bytes outside ASCII: its welcome has UTF-8's
+ * 'é' cut across two segments, its PWD reply a latin-1 name (not UTF-8).
+ */
+async function bytesServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => undefined);
+    s.write(Buffer.from("220 caf\xc3", "latin1"));
+    setTimeout(() => s.write(Buffer.from("\xa9 ok\r\n", "latin1")), 50);
+    s.on("data", (d: Buffer) => {
+      const cmd = d.toString("latin1").trim();
+      if (cmd === "PWD") s.write(Buffer.from('257 "/\xe9t\xe9"\r\n', "latin1"));
+      else if (cmd === "QUIT") s.end("221 bye\r\n");
+      else s.write("200 ok\r\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 describe("server faults", () => {
+  it("replies are decoded in the session's encoding as Python's ftplib decodes them: a character cut across segments whole, bytes it cannot read UnicodeDecodeError", async () => {
+    const peer = await bytesServer();
+    try {
+      const encodings = ["utf-8", "latin-1", "ascii"];
+      // what CPython's ftplib makes of the same server: the welcome and the directory, or the error's text
+      const theirs = JSON.parse(
+        (
+          await runPython(
+            String.raw`
+import ftplib, json, sys
+out = []
+for enc in sys.argv[2:]:
+    got = []
+    ftp = ftplib.FTP(encoding=enc)
+    try:
+        got.append(ftp.connect("127.0.0.1", int(sys.argv[1]), timeout=5))
+        got.append(ftp.pwd())
+    except UnicodeDecodeError as e:
+        got.append("UnicodeDecodeError: " + str(e))
+    ftp.close()
+    out.append(got)
+print(json.dumps(out))
+`,
+            [String(peer.port), ...encodings],
+          )
+        ).toString(),
+      ) as string[][];
+      for (const [i, encoding] of encodings.entries()) {
+        const ftp = new FTP("", "", "", "", { encoding });
+        const got: string[] = [];
+        try {
+          got.push(await ftp.connect("127.0.0.1", peer.port, 5));
+          got.push(await ftp.pwd());
+        } catch (e) {
+          if (!(e instanceof UnicodeDecodeError)) throw e;
+          expect(e).toBeInstanceOf(ValueError);
+          got.push(`UnicodeDecodeError: ${e.message}`);
+        }
+        ftp.close();
+        expect(got, encoding).toEqual(theirs[i]);
+      }
+      // each of the three outcomes is met
+      expect(theirs.map((t) => t.length)).toEqual([2, 2, 1]);
+    } finally {
+      await peer.close();
+    }
+  });
+
+
   it("replies that arrive in pieces, cut inside the code or the text, are read whole", async () => {
     const peer = await fragmentingServer();
     try {
