@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FTP, all_errors, error_perm } from "stdnet/ftplib";
 import { TimeoutError, UnicodeDecodeError, ValueError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 import { runPython } from "../../helpers/python.js";
+import { rawServer, type RawServer } from "../../helpers/rawserver.js";
 
 const TIMEOUT = 1;
 const BIG = randomBytes(8 * 1024 * 1024);
@@ -30,36 +31,21 @@ async function session(): Promise<FTP> {
 }
 
 /** A TCP peer that greets (or not) and then never answers: a server that hangs. */
-async function silentServer(greet: boolean): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on("error", () => undefined);
+function silentServer(greet: boolean): Promise<RawServer> {
+  return rawServer((s) => {
     if (greet) s.write("220 hello\r\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** A TCP peer that sends each reply in pieces, cut inside the code and inside the text. */
-async function fragmentingServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
+function fragmentingServer(): Promise<RawServer> {
   const sendInPieces = async (s: Socket, text: string): Promise<void> => {
     for (const piece of [text.slice(0, 2), text.slice(2, 7), text.slice(7)]) {
       s.write(piece);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on("error", () => undefined);
+  return rawServer((s) => {
     void sendInPieces(s, "220-first line\r\n220 welcome\r\n");
     s.on("data", (d: Buffer) => {
       const cmd = d.toString("latin1").trim();
@@ -68,26 +54,14 @@ async function fragmentingServer(): Promise<{ port: number; close(): Promise<voi
       else void sendInPieces(s, "200 ok\r\n");
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /**
  * A TCP peer whose replies hold bytes outside ASCII: its welcome has UTF-8's
  * 'é' cut across two segments, its PWD reply a latin-1 name (not UTF-8).
  */
-async function bytesServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on("error", () => undefined);
+function bytesServer(): Promise<RawServer> {
+  return rawServer((s) => {
     s.write(Buffer.from("220 caf\xc3", "latin1"));
     setTimeout(() => s.write(Buffer.from("\xa9 ok\r\n", "latin1")), 50);
     s.on("data", (d: Buffer) => {
@@ -97,15 +71,6 @@ async function bytesServer(): Promise<{ port: number; close(): Promise<void> }> 
       else s.write("200 ok\r\n");
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 describe("server faults", () => {

@@ -2,12 +2,11 @@
  * Odd and hostile server replies, read by python3's smtplib and by ours from
  * the same scripted server: the same [code, message] for each.
  */
-import { createServer, type Server, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SMTP } from "stdnet/smtplib";
 import { runPython } from "../../helpers/python.js";
+import { rawServer, type RawServer } from "../../helpers/rawserver.js";
 import { startSmtpServer, type SmtpTestServer } from "../../helpers/smtpserver.js";
 
 const REPLIES = [
@@ -27,12 +26,8 @@ const REPLIES = [
 ];
 
 /** A server that greets, then answers the n-th command with REPLIES[n]. */
-async function scriptedServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((sock) => {
-    sockets.add(sock);
-    sock.on("error", () => undefined);
-    sock.on("close", () => sockets.delete(sock));
+function scriptedServer(): Promise<RawServer> {
+  return rawServer((sock) => {
     let n = 0;
     let pending = "";
     sock.write("220 scripted\r\n");
@@ -47,15 +42,6 @@ async function scriptedServer(): Promise<{ port: number; close(): Promise<void> 
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 const PYTHON = String.raw`

@@ -1,30 +1,8 @@
-import { createServer, type Server, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionRefusedError, gaierror } from "stdnet/socket";
 import { SMTP, SMTPConnectError, SMTPException, SMTPServerDisconnected } from "stdnet/smtplib";
 import { startSmtpServer, type SmtpTestServer } from "../../helpers/smtpserver.js";
-
-/** A raw TCP server that runs `onConnection` for each client; for servers smtp-server will not imitate. */
-async function rawServer(onConnection: (sock: Socket) => void): Promise<{ port: number; server: Server; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((sock) => {
-    sockets.add(sock);
-    sock.on("close", () => sockets.delete(sock));
-    sock.on("error", () => undefined);
-    onConnection(sock);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { rawServer } from "../../helpers/rawserver.js";
 
 /** Captures what the code under test writes to stderr (Python's debug output goes there). */
 async function captureStderr(fn: () => Promise<void>): Promise<string> {
