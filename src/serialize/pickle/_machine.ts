@@ -51,7 +51,14 @@ export interface MachineConfig {
   memoCount?: number;
 }
 
-const latin1 = new TextDecoder("latin1");
+/**
+ * Bytes as latin-1 text, a byte a character. (Not TextDecoder("latin1"):
+ * by the Encoding Standard that label is windows-1252, which node 20
+ * decodes as latin-1 by mistake and later versions correctly.)
+ */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
 
 function truncated(): never {
   throw dataError("pickle data was truncated");
@@ -87,7 +94,7 @@ function lineEnd(data: Uint8Array, pos: number): number {
 
 /** The memo key for the text PUT/GET line at `pos..nl` (CPython: a PUT's negative index is refused, a GET's is not found). */
 function textIndex(data: Uint8Array, pos: number, nl: number, what: "PUT" | "GET"): number | string {
-  const v = readTextIndex(latin1.decode(data.subarray(pos, nl + 1)));
+  const v = readTextIndex(latin1(data.subarray(pos, nl + 1)));
   if (v < 0n) {
     if (what === "PUT") throw dataError("negative PUT argument");
     missing(String(v));
@@ -99,7 +106,7 @@ function decodePy2(bytes: Uint8Array, encoding: string, errors: string): unknown
   // (CPython's own test, to the letter: "bytes" keeps them)
   if (encoding === "bytes") return bytes;
   const codec = codecOf(encoding);
-  if (codec === "latin_1") return latin1.decode(bytes);
+  if (codec === "latin_1") return latin1(bytes);
   if (codec === undefined) throw dataError(`unknown encoding: ${encoding} (stdnet reads Python 2 str as 'ASCII', 'latin1', 'utf-8' or 'bytes')`);
   try {
     return decodeText(bytes, 0, bytes.length, codec, errors);
@@ -506,7 +513,7 @@ function rareOp(op: number, st: RareState): number {
     case 0x46: { // FLOAT (text)
       const nl = lineEnd(data, pos);
       // (the line with its '\n', as CPython reads it)
-      const line = latin1.decode(data.subarray(pos, nl + 1));
+      const line = latin1(data.subarray(pos, nl + 1));
       pos = nl + 1;
       if (op === 0x46) stPush(st, readTextFloat(line));
       else {
@@ -607,7 +614,7 @@ function rareOp(op: number, st: RareState): number {
       if (cfg.persistentLoad === undefined) throw dataError(NO_PERSISTENT_LOAD);
       const nl = lineEnd(data, pos);
       for (let i = pos; i < nl; i++) if (data[i]! >= 0x80) throw dataError("persistent IDs in protocol 0 must be ASCII strings");
-      const pid = latin1.decode(data.subarray(pos, nl));
+      const pid = latin1(data.subarray(pos, nl));
       pos = nl + 1;
       stPush(st, cfg.persistentLoad(pid));
       return pos;
