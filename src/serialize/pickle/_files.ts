@@ -348,6 +348,55 @@ function streamFile(s: Readable): PickleReadable {
   };
 }
 
+/**
+ * `file` with what a read gives past the bytes asked for kept for the next
+ * read, peek or readline: CPython's Unpickler keeps such bytes in its
+ * buffer, so that its next `load` goes on from there (Python files give no
+ * more than asked; some JS objects standing in for them do).
+ *
+ * @example
+ * ```ts
+ * const f = keepingExcess({ read: () => twoPickles });
+ * ```
+ */
+export function keepingExcess(file: PickleReadable): PickleReadable {
+  let rest: Uint8Array = new Uint8Array(0);
+  const cut = (b: Uint8Array, n: number): Uint8Array => {
+    if (b.length <= n) return b;
+    rest = b.subarray(n);
+    return b.subarray(0, n);
+  };
+  const kept: PickleReadable = {
+    read(n) {
+      if (rest.length === 0) {
+        const b = file.read(n);
+        return isPromise(b) ? b.then((x) => cut(x, n)) : cut(b, n);
+      }
+      // (a short read: readN reads on for the rest)
+      const b = rest.subarray(0, n);
+      rest = rest.subarray(b.length);
+      return b;
+    },
+  };
+  if (typeof file.readline === "function") {
+    const readline = file.readline.bind(file);
+    kept.readline = () => {
+      if (rest.length === 0) return readline();
+      const nl = rest.indexOf(0x0a);
+      const head = rest.subarray(0, nl < 0 ? rest.length : nl + 1);
+      rest = rest.subarray(head.length);
+      if (nl >= 0) return head;
+      const tail = readline();
+      return isPromise(tail) ? tail.then((t) => Buffer.concat([head, t])) : Buffer.concat([head, tail]);
+    };
+  }
+  if (typeof file.peek === "function") {
+    const peek = file.peek.bind(file);
+    kept.peek = (n) => (rest.length > 0 ? rest : peek(n));
+  }
+  return kept;
+}
+
 /** How far ahead `load` peeks for a whole pickle in a file with `peek`. */
 const PEEK_SIZE = 64 * 1024;
 

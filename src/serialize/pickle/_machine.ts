@@ -16,7 +16,7 @@ import { codecOf, decodesDirectly } from "../../sockets/_codecs.js";
 import { DecodeError, decodeError, decodeText } from "../../sockets/_decode.js";
 import { pySet } from "./_pyequal.js";
 import { copyBytes } from "../_slab.js";
-import { Tuple, bytearray, frozenset } from "./_values.js";
+import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
 
 /** What the machine needs from its Unpickler. */
 export interface MachineConfig {
@@ -58,6 +58,11 @@ export interface MachineConfig {
  */
 function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
+/** The bytes of a buffer as a plain Uint8Array over the same memory (a read-only memoryview's JS form). */
+function readonlyView(b: ArrayBufferView): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function truncated(): never {
@@ -541,8 +546,11 @@ function rareOp(op: number, st: RareState): number {
     }
     case 0x98: { // READONLY_BUFFER
       if (st.sp <= st.base) underflow(st.marks);
+      // memoryview(b).toreadonly() unless it is read-only already (bytes, or a read-only PickleBuffer, stay as they are)
       const b = stack[st.sp - 1];
-      if (b instanceof bytearray) stack[st.sp - 1] = new Uint8Array(b.buffer, b.byteOffset, b.length);
+      if (b instanceof PickleBuffer) {
+        if (!b.readonly) stack[st.sp - 1] = readonlyView(b.buffer);
+      } else if (b instanceof bytearray || (ArrayBuffer.isView(b) && !(b instanceof Uint8Array))) stack[st.sp - 1] = readonlyView(b);
       else if (!(b instanceof Uint8Array)) throw dataError(`memoryview: a bytes-like object is required, not '${describe(b)}'`);
       return pos;
     }

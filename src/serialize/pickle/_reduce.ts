@@ -10,14 +10,22 @@ import { PicklingError } from "./_errors.js";
 import type { Saver } from "./_save.js";
 
 /**
- * What a reducer returns, as Python's `__reduce__`: `[callable, args, state?, listitems?, dictitems?]`.
+ * What a reducer returns, as Python's `__reduce__`: `[callable, args, state?, listitems?, dictitems?, state_setter?]`
+ * (a state_setter is called with `(obj, state)` in place of BUILD).
  *
  * @example
  * ```ts
  * const rv: ReduceValue = [new Global("datetime", "date"), [2024, 1, 31]];
  * ```
  */
-export type ReduceValue = readonly [callable: unknown, args: readonly unknown[], state?: unknown, listitems?: Iterable<unknown> | null, dictitems?: Iterable<readonly [unknown, unknown]> | null];
+export type ReduceValue = readonly [
+  callable: unknown,
+  args: readonly unknown[],
+  state?: unknown,
+  listitems?: Iterable<unknown> | null,
+  dictitems?: Iterable<readonly [unknown, unknown]> | null,
+  state_setter?: unknown,
+];
 
 interface Reducible {
   __reduce_ex__?: unknown;

@@ -7,10 +7,11 @@
  */
 import { PicklingError } from "./_errors.js";
 import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage } from "./_ints.js";
-import { ValueError } from "../../sockets/errors.js";
+import { PyTypeError, ValueError } from "../../sockets/errors.js";
+import { repr, type Reprable } from "../../sockets/repr.js";
 import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
 import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, toTuple } from "./_values.js";
-import { hasReducer, saveObject, type ReduceValue } from "./_reduce.js";
+import { hasReducer, saveObject, typeName, type ReduceValue } from "./_reduce.js";
 import { StrMemo } from "./_strmemo.js";
 import { IdentityMemo } from "./_idmemo.js";
 
@@ -108,6 +109,76 @@ export class Memo {
     this.smallBytes.fill(-1);
     this.size = 0;
   }
+}
+
+/**
+ * Python's truth of a value as stdnet maps it (what `if x:` says): None,
+ * False, zero, and empty str, bytes, list, tuple, dict and set are false;
+ * a float NaN, as every other value, is true.
+ */
+function pyTruth(v: unknown): boolean {
+  if (v === null || v === undefined || v === false) return false;
+  if (typeof v === "number") return v !== 0;
+  if (typeof v === "bigint") return v !== 0n;
+  if (typeof v === "string" || Array.isArray(v) || v instanceof Uint8Array) return v.length > 0;
+  if (v instanceof Map || v instanceof Set) return v.size > 0;
+  if (v instanceof PyFloat) return v.valueOf() !== 0;
+  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return true;
+    return false;
+  }
+  return true;
+}
+
+/** Python's str() of a persistent id that is a str, a number, a bool, None or a tuple of them; undefined for others. */
+function pidText(pid: unknown): string | undefined {
+  if (typeof pid === "string") return pid;
+  if (pid instanceof PyFloat) return repr(pid.valueOf(), { float: true });
+  if (pid === null || typeof pid === "number" || typeof pid === "bigint" || typeof pid === "boolean") return repr(pid);
+  if (pid instanceof Tuple && pid.every((x) => x === null || ["string", "number", "bigint", "boolean"].includes(typeof x))) return repr(pid as Reprable);
+  return undefined;
+}
+
+/** The prototypes of the values CPython saves by their exact type, before any reducer (dict: see isExactBuiltin). */
+const EXACT_PROTOTYPES: ReadonlySet<unknown> = new Set<unknown>([
+  Array.prototype,
+  Tuple.prototype,
+  Uint8Array.prototype,
+  Buffer.prototype,
+  bytearray.prototype,
+  Map.prototype,
+  Set.prototype,
+  frozenset.prototype,
+  PickleBuffer.prototype,
+]);
+
+/** Whether `obj` is exactly one of the built-in value types (a plain object without a reducer is a dict), or stdnet's own stand-in for one. */
+function isExactBuiltin(obj: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(obj);
+  if (proto === Object.prototype) return !hasReducer(obj);
+  return EXACT_PROTOTYPES.has(proto) || obj instanceof FreshStr || obj instanceof FreshBytes;
+}
+
+/** Whether `obj` is a list, tuple, bytes, dict or set of a subclass (saved as its base without a reducer of its own). */
+function isContainer(obj: object): boolean {
+  return Array.isArray(obj) || obj instanceof Uint8Array || obj instanceof Map || obj instanceof Set;
+}
+
+/** An iterator over a reducer's listitems or dictitems (any iterable; PicklingError, as CPython, for what is not). */
+function iteratorOf(items: unknown, nth: "fourth" | "fifth"): Iterator<unknown> {
+  const iterate = (items as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof items === "string" || typeof iterate !== "function") throw new PicklingError(`${nth} element of the tuple returned by __reduce__ must be an iterator, not ${pyTypeName(items)}`);
+  return (iterate as () => Iterator<unknown>).call(items);
+}
+
+/** The Python type name of a value for the messages above. */
+function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "number") return Number.isSafeInteger(v) ? "int" : "float";
+  if (typeof v === "bigint") return "int";
+  if (typeof v === "string") return "str";
+  if (typeof v === "boolean") return "bool";
+  return typeof v === "object" ? typeName(v) : typeof v;
 }
 
 /** The key of bytes `obj` in Memo.smallBytes when it is bytes (not a bytearray) of length 0 or 1, else -1. */
@@ -234,10 +305,11 @@ export class Saver {
     this.get(idx);
   }
 
-  save(obj: unknown): void {
+  /** Saves `obj`; `persSave` for a persistent id itself, which is not offered to persistent_id again (as CPython). */
+  save(obj: unknown, persSave = false): void {
     this.boundary();
     const pid = this.cfg.persistentId;
-    if (pid !== undefined) {
+    if (pid !== undefined && !persSave) {
       const id = pid(obj);
       if (id !== undefined && id !== null) {
         this.savePersistent(id);
@@ -279,10 +351,19 @@ export class Saver {
 
   private saveObj(obj: object): void {
     const cfg = this.cfg;
-    if (cfg.reducerOverride !== undefined) {
-      const rv = cfg.reducerOverride(obj);
-      if (rv !== undefined) {
-        this.saveReduce(rv, obj);
+    // as CPython: reducer_override and dispatch_table are for objects that are not exactly one of the
+    // built-in types (whose own saving comes first); a subclass of a container with a reducer goes by it
+    // (without either, a list or bytes subclass is saved as its base, where the hot path does not look)
+    if ((cfg.reducerOverride !== undefined || cfg.dispatchTable !== undefined) && !isExactBuiltin(obj)) {
+      if (cfg.reducerOverride !== undefined) {
+        const rv = cfg.reducerOverride(obj);
+        if (rv !== undefined) {
+          this.saveReduce(rv, obj);
+          return;
+        }
+      }
+      if (cfg.dispatchTable?.has(obj.constructor) === true || (isContainer(obj) && hasReducer(obj))) {
+        saveObject(this, obj);
         return;
       }
     }
@@ -293,10 +374,11 @@ export class Saver {
     } else if (ArrayBuffer.isView(obj) && obj instanceof Uint8Array) {
       if (obj instanceof bytearray) this.saveBytearray(obj, obj);
       else this.saveBytes(obj, obj);
-    } else if (cfg.dispatchTable === undefined && Object.getPrototypeOf(obj) === Object.prototype && !hasReducer(obj)) {
+    } else if (Object.getPrototypeOf(obj) === Object.prototype && !hasReducer(obj)) {
       // the usual dict, before the type tests below (saveObject decides the same)
       this.saveDict(obj, obj);
-    } else if (obj instanceof Map) this.saveDict(obj, obj);
+    } else if ((obj instanceof Map || obj instanceof Set) && hasReducer(obj)) saveObject(this, obj);
+    else if (obj instanceof Map) this.saveDict(obj, obj);
     else if (obj instanceof Set) {
       if (obj instanceof frozenset) this.saveFrozenset(obj);
       else this.saveSet(obj);
@@ -577,7 +659,7 @@ export class Saver {
   private savePickleBuffer(pb: PickleBuffer): void {
     if (this.proto < 5) throw new PicklingError("PickleBuffer can only pickled with protocol >= 5");
     const cb = this.cfg.bufferCallback;
-    const inBand = cb === undefined || Boolean(cb(pb));
+    const inBand = cb === undefined || pyTruth(cb(pb));
     if (inBand) {
       if (pb.readonly) this.saveBytes(pb.buffer, pb);
       else this.saveBytearray(pb.buffer, pb);
@@ -795,13 +877,6 @@ export class Saver {
     } while (batch === BATCHSIZE);
   }
 
-  /** SETITEMS of [key, value] pairs from a reducer (Python's _batch_setitems). */
-  setitemsPairs(pairs: Iterable<unknown>): void {
-    const items = [...pairs];
-    for (const p of items) if (!Array.isArray(p) || p.length !== 2) throw new PicklingError("dictitems must yield [key, value] pairs");
-    this.setitemsMap(new Map(items as [unknown, unknown][]));
-  }
-
   private saveSet(s: ReadonlySet<unknown>): void {
     if (this.proto < 4) {
       this.saveReduce([new Global("builtins", "set"), toTuple([[...s]])], s);
@@ -843,20 +918,31 @@ export class Saver {
 
   private savePersistent(pid: unknown): void {
     if (this.bin) {
-      this.save(pid);
+      this.save(pid, true);
       this.byte(0x51);
       return;
     }
-    if (typeof pid !== "string" || !/^[\x00-\x09\x0b-\x7f]*$/.test(pid)) throw new PicklingError("persistent IDs in protocol 0 must be ASCII strings");
-    this.text(`P${pid}\n`);
+    // str(pid), which must be ASCII (CPython writes it as it is, a newline in it too)
+    const text = pidText(pid);
+    if (text === undefined || !/^[\x00-\x7f]*$/.test(text)) throw new PicklingError("persistent IDs in protocol 0 must be ASCII strings");
+    this.text(`P${text}\n`);
   }
 
   /** Python's save_reduce: func(args), or NEWOBJ / NEWOBJ_EX for copyreg.__newobj__(_ex__); then memo, items and state. */
   saveReduce(rv: ReduceValue, obj: object | undefined): void {
-    if (!Array.isArray(rv) || rv.length < 2 || rv.length > 5) throw new PicklingError("tuple returned by __reduce__ must contain 2 through 5 elements");
-    const [func, args, state, listitems, dictitems] = rv;
-    if (!Array.isArray(args)) throw new PicklingError("args from save_reduce() must be a tuple");
-    if (func instanceof FreshStr) throw new PicklingError("func from save_reduce() must be callable");
+    if (!Array.isArray(rv)) {
+      const returned: unknown = rv;
+      if (typeof returned === "string") throw new PicklingError(`stdnet cannot pickle an object by a global's name alone ('${returned}'): return [Global, args]`);
+      throw new PicklingError("__reduce__ must return a string or tuple");
+    }
+    if (rv.length < 2 || rv.length > 6) throw new PicklingError("tuple returned by __reduce__ must contain 2 through 6 elements");
+    const [func, args, state, listitems, dictitems, stateSetter] = rv as unknown[];
+    if (!(func instanceof Global) && typeof func !== "function") throw new PicklingError("first item of the tuple returned by __reduce__ must be callable");
+    if (!Array.isArray(args)) throw new PicklingError("second item of the tuple returned by __reduce__ must be a tuple");
+    const list = listitems === undefined || listitems === null ? undefined : iteratorOf(listitems, "fourth");
+    const dict = dictitems === undefined || dictitems === null ? undefined : iteratorOf(dictitems, "fifth");
+    const setter = stateSetter === undefined || stateSetter === null ? undefined : stateSetter;
+    if (setter !== undefined && !(setter instanceof Global) && typeof setter !== "function") throw new PicklingError(`sixth element of the tuple returned by __reduce__ must be a function, not ${pyTypeName(setter)}`);
     const name = func instanceof Global ? func.name : "";
     if (this.proto >= 2 && name === "__newobj_ex__" && args.length === 3 && this.proto >= 4) {
       this.save(args[0]);
@@ -879,12 +965,74 @@ export class Saver {
         this.get(idx);
       } else this.memo.objects.set(obj, this.memoize());
     }
-    if (listitems !== undefined && listitems !== null) this.appends([...(listitems as Iterable<unknown>)]);
-    if (dictitems !== undefined && dictitems !== null) this.setitemsPairs(dictitems as Iterable<unknown>);
-    if (state !== undefined && state !== null) {
+    if (list !== undefined) this.batchAppends(list);
+    if (dict !== undefined) this.batchSetitems(dict);
+    if (state === undefined || state === null) return;
+    if (setter === undefined) {
       this.save(state);
       this.byte(0x62);
+      return;
     }
+    // the state_setter called with (obj, state) instead of BUILD, its result dropped
+    this.save(setter);
+    this.save(obj);
+    this.save(state);
+    this.byte(0x86);
+    this.byte(0x52);
+    this.byte(0x30);
+  }
+
+  /** CPython's batch_list: a reducer's listitems, APPEND for a lone item, else MARK … APPENDS per 1,000. */
+  private batchAppends(items: Iterator<unknown>): void {
+    if (!this.bin) {
+      for (let r = items.next(); r.done !== true; r = items.next()) {
+        this.save(r.value);
+        this.byte(0x61);
+      }
+      return;
+    }
+    this.batched(items, 0x61, 0x65, (x) => this.save(x));
+  }
+
+  /** CPython's batch_dict: a reducer's dictitems, [key, value] pairs, as batchAppends does with SETITEM(S). */
+  private batchSetitems(pairs: Iterator<unknown>): void {
+    const one = (p: unknown): void => {
+      if (!Array.isArray(p) || p.length !== 2) throw new PyTypeError("dict items iterator must return 2-tuples");
+      this.save(p[0]);
+      this.save(p[1]);
+    };
+    if (!this.bin) {
+      for (let r = pairs.next(); r.done !== true; r = pairs.next()) {
+        one(r.value);
+        this.byte(0x73);
+      }
+      return;
+    }
+    this.batched(pairs, 0x73, 0x75, one);
+  }
+
+  /** Batches of an iterator as CPython writes them: a batch of one is `single`, more are MARK … `many`, 1,000 a batch. */
+  private batched(items: Iterator<unknown>, single: number, many: number, save: (x: unknown) => void): void {
+    let n: number;
+    do {
+      const first = items.next();
+      if (first.done === true) return;
+      let next = items.next();
+      if (next.done === true) {
+        save(first.value);
+        this.byte(single);
+        return;
+      }
+      this.byte(0x28);
+      save(first.value);
+      n = 1;
+      while (next.done !== true) {
+        save(next.value);
+        if (++n === BATCHSIZE) break;
+        next = items.next();
+      }
+      this.byte(many);
+    } while (n === BATCHSIZE);
   }
 
   /** Saves reduce arguments as a tuple; FreshStr items are strs CPython creates anew. */

@@ -3,6 +3,7 @@
  * integral, a bytearray, a frozenset, a reference to a Python global, and
  * PickleBuffer (protocol 5's out-of-band buffers).
  */
+import { PyTypeError, ValueError } from "../../sockets/errors.js";
 
 /**
  * A Python tuple: an array tagged so that `dumps` writes a tuple. `loads`
@@ -149,13 +150,57 @@ export class Global {
  * ```
  */
 export class PickleBuffer {
-  constructor(
-    readonly buffer: Uint8Array,
-    readonly readonly: boolean = !(buffer instanceof bytearray),
-  ) {}
+  readonly #bytes: Uint8Array;
+  #released = false;
+  /** Whether it loads as bytes (true) or bytearray. */
+  readonly readonly: boolean;
+
+  /**
+   * `buffer`: any bytes-like object (a typed array, a DataView or an ArrayBuffer, seen as its bytes);
+   * `readonly` by default for bytes (a Uint8Array but bytearray); bytearray and other buffers, as Python's array, are writable.
+   */
+  constructor(buffer: ArrayBufferView | ArrayBufferLike, readonly: boolean = buffer instanceof Uint8Array && !(buffer instanceof bytearray)) {
+    if (buffer instanceof Uint8Array) this.#bytes = buffer;
+    else if (ArrayBuffer.isView(buffer)) this.#bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    else if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer)) this.#bytes = new Uint8Array(buffer);
+    else throw new PyTypeError(`a bytes-like object is required, not '${typeName(buffer)}'`);
+    this.readonly = readonly;
+  }
+
+  /** The bytes (ValueError once released). */
+  get buffer(): Uint8Array {
+    if (this.#released) throw new ValueError("operation forbidden on released PickleBuffer object");
+    return this.#bytes;
+  }
 
   /** The bytes, as Python's `PickleBuffer.raw()`. */
   raw(): Uint8Array {
     return this.buffer;
+  }
+
+  /** Lets go of the buffer, as Python's `PickleBuffer.release()`: using it afterwards is a ValueError. */
+  release(): void {
+    this.#released = true;
+  }
+}
+
+/** The name of a value's Python type, for the errors above (the value mapping in DESIGN.md). */
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  switch (typeof v) {
+    case "number":
+      return Number.isInteger(v) ? "int" : "float";
+    case "bigint":
+      return "int";
+    case "string":
+      return "str";
+    case "boolean":
+      return "bool";
+    case "function":
+      return "function";
+    case "object":
+      return v instanceof Tuple ? "tuple" : Array.isArray(v) ? "list" : v instanceof Map ? "dict" : v instanceof Set ? "set" : Object.getPrototypeOf(v) === Object.prototype ? "dict" : (v.constructor?.name ?? "object");
+    default:
+      return typeof v;
   }
 }

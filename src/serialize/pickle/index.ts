@@ -32,7 +32,10 @@
  *   running its constructor; BUILD calls `__setstate__` or assigns the state.
  * - `dumps` writes other objects through a reducer (`__reduce_ex__`,
  *   `__reduce__`, `Pickler.dispatch_table`, `reducer_override`) returning
- *   `[Global, args, state?, listitems?, dictitems?]`; else PicklingError.
+ *   `[Global, args, state?, listitems?, dictitems?, state_setter?]`; else
+ *   PicklingError. As in CPython, reducer_override and dispatch_table are not
+ *   consulted for the built-in value types (a subclass of Map or Set with a
+ *   reducer goes by it; a plain subclass is saved as its base).
  * - A plain object's keys dump in JS order (integer-like keys first); strs are
  *   memoized by value (CPython: by identity, the same when equal strs are one
  *   object, as literals and dict keys usually are), as far back as the last
@@ -62,6 +65,6 @@ export { PickleError, PicklingError, UnpicklingError } from "./_errors.js";
 export { Global, PickleBuffer, PyFloat, Tuple, bytearray, float, frozenset, isTuple, tuple } from "./_values.js";
 export type { ReduceValue } from "./_reduce.js";
 export type { AsyncReadable, AsyncWritable, DumpResult, LoadResult, PickleReadable, PickleWritable, SyncReadable, SyncWritable } from "./_files.js";
-export { DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, Pickler, dump, dumps, type DumpOptions } from "./pickler.js";
+export { DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, Pickler, dump, dumps, type DumpOptions, type Protocol } from "./pickler.js";
 export { Unpickler, load, loads, type LoadOptions } from "./unpickler.js";
 export { opcodes, type OpcodeName } from "./opcodes.js";

@@ -2,7 +2,9 @@
  * Pickling: `dumps`, `dump` and the `Pickler` class, as Python's.
  */
 import type { Writable } from "node:stream";
+import { OverflowError, PyTypeError, ValueError } from "../../sockets/errors.js";
 import { PicklingError } from "./_errors.js";
+import { describe } from "./_globals.js";
 import { writeAll, type AsyncWritable, type DumpResult, type PickleWritable, type SyncWritable } from "./_files.js";
 import type { ReduceValue } from "./_reduce.js";
 import { Memo, Saver, type SaveConfig } from "./_save.js";
@@ -43,12 +45,30 @@ export interface DumpOptions {
   buffer_callback?: ((buffer: PickleBuffer) => unknown) | null;
 }
 
-function protocolOf(protocol: number | null | undefined): number {
+/**
+ * A protocol as `dumps`, `dump` and `Pickler` take it: an int (a bigint or a
+ * bool, as Python's int and bool), negative for the highest, null for the default.
+ *
+ * @example
+ * ```ts
+ * const p: Protocol = -1; // HIGHEST_PROTOCOL
+ * ```
+ */
+export type Protocol = number | bigint | boolean | null;
+
+/** The protocol Python's pickle takes `protocol` for (an int: a bool is one, as in Python), with its errors. */
+function protocolOf(protocol: Protocol | undefined): number {
   if (protocol === undefined || protocol === null) return DEFAULT_PROTOCOL;
-  if (!Number.isInteger(protocol)) throw new TypeError("pickle protocol must be an integer");
-  if (protocol < 0) return HIGHEST_PROTOCOL;
-  if (protocol > HIGHEST_PROTOCOL) throw new RangeError(`pickle protocol must be <= ${HIGHEST_PROTOCOL}`);
-  return protocol;
+  let p: number;
+  if (typeof protocol === "boolean") p = protocol ? 1 : 0;
+  else if (typeof protocol === "bigint") {
+    if (protocol > 2n ** 63n - 1n || protocol < -(2n ** 63n)) throw new OverflowError("Python int too large to convert to C long");
+    p = Number(protocol);
+  } else if (typeof protocol === "number" && Number.isInteger(protocol)) p = protocol;
+  else throw new PyTypeError(`'${describe(protocol)}' object cannot be interpreted as an integer`);
+  if (p < 0) return HIGHEST_PROTOCOL;
+  if (p > HIGHEST_PROTOCOL) throw new ValueError(`pickle protocol must be <= ${HIGHEST_PROTOCOL}`);
+  return p;
 }
 
 // the buffer dumps writes into (a reducer may call dumps inside dumps: it then gets its own)
@@ -104,10 +124,10 @@ function handOut(buf: Uint8Array, n: number): Buffer {
   return Buffer.from(buf.buffer, buf.byteOffset, n);
 }
 
-function configOf(protocol: number | null | undefined, options: DumpOptions | undefined): SaveConfig {
+function configOf(protocol: Protocol | undefined, options: DumpOptions | undefined): SaveConfig {
   const p = protocolOf(protocol);
   const cb = options?.buffer_callback ?? undefined;
-  if (cb !== undefined && p < 5) throw new RangeError("buffer_callback needs protocol >= 5");
+  if (cb !== undefined && p < 5) throw new ValueError("buffer_callback needs protocol >= 5");
   return { protocol: p, fixImports: options?.fix_imports ?? true, bufferCallback: cb, persistentId: undefined, reducerOverride: undefined, dispatchTable: undefined };
 }
 
@@ -121,7 +141,7 @@ function configOf(protocol: number | null | undefined, options: DumpOptions | un
  * dumps({ a: [1, 2] }, 2); // <Buffer 80 02 7d 71 00 58 01 00 00 00 61 ...>
  * ```
  */
-export function dumps(obj: unknown, protocol?: number | null, options?: DumpOptions): Uint8Array {
+export function dumps(obj: unknown, protocol?: Protocol, options?: DumpOptions): Uint8Array {
   if (scratchInUse) return run(obj, configOf(protocol, options), new Memo());
   const memo = reusableMemo();
   try {
@@ -159,10 +179,10 @@ function reusableMemo(): Memo {
  * await dump({ a: 1 }, sockfile, 4);
  * ```
  */
-export function dump(obj: unknown, file: Writable | AsyncWritable, protocol?: number | null, options?: DumpOptions): Promise<void>;
-export function dump(obj: unknown, file: SyncWritable, protocol?: number | null, options?: DumpOptions): undefined;
-export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions): Promise<void> | undefined;
-export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: number | null, options?: DumpOptions): Promise<void> | undefined {
+export function dump(obj: unknown, file: Writable | AsyncWritable, protocol?: Protocol, options?: DumpOptions): Promise<void>;
+export function dump(obj: unknown, file: SyncWritable, protocol?: Protocol, options?: DumpOptions): undefined;
+export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: Protocol, options?: DumpOptions): Promise<void> | undefined;
+export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: Protocol, options?: DumpOptions): Promise<void> | undefined {
   return new Pickler<PickleWritable | Writable>(file, protocol, options).dump(obj);
 }
 
@@ -184,7 +204,9 @@ export class Pickler<F extends PickleWritable | Writable = PickleWritable | Writ
   readonly #cfg: SaveConfig;
   readonly #memo = new Memo();
 
-  constructor(file: F, protocol?: number | null, options?: DumpOptions) {
+  /** Checks `file` and the options now, as Python's constructor does. */
+  constructor(file: F, protocol?: Protocol, options?: DumpOptions) {
+    if (typeof (file as { write?: unknown } | null)?.write !== "function") throw new PyTypeError("file must have a 'write' attribute");
     this.#file = file;
     this.#cfg = configOf(protocol, options);
   }

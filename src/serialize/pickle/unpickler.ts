@@ -5,7 +5,7 @@
  */
 import { Readable } from "node:stream";
 import { NO_PERSISTENT_LOAD, UnpicklingError } from "./_errors.js";
-import { readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
+import { keepingExcess, readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
 import { describe, safeGlobal } from "./_globals.js";
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
 import { runMachine, type MachineConfig } from "./_machine.js";
@@ -43,7 +43,9 @@ export interface LoadOptions {
 function toBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
   if (data instanceof Uint8Array) return data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError("a bytes-like object is required");
+  // any other bytes-like object: its bytes, as Python's buffer protocol reads them
+  if (ArrayBuffer.isView(data)) return new Uint8Array((data as ArrayBufferView).buffer, (data as ArrayBufferView).byteOffset, (data as ArrayBufferView).byteLength);
+  throw new PyTypeError(`a bytes-like object is required, not '${describe(data)}'`);
 }
 
 function forbidden(module: string, name: string): never {
@@ -54,24 +56,44 @@ function noPersistentLoad(): never {
   throw new UnpicklingError(NO_PERSISTENT_LOAD);
 }
 
-function configOf(options: LoadOptions | undefined, findClass: (m: string, n: string) => unknown, persistentLoad: ((pid: unknown) => unknown) | undefined, memo: unknown[]): MachineConfig {
-  const buffers = options?.buffers ?? undefined;
+/**
+ * The machine's settings for one load. `buffers`: the iterator of the
+ * `buffers` option, made once per Unpickler (as Python's, so that each load
+ * takes the buffers after the last one's); made here when not given.
+ */
+function configOf(
+  options: LoadOptions | undefined,
+  findClass: (m: string, n: string) => unknown,
+  persistentLoad: ((pid: unknown) => unknown) | undefined,
+  memo: unknown[],
+  buffers: Iterator<unknown> | undefined = buffersOf(options),
+  caller = "loads",
+): MachineConfig {
   return {
     findClass,
     persistentLoad,
-    encoding: textOption("encoding", options?.encoding, "ASCII"),
-    errors: textOption("errors", options?.errors, "strict"),
-    buffers: buffers === undefined ? undefined : buffers[Symbol.iterator](),
+    encoding: textOption(caller, "encoding", options?.encoding, "ASCII"),
+    errors: textOption(caller, "errors", options?.errors, "strict"),
+    buffers,
     dictAsMap: options?.dict === "map",
     fixImports: options?.fix_imports ?? true,
     memo,
   };
 }
 
+/** An iterator over the `buffers` option (TypeError, as Python's iter(), when it is not iterable). */
+function buffersOf(options: LoadOptions | undefined): Iterator<unknown> | undefined {
+  const buffers: unknown = options?.buffers ?? undefined;
+  if (buffers === undefined) return undefined;
+  const iterate = (buffers as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof iterate !== "function") throw new PyTypeError(`'${describe(buffers)}' object is not iterable`);
+  return (iterate as () => Iterator<unknown>).call(buffers);
+}
+
 /** The `encoding` or `errors` option, refused as CPython's argument parsing refuses it (a C string: no NUL). */
-function textOption(name: string, value: unknown, fallback: string): string {
+function textOption(caller: string, name: string, value: unknown, fallback: string): string {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== "string") throw new PyTypeError(`loads() argument '${name}' must be str, not ${describe(value)}`);
+  if (typeof value !== "string") throw new PyTypeError(`${caller}() argument '${name}' must be str, not ${describe(value)}`);
   if (value.includes("\0")) throw new ValueError("embedded null character");
   return value;
 }
@@ -153,9 +175,18 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
   /** How many entries `memo` held after the last load, while it is that array at that length. */
   #memoCount: { memo: unknown[]; length: number; count: number | undefined } | undefined;
 
+  /** The `buffers` option's iterator, which the loads share (None: no buffers). */
+  readonly #buffers: Iterator<unknown> | undefined;
+
+  /** Checks `file` and the options now, as Python's constructor does. */
   constructor(file: F, options?: LoadOptions) {
-    this.#file = file;
+    if (!(file instanceof Readable) && typeof (file as { read?: unknown } | null)?.read !== "function") throw new PyTypeError("file must have 'read' and 'readline' attributes");
+    // (bytes a read gives past those asked for are kept for the next load, as in CPython's buffer)
+    this.#file = (file instanceof Readable ? file : keepingExcess(file)) as F;
     this.#options = options;
+    textOption("Unpickler", "encoding", options?.encoding, "ASCII");
+    textOption("Unpickler", "errors", options?.errors, "strict");
+    this.#buffers = buffersOf(options);
   }
 
   /** Returns what global `module.name` stands for; by default the `find_class` option, else UnpicklingError. */
@@ -196,7 +227,7 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
     const memo = this.memo;
     // (as CPython, a pickle's persistent id is refused before it is read when there is nothing to give it to)
     const persistent = this.persistent_load !== Unpickler.prototype.persistent_load || typeof this.#options?.persistent_load === "function";
-    const cfg = configOf(this.#options, findClass, persistent ? (pid) => this.persistent_load(pid) : undefined, memo);
+    const cfg = configOf(this.#options, findClass, persistent ? (pid) => this.persistent_load(pid) : undefined, memo, this.#buffers, "Unpickler");
     const known = this.#memoCount;
     // (a memo the user replaced or cut since is counted afresh)
     if (known?.memo === memo && known.length === memo.length) cfg.memoCount = known.count;
