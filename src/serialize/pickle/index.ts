@@ -59,6 +59,13 @@
  *   `_codecs.encode` with a codec but latin-1, ASCII and UTF-8, and bytes(n)
  *   of an int n are refused.
  * - `load` returns a Promise when the file is async; `dump` when its write is.
+ *   It takes files CPython refuses: one with `read` but no `readline`, and one
+ *   whose `read(n)` gives fewer bytes before the end (read again, where
+ *   CPython says the data was truncated). A `find_class` is not asked about
+ *   the globals CPython writes for the value types (`_codecs.encode`,
+ *   `builtins.set`, …: see above), and gets Python 2 module names mapped
+ *   (`__builtin__` as `builtins`, `copy_reg` as `copyreg`); `dumps` maps
+ *   only those two back at protocols 0-2, not the rest of `_compat_pickle`.
  * @module
  */
 export { PickleError, PicklingError, UnpicklingError } from "./_errors.js";
