@@ -3,13 +3,15 @@
  * control session of `_ftpsession.ts` and the engine of `_ftpengine.ts`.
  * @module
  */
+import type { Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
 import { ValueError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
 import { error_perm, error_reply } from "./_ftperrors.js";
-import { LineReader, ftpCodec } from "./_ftplines.js";
+import { LineReader, ftpCodec, type LineBatch } from "./_ftplines.js";
 import { assertEncodable } from "../sockets/_codecs.js";
 import { parse227, parse229, parse257 } from "./_ftpreplies.js";
+import { pyInt, pyStrip } from "./_ftpint.js";
 import { repr } from "../sockets/repr.js";
 import { FTPSession, checkLine, type FTPOptions } from "./_ftpsession.js";
 import { deliver, isPromiseLike, sink } from "./_ftpsinks.js";
@@ -134,8 +136,11 @@ export class FTP extends FTPSession {
         for (let off = 0; off < chunk.length; off += blocksize) blocks.push(chunk.subarray(off, off + blocksize));
         return deliver(blocks, callback);
       };
-      const out = sink(control, onChunk, () => undefined);
-      return this.#withAbort(signal, control, () => this._engine.download(cmd, out, control));
+      const out = sink(control, onChunk, () => {
+        this._releaseReplyOutput();
+        return undefined;
+      });
+      return this.#download(cmd, out, control, signal);
     });
   }
 
@@ -164,16 +169,45 @@ export class FTP extends FTPSession {
     await this.#prepareTransfer(undefined, signal);
     const control: TransferControl = {};
     const reader = new LineReader(ftpCodec(this.encoding), this.maxline);
-    const hand = (lines: string[]): Promise<void> | undefined => {
-      if (this.debugging > 2) for (const l of lines) console.log("*retr*", repr(l + "\n"));
-      return lines.length === 0 ? undefined : deliver(lines, each);
+    // each line as read, shown at debug level 3 just before its callback, as Python's
+    const call = (line: string): unknown => {
+      if (this.debugging > 2) console.log("*retr*", repr(line));
+      return each(line.endsWith("\n") ? line.slice(0, -1) : line);
+    };
+    // the lines before a line over maxline are delivered, then the call fails
+    const hand = (batch: LineBatch<string>): Promise<void> | undefined => {
+      const delivered = batch.lines.length === 0 ? undefined : deliver(batch.lines, call);
+      const failure = batch.failure;
+      if (failure === undefined) return delivered;
+      if (delivered === undefined) throw failure;
+      return delivered.then(() => {
+        throw failure;
+      });
+    };
+    const finish = (): void => {
+      if (this.debugging > 2) console.log("*retr*", repr(""));
+      this._releaseReplyOutput();
     };
     const out = sink(
       control,
       (chunk) => hand(reader.push(chunk)),
-      () => hand(reader.end()),
+      () => {
+        const last = hand(reader.end());
+        if (last === undefined) finish();
+        return last?.then(finish);
+      },
     );
-    return this.#withAbort(signal, control, () => this._engine.download(cmd, out, control));
+    return this.#download(cmd, out, control, signal);
+  }
+
+  /** Runs a download, its closing reply's debug output held until its data is in (see `_holdReplyOutput`). */
+  async #download(cmd: string, out: Writable, control: TransferControl, signal: AbortSignal | undefined): Promise<string> {
+    this._holdReplyOutput();
+    try {
+      return await this.#withAbort(signal, control, () => this._engine.download(cmd, out, control));
+    } finally {
+      this._releaseReplyOutput();
+    }
   }
 
   /**
@@ -371,21 +405,22 @@ export class FTP extends FTPSession {
   }
 
   /**
-   * A file's size from `SIZE`, or `null` if the reply is not `213`.
+   * A file's size from `SIZE`, or `null` if the reply is not `213`. The
+   * number is read as Python's `int()` reads it (underscores between digits,
+   * any Unicode decimal digits; `ValueError` with its text otherwise), a
+   * `bigint` beyond `Number.MAX_SAFE_INTEGER`.
    *
    * @example
    * ```ts
    * await ftp.size("data.bin"); // 10485760
    * ```
    */
-  async size(filename: string): Promise<number | null> {
+  async size(filename: string): Promise<number | bigint | null> {
     checkLine(filename);
     return this._exclusive("size", async () => {
       const resp = await this._sendcmd("SIZE " + filename);
       if (!resp.startsWith("213")) return null;
-      const s = resp.slice(3).trim();
-      if (!/^[+-]?\d+$/.test(s)) throw new ValueError(`invalid literal for int() with base 10: ${repr(s)}`);
-      return Number(s);
+      return pyInt(pyStrip(resp.slice(3)));
     });
   }
 

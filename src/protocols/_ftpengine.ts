@@ -7,11 +7,13 @@
  * runs one task at a time; its `downloadTo`/`uploadFrom` run a transfer over
  * a data connection until both the data stream and the control reply say it
  * is done. `FtpEngine` drives them with Python's command strings and adds
- * what Python's ftplib has and basic-ftp leaves out: PASV as Python chooses
- * it, `source_address` for data connections, clear data under a TLS control
- * connection (`PROT C`), a data connection whose failure does not take the
- * control connection down with it, and re-synchronising the control
- * connection after a failed transfer (waiting for the reply that ends it).
+ * what Python's ftplib has and basic-ftp leaves out: replies read as Python
+ * reads them (`_ftpreplyreader.ts`, in place of basic-ftp's parser), a
+ * `close()` that sends nothing, PASV as Python chooses it, `source_address`
+ * for data connections, clear data under a TLS control connection
+ * (`PROT C`), a data connection whose failure does not take the control
+ * connection down with it, and re-synchronising the control connection after
+ * a failed transfer (waiting for the reply that ends it).
  * @module
  */
 import * as net from "node:net";
@@ -22,11 +24,12 @@ import { downloadTo, uploadFrom } from "basic-ftp/dist/transfer.js";
 import { ProgressTracker } from "basic-ftp/dist/ProgressTracker.js";
 import { EOFError, OSError, ValueError, badFileDescriptor, fromNodeError, timedOut, ConnectionResetError } from "../sockets/errors.js";
 import { sslErrorFromNode } from "../sockets/ssl.js";
-import { FtplibError, error_proto, replyError } from "./_ftperrors.js";
+import { FtplibError, error_proto, error_reply, replyError } from "./_ftperrors.js";
 import { FileSource } from "./_ftpfile.js";
 import { assertEncodable, type Codec } from "../sockets/_codecs.js";
 import { encodeText } from "../sockets/_encode.js";
 import { TextStreamDecoder, UnicodeDecodeError } from "../sockets/_textstream.js";
+import { ReplyReader, type ReplyEvent } from "./_ftpreplyreader.js";
 
 /**
  * How much an upload may queue on the data connection before the engine's
@@ -36,26 +39,38 @@ import { TextStreamDecoder, UnicodeDecodeError } from "../sockets/_textstream.js
  */
 const WRITE_HIGH_WATER_BYTES = 4 << 20;
 
-/** The longest reply line accepted, Python's `ftplib.MAXLINE`. */
-const MAXLINE = 8192;
+/**
+ * How much text of replies nobody has asked for yet (a server talking out of
+ * turn) is kept before the control connection stops being read until a
+ * command takes them, as Python's unread socket buffer fills.
+ */
+const QUEUED_REPLIES_HIGH_WATER = 64 * 1024;
 
 /** How long to wait for the reply that ends a failed transfer when no timeout is set, in milliseconds. */
 const RESYNC_WAIT_MS = 5_000;
 
-/** What the engine reports for debug output: a command sent, or a reply received. */
+/** What the engine reports for debug output: a command sent, or what a reply read took. */
 export interface EngineObserver {
   /** A command line is about to be sent (without CRLF). */
   sent(line: string): void;
-  /** A complete reply arrived (lines joined with "\n"). */
-  received(reply: string): void;
+  /**
+   * A reply was read (lines joined with "\n"), or `undefined` when reading it
+   * failed (a line over `maxline`, the end of the stream); `lines` are the
+   * lines read for it as Python's text file gives them (`'220 hi\n'`, `''` at the end).
+   */
+  received(reply: string | undefined, lines: readonly string[]): void;
 }
 
 /** How an `FtpEngine` connects. */
 export interface EngineOptions {
   /** Timeout of every blocking operation in milliseconds, 0 for none. */
   timeoutMs: number;
-  /** The control connection's codec. */
+  /** The codec replies are read in (Python makes the control file with the encoding of connect time). */
   codec: Codec;
+  /** The codec of each command, read when it is sent (Python encodes with the current `self.encoding`). */
+  commandCodec: () => Codec;
+  /** Python's `self.maxline`, read for each reply line. */
+  maxline: () => number;
   /** Python's `source_address`: the local address to bind both connections to. */
   sourceAddress?: readonly [string, number] | null;
   observer: EngineObserver;
@@ -73,43 +88,103 @@ interface TransferState {
   finalSeen: boolean;
 }
 
-/** basic-ftp's context, with every reply and command shown to the observer and tracked for resync. */
+/** basic-ftp's messages for the server closing the control connection: Python's readline meeting the end. */
+const END_OF_STREAM = /^Server sent FIN packet unexpectedly|^Server closed connection unexpectedly/;
+
+/** The text an event keeps queued, for the high-water mark. */
+function queuedSize(event: ReplyEvent): number {
+  let n = 1;
+  for (const line of event.lines) n += line.length;
+  return n;
+}
+
+/**
+ * A reply as basic-ftp's handlers take it, classified as Python's `getresp`
+ * does by its first character: 1-3 a response, 4-5 an `FTPError` (basic-ftp's
+ * failure, `error_temp`/`error_perm` once translated), anything else
+ * `error_proto` with the reply as its text. In a transfer a 3xx reply is
+ * Python's `error_reply` (`ntransfercmd` wants 1xx), where basic-ftp would
+ * answer a 350 with a bare `RETR ` or close the session.
+ */
+function responseOf(reply: string, inTransfer: boolean): FTPResponse | Error {
+  const first = reply.charAt(0);
+  if (first < "1" || first > "5") return new error_proto(reply);
+  if (inTransfer && first === "3") return new error_reply(reply);
+  const code = /^\d{3}/.test(reply) ? Number(reply.slice(0, 3)) : Number(first) * 100;
+  const response: FTPResponse = { code, message: reply };
+  return code >= 400 ? new FTPError(response) : response;
+}
+
+/**
+ * basic-ftp's context, reading replies as Python's ftplib reads them and
+ * showing every command and reply to the observer. basic-ftp's own parser
+ * drops blank lines and skips lines that are not replies; here the decoded
+ * text goes through `ReplyReader` (Python's `getline`/`getmultiline`) and each
+ * reply reaches basic-ftp's handler in order, one per `getresp` Python would
+ * make: a reply no command has asked for yet waits for the next command, as
+ * it waits in Python's socket buffer.
+ */
 class ObservedContext extends FTPContext {
   observer: EngineObserver;
   transfer: TransferState | undefined;
-  quiet = false;
-  /** The start of a reply line whose end has not arrived yet. */
-  #lineRest = "";
   readonly #codec: Codec;
+  readonly #commandCodec: () => Codec;
+  readonly #maxline: () => number;
   /** The replies' decoder: strict, as Python's `makefile('r', encoding=…)` under ftplib. */
   #decoder: TextStreamDecoder;
+  #reader: ReplyReader;
+  /** What has been read and not yet taken by a command. */
+  #queue: ReplyEvent[] = [];
+  #queuedChars = 0;
+  #paused = false;
+  /** A command basic-ftp will send joined to an empty argument, and the one to send instead. */
+  #sendInstead: { joined: string; given: string } | undefined;
 
   /**
    * basic-ftp reads and writes the control connection as latin-1, one
-   * character a byte; the session's codec is applied here, as Python's
-   * ftplib applies it (node's own decoders would put U+FFFD for bytes that
+   * character a byte; the session's codecs are applied here, as Python's
+   * ftplib applies them (node's own decoders would put U+FFFD for bytes that
    * are not UTF-8, or drop the high bit of non-ASCII bytes, where Python
    * raises UnicodeDecodeError).
    */
-  constructor(timeoutMs: number, codec: Codec, observer: EngineObserver) {
+  constructor(timeoutMs: number, options: EngineOptions) {
     super(timeoutMs, "latin1");
-    this.#codec = codec;
-    this.#decoder = new TextStreamDecoder(codec, "strict");
-    this.observer = observer;
+    this.#codec = options.codec;
+    this.#commandCodec = options.commandCodec;
+    this.#maxline = options.maxline;
+    this.#decoder = new TextStreamDecoder(options.codec, "strict");
+    this.#reader = new ReplyReader(options.maxline);
+    this.observer = options.observer;
+  }
+
+  /** Whether what was read before the connection closed (replies, the end of the stream) is still to be taken. */
+  get holdsReplies(): boolean {
+    return this.#queue.length > 0;
+  }
+
+  /** The next time basic-ftp sends `joined`, send `given` (a command it would join to an empty argument). */
+  sendInstead(joined: string, given: string): void {
+    this.#sendInstead = { joined, given };
   }
 
   override send(command: string): void {
-    if (!this.quiet) this.observer.sent(command);
+    const instead = this.#sendInstead;
+    this.#sendInstead = undefined;
+    if (instead !== undefined && instead.joined === command) command = instead.given;
+    this.observer.sent(command);
     // (checked encodable before the command was sent; UTF-8's bytes never hold CR, LF or NUL)
-    super.send(encodeText(command, this.#codec, "strict").toString("latin1"));
+    super.send(encodeText(command, this.#commandCodec(), "strict").toString("latin1"));
   }
 
-  /**
-   * basic-ftp parses each chunk as it comes and takes a line cut off by the
-   * end of a TCP segment for a whole one (or drops it, cut inside its code).
-   * Hand it whole lines only, keeping the rest for the next chunk; a line
-   * longer than Python's `MAXLINE` fails the session as Python's does.
-   */
+  /** basic-ftp's handle(), which first takes the replies already read. */
+  override handle(command: string | undefined, responseHandler: ResponseHandler): Promise<unknown> {
+    // after the server closed, Python's putcmd still shows the command before its reply meets the end
+    if (command !== undefined && this._closingError !== undefined) this.observer.sent(command);
+    const task = super.handle(command, responseHandler);
+    this.#drain(undefined);
+    return task;
+  }
+
   protected override _onControlSocketData(chunk: string): void {
     let decoded: string;
     try {
@@ -119,47 +194,115 @@ class ObservedContext extends FTPContext {
       this.closeWithError(e as Error);
       return;
     }
-    const text = this.#lineRest + decoded;
-    const end = text.lastIndexOf("\n");
-    if (end < 0) {
-      this.#lineRest = text;
-      if (text.length > MAXLINE) this.closeWithError(new Error(`got more than ${MAXLINE} bytes`));
-      return;
+    this.#enqueue(this.#reader.push(decoded));
+  }
+
+  #enqueue(events: readonly ReplyEvent[]): void {
+    for (const event of events) {
+      this.#queue.push(event);
+      this.#queuedChars += queuedSize(event);
     }
-    this.#lineRest = text.slice(end + 1);
-    super._onControlSocketData(text.slice(0, end + 1));
+    this.#drain(undefined);
+    if (this.#queue.length > 0 && this.#queuedChars > QUEUED_REPLIES_HIGH_WATER && !this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
   }
 
-  /** Forgets a partial line (the connection changed under it). */
-  forgetPartialLine(): void {
-    this.#lineRest = "";
+  /**
+   * Hands the running task what has been read, in order, while it waits for
+   * more. The end of the stream is handed over only with the error that
+   * closed the context (`closing`); returns whether it was.
+   */
+  #drain(closing: Error | undefined): boolean {
+    let handedClosing = false;
+    while (this._task !== undefined && this.#queue.length > 0) {
+      const event = this.#queue[0]!;
+      if (event.kind === "eof") {
+        // the end stays: each later command meets it again, as Python's readline gives '' again
+        if (closing === undefined) break;
+        this.observer.received(undefined, event.lines);
+        const again: ReplyEvent = { kind: "eof", lines: [""] };
+        this.#queue[0] = again;
+        this.#queuedChars += queuedSize(again) - queuedSize(event);
+        super._passToHandler(closing);
+        handedClosing = true;
+        break;
+      }
+      this.#queue.shift();
+      this.#queuedChars -= queuedSize(event);
+      this.observer.received(event.kind === "reply" ? event.reply : undefined, event.lines);
+      const response = event.kind === "reply" ? responseOf(event.reply, this.transfer !== undefined) : event.error;
+      // anything but a 1xx reply ends a transfer as far as the server is concerned
+      if (this.transfer !== undefined && (response instanceof Error || response.code >= 200)) this.transfer.finalSeen = true;
+      super._passToHandler(response);
+    }
+    if (this.#paused && this.#queuedChars <= QUEUED_REPLIES_HIGH_WATER) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    return handedClosing;
+  }
+
+  /** Starts reading afresh (the connection changed under the reader, as Python's new control file after AUTH TLS). */
+  restartReading(): void {
     this.#decoder = new TextStreamDecoder(this.#codec, "strict");
+    this.#reader = new ReplyReader(this.#maxline);
+    this.#queue = [];
+    this.#queuedChars = 0;
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
   }
 
+  /** basic-ftp hands on only the errors that close the context: what was read before one comes first. */
   protected override _passToHandler(response: Error | FTPResponse): void {
-    if (response instanceof FTPError) this.observer.received(response.message);
-    else if (!(response instanceof Error)) this.observer.received(response.message);
-    if (this.transfer !== undefined && (response instanceof FTPError || (!(response instanceof Error) && response.code >= 200))) {
-      this.transfer.finalSeen = true;
+    if (response instanceof Error && this.#queue.length > 0) {
+      if (this.#drain(response) || this._task === undefined) return;
     }
     super._passToHandler(response);
   }
 
   override closeWithError(err: Error): void {
-    this.quiet = true;
+    if (this._closingError === undefined && END_OF_STREAM.test(err.message)) {
+      // the end of the stream: a last line without its end is still a line, then readline gives ''
+      let events: ReplyEvent[];
+      try {
+        events = this.#reader.push(this.#decoder.decode(new Uint8Array(0), true));
+      } catch (e) {
+        events = [{ kind: "error", error: e as Error, lines: [] }];
+      }
+      for (const event of [...events, ...this.#reader.finish()]) {
+        this.#queue.push(event);
+        this.#queuedChars += queuedSize(event);
+      }
+    }
     super.closeWithError(err);
+  }
+
+  /** Closes at the user's request: what was read and not taken is dropped. */
+  override close(): void {
+    this.#queue = [];
+    this.#queuedChars = 0;
+    super.close();
+  }
+
+  /** Python's `close()` says nothing to the server; basic-ftp's would send QUIT first. */
+  protected override _closeControlSocket(): void {
+    this._closeSocket(this._socket);
   }
 }
 
 /** Errors whose message basic-ftp composes; matched by message, as basic-ftp has no codes for them. */
 const ENGINE_MESSAGES: readonly (readonly [RegExp, (e: Error, host: string) => Error])[] = [
   [/^Timeout/, () => timedOut()],
-  [/^Server sent FIN packet unexpectedly|^Server closed connection unexpectedly/, (e) => new EOFError(e.message, { cause: e })],
+  // Python's EOFError from getline carries no text
+  [END_OF_STREAM, (e) => new EOFError("", { cause: e })],
   [/^Socket closed due to transmission error/, (e) => new ConnectionResetError(104, undefined, { cause: e })],
   [/^User closed client/, (e) => new OSError(9, undefined, { cause: e })],
   [/^Invalid command: Contains control characters/, (e) => new ValueError("an illegal newline character should not be contained", { cause: e })],
   [/^Can't parse|^Unexpected FTP response|^FTP control response exceeded/, (e) => new error_proto(e.message, { cause: e })],
-  [/^got more than \d+ bytes$/, (e) => new FtplibError(e.message, { cause: e })],
 ];
 
 /**
@@ -177,6 +320,8 @@ const ENGINE_MESSAGES: readonly (readonly [RegExp, (e: Error, host: string) => E
 export function translateEngineError(e: unknown, host: string): Error {
   if (e instanceof FTPError) return replyError(e.message, e) ?? new error_proto(e.message, { cause: e });
   if (!(e instanceof Error)) return new OSError(String(e));
+  // already Python's: error_proto and Error("got more than …") from reading replies
+  if (e instanceof FtplibError) return e;
   if (e instanceof UnicodeDecodeError) return e;
   const closed = /^Client is closed because (.*)$/s.exec(e.message);
   if (closed !== null) {
@@ -209,7 +354,7 @@ export class FtpEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    this.#ftp = new ObservedContext(options.timeoutMs, options.codec, options.observer);
+    this.#ftp = new ObservedContext(options.timeoutMs, options);
   }
 
   /** Whether the control connection is up. */
@@ -232,10 +377,10 @@ export class FtpEngine {
     return translateEngineError(e, this.#host);
   }
 
-  /** Opens the control connection and resolves to the server's welcome reply. */
+  /** Opens the control connection and resolves to the server's welcome reply (any 1xx, 2xx or 3xx one, as Python's `getresp`). */
   async connect(host: string, port: number): Promise<string> {
     this.#host = host;
-    const ftp = new ObservedContext(this.#options.timeoutMs, this.#options.codec, this.#options.observer);
+    const ftp = new ObservedContext(this.#options.timeoutMs, this.#options);
     this.#ftp.close();
     this.#ftp = ftp;
     const source = this.#options.sourceAddress;
@@ -248,8 +393,7 @@ export class FtpEngine {
       ftp.socket.connect(connectOptions);
       const res = (await ftp.handle(undefined, (res, task) => {
         if (res instanceof Error) task.reject(res);
-        else if (res.code >= 200 && res.code < 300) task.resolve(res);
-        else task.reject(new FTPError(res));
+        else task.resolve(res);
       })) as FTPResponse;
       return res.message;
     } catch (e) {
@@ -260,8 +404,8 @@ export class FtpEngine {
 
   /** Sends one command and resolves to its reply when that begins with 1, 2 or 3 (Python's `sendcmd`). */
   async command(line: string): Promise<string> {
-    assertEncodable(this.#options.codec, line);
-    if (this.#ftp.closed) throw this.#closedError();
+    assertEncodable(this.#options.commandCodec(), line);
+    if (this.#ftp.closed && !this.#ftp.holdsReplies) throw this.#closedError();
     try {
       return (await this.#ftp.request(line)).message;
     } catch (e) {
@@ -271,7 +415,7 @@ export class FtpEngine {
 
   /** Waits for one more reply without sending anything (Python's `getresp` alone). */
   async reply(): Promise<string> {
-    if (this.#ftp.closed) throw this.#closedError();
+    if (this.#ftp.closed && !this.#ftp.holdsReplies) throw this.#closedError();
     try {
       const res = (await this.#ftp.handle(undefined, (res, task) => {
         if (res instanceof Error) task.reject(res);
@@ -301,7 +445,7 @@ export class FtpEngine {
         });
         s.once("error", reject);
       });
-      ftp.forgetPartialLine();
+      ftp.restartReading();
       ftp.socket = secured;
       ftp.tlsOptions = tlsOptions;
     } catch (e) {
@@ -401,19 +545,18 @@ export class FtpEngine {
    * connection has sent them); resolves to the final reply.
    */
   async upload(cmd: string, source: Readable, control: TransferControl): Promise<string> {
-    const space = cmd.indexOf(" ");
-    const verb = space < 0 ? cmd : cmd.slice(0, space);
-    const rest = space < 0 ? "" : cmd.slice(space + 1);
     const sink = this.#ftp.dataSocket;
     if (source instanceof FileSource && sink !== undefined) source.sendsTo(sink);
-    return this.#transfer(control, () =>
-      uploadFrom(source, { ftp: this.#ftp, tracker: new ProgressTracker(), command: verb, remotePath: rest, type: "upload" }),
-    );
+    return this.#transfer(control, () => {
+      // basic-ftp sends `${command} ${remotePath}`: the command goes as given, `STOU` without a trailing space
+      this.#ftp.sendInstead(`${cmd} `, cmd);
+      return uploadFrom(source, { ftp: this.#ftp, tracker: new ProgressTracker(), command: cmd, remotePath: "", type: "upload" });
+    });
   }
 
   async #transfer(control: TransferControl, run: () => Promise<FTPResponse>): Promise<string> {
     const ftp = this.#ftp;
-    if (ftp.closed) throw this.#closedError();
+    if (ftp.closed && !ftp.holdsReplies) throw this.#closedError();
     const state: TransferState = { finalSeen: false };
     ftp.transfer = state;
     control.abort = () => {
@@ -421,6 +564,8 @@ export class FtpEngine {
     };
     try {
       const res = await run();
+      // the transfer ended normally but the caller's side failed (storlines met a line over maxline)
+      if (control.failure !== undefined) throw control.failure.error;
       return res.message;
     } catch (e) {
       const error = control.failure !== undefined ? control.failure.error : this.#transferError(e);

@@ -4,6 +4,7 @@
  * @module
  */
 import { EOFError, OSError } from "../sockets/errors.js";
+import { SSLError } from "../sockets/_sslerrors.js";
 
 /**
  * Python's `ftplib.Error`, the base of ftplib's own exceptions. Exported as
@@ -84,9 +85,10 @@ export class error_proto extends FtplibError {
 export type FtpErrorClass = abstract new (...args: never[]) => globalThis.Error;
 
 /**
- * Python's `ftplib.all_errors`: the classes a program catches to handle any
- * failure of an FTP session: `Error`, `OSError` (which includes `TimeoutError`,
- * `ConnectionRefusedError` and `ssl.SSLError`) and `EOFError`.
+ * Python's `ftplib.all_errors` (with `ssl` available, as it always is here):
+ * the classes a program catches to handle any failure of an FTP session:
+ * `Error`, `OSError` (which includes `TimeoutError` and
+ * `ConnectionRefusedError`), `EOFError` and `ssl.SSLError` (an `OSError` too).
  *
  * @example
  * ```ts
@@ -94,10 +96,11 @@ export type FtpErrorClass = abstract new (...args: never[]) => globalThis.Error;
  * catch (e) { if (all_errors.some((cls) => e instanceof cls)) console.log("FTP failed:", e); else throw e; }
  * ```
  */
-export const all_errors: readonly [typeof FtplibError, typeof OSError, typeof EOFError] = Object.freeze([
+export const all_errors: readonly [typeof FtplibError, typeof OSError, typeof EOFError, typeof SSLError] = Object.freeze([
   FtplibError,
   OSError,
   EOFError,
+  SSLError,
 ] as const);
 
 /**

@@ -1,14 +1,16 @@
 /**
  * Text transfers as Python's ftplib does them: `retrlines` reads the data
  * connection as text in the session's encoding with universal newlines
- * (`\r\n`, `\r` and `\n` all end a line) and hands each line over without its
- * end; `storlines` reads the source by `\n`-terminated lines and sends each
- * ending in CRLF. Both refuse a line longer than `maxline`, as Python's.
+ * (`\r\n`, `\r` and `\n` all end a line, each read as `\n`); `storlines`
+ * reads the source by `\n`-terminated lines and sends each ending in CRLF.
+ * Both stop at a line longer than `maxline`, after the lines before it, as
+ * Python's.
  * @module
  */
 import { lookupCodec, type Codec } from "../sockets/_codecs.js";
 import { TextStreamDecoder } from "../sockets/_textstream.js";
 import { FtplibError } from "./_ftperrors.js";
+import { codePointOffset } from "./_ftpreplyreader.js";
 
 /**
  * The codec of a Python encoding name for an FTP session: UTF-8, latin-1 or
@@ -28,20 +30,38 @@ function tooLong(maxline: number): FtplibError {
 }
 
 /**
+ * Lines of a text transfer: the complete ones, and the failure that stopped
+ * the reading after them (a line over `maxline`), if any. Python's
+ * `retrlines`/`storlines` deliver (or send) the lines before the failing one,
+ * then raise.
+ */
+export interface LineBatch<T> {
+  /** The lines read, in order. */
+  readonly lines: T[];
+  /** Set when a line over `maxline` came after them; nothing more is read. */
+  readonly failure: FtplibError | undefined;
+}
+
+/**
  * Splits the bytes of a text transfer into lines as Python's `retrlines`
- * reads them: decoded, universal newlines, line ends removed.
+ * reads them from `conn.makefile('r', encoding=...)`: decoded, with universal
+ * newlines, so each line reads as ending in `\n` (`\r\n` and a lone `\r`
+ * translated), the last one without when the data did not end with one;
+ * `readline(maxline + 1)` longer than `maxline` (in code points) is a failure.
  *
  * @example
  * ```ts
  * const r = new LineReader("utf_8", 8192);
- * r.push(Buffer.from("a\r\nb\rc")); // ["a", "b"]
- * r.end();                          // ["c"]
+ * r.push(Buffer.from("a\r\nb\rc")).lines; // ["a\n", "b\n"]
+ * r.end().lines;                          // ["c"]
  * ```
  */
 export class LineReader {
   readonly #decoder: TextStreamDecoder;
   readonly #maxline: number;
+  /** Translated text not yet taken as lines. */
   #pending = "";
+  /** The last chunk ended in `\r`: a `\n` starting the next one belongs to it. */
   #skipLF = false;
 
   constructor(codec: Codec, maxline: number) {
@@ -51,43 +71,48 @@ export class LineReader {
   }
 
   /** The complete lines in `bytes` and what came before it. */
-  push(bytes: Uint8Array): string[] {
-    return this.#split(this.#decoder.decode(bytes, false));
+  push(bytes: Uint8Array): LineBatch<string> {
+    return this.#split(this.#decoder.decode(bytes, false), false);
   }
 
-  /** The last line, if the data did not end with a line end. */
-  end(): string[] {
-    const lines = this.#split(this.#decoder.decode(new Uint8Array(0), true));
-    if (this.#pending !== "") lines.push(this.#pending);
-    this.#pending = "";
-    return lines;
+  /** The last lines, the final one without a line end if the data did not end with one. */
+  end(): LineBatch<string> {
+    return this.#split(this.#decoder.decode(new Uint8Array(0), true), true);
   }
 
-  #split(text: string): string[] {
-    const s = this.#pending + text;
+  #split(text: string, final: boolean): LineBatch<string> {
+    let t = text;
+    if (t.length > 0) {
+      if (this.#skipLF) {
+        this.#skipLF = false;
+        if (t.charCodeAt(0) === 10) t = t.slice(1);
+      }
+      if (t.endsWith("\r")) this.#skipLF = true;
+    }
+    const s = this.#pending + t.replace(/\r\n?/g, "\n");
     const lines: string[] = [];
     const max = this.#maxline;
     let start = 0;
-    if (this.#skipLF && s.length > 0) {
-      if (s.charCodeAt(0) === 10) start = 1;
-      this.#skipLF = false;
-    }
-    const n = s.length;
-    for (let i = start; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      if (i - start + 1 > max) throw tooLong(max);
-      lines.push(s.slice(start, i));
-      if (c === 13) {
-        if (i + 1 < n) {
-          if (s.charCodeAt(i + 1) === 10) i++;
-        } else this.#skipLF = true;
+    for (;;) {
+      const nl = s.indexOf("\n", start);
+      // Python's readline(maxline + 1): more than maxline characters, the line end included, fail;
+      // counted in code points only when the line's UTF-16 length says it may be too long
+      const span = (nl < 0 ? s.length : nl) - start;
+      const cut = span >= max ? codePointOffset(s, start, max + 1) : -1;
+      if (cut >= 0 && (nl < 0 || cut <= nl + 1)) {
+        this.#pending = "";
+        return { lines, failure: tooLong(max) };
       }
-      start = i + 1;
+      if (nl < 0) break;
+      lines.push(s.slice(start, nl + 1));
+      start = nl + 1;
     }
     this.#pending = start === 0 ? s : s.slice(start);
-    if (this.#pending.length > max) throw tooLong(max);
-    return lines;
+    if (final && this.#pending !== "") {
+      lines.push(this.#pending);
+      this.#pending = "";
+    }
+    return { lines, failure: undefined };
   }
 }
 
@@ -102,7 +127,7 @@ const CR = 13;
  * @example
  * ```ts
  * const w = new LineWriter(8192);
- * w.push(Buffer.from("a\nb\r\n")); // [<a\r\n>, <b\r\n>]
+ * w.push(Buffer.from("a\nb\r\n")).lines; // [<a\r\n>, <b\r\n>]
  * w.end();                         // []
  * ```
  */
@@ -115,8 +140,12 @@ export class LineWriter {
     this.#maxline = maxline;
   }
 
-  /** The complete lines in `bytes` and what came before it, CRLF-terminated. */
-  push(bytes: Uint8Array): Buffer[] {
+  /**
+   * The complete lines in `bytes` and what came before it, CRLF-terminated;
+   * a line over `maxline` stops the batch with a failure (the lines before it
+   * are still there to send, as Python's `storlines` sends them).
+   */
+  push(bytes: Uint8Array): LineBatch<Buffer> {
     const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const out: Buffer[] = [];
     let start = 0;
@@ -131,16 +160,17 @@ export class LineWriter {
         this.#pending = [];
         this.#pendingLength = 0;
       } else line = piece;
-      out.push(this.#terminate(line));
+      if (line.length > this.#maxline) return { lines: out, failure: tooLong(this.#maxline) };
+      out.push(terminate(line));
       start = nl + 1;
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
       this.#pending.push(rest);
       this.#pendingLength += rest.length;
-      if (this.#pendingLength > this.#maxline) throw tooLong(this.#maxline);
+      if (this.#pendingLength > this.#maxline) return { lines: out, failure: tooLong(this.#maxline) };
     }
-    return out;
+    return { lines: out, failure: undefined };
   }
 
   /** The last line, if the source did not end with `\n`. */
@@ -149,19 +179,19 @@ export class LineWriter {
     const line = Buffer.concat(this.#pending, this.#pendingLength);
     this.#pending = [];
     this.#pendingLength = 0;
-    return [this.#terminate(line)];
+    return [terminate(line)];
   }
+}
 
-  #terminate(line: Buffer): Buffer {
-    const n = line.length;
-    if (n > this.#maxline) throw tooLong(this.#maxline);
-    if (n >= 2 && line[n - 2] === CR && line[n - 1] === LF) return line;
-    const last = line[n - 1];
-    const body = last === LF || last === CR ? line.subarray(0, n - 1) : line;
-    const framed = Buffer.allocUnsafe(body.length + 2);
-    body.copy(framed, 0);
-    framed[body.length] = CR;
-    framed[body.length + 1] = LF;
-    return framed;
-  }
+/** A line as `storlines` sends it: ending in CRLF (a final `\n` or `\r` replaced, a CRLF kept). */
+function terminate(line: Buffer): Buffer {
+  const n = line.length;
+  if (n >= 2 && line[n - 2] === CR && line[n - 1] === LF) return line;
+  const last = line[n - 1];
+  const body = last === LF || last === CR ? line.subarray(0, n - 1) : line;
+  const framed = Buffer.allocUnsafe(body.length + 2);
+  body.copy(framed, 0);
+  framed[body.length] = CR;
+  framed[body.length + 1] = LF;
+  return framed;
 }

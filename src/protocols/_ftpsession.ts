@@ -10,6 +10,7 @@ import { FtpEngine, type EngineObserver } from "./_ftpengine.js";
 import { error_reply } from "./_ftperrors.js";
 import { ftpCodec } from "./_ftplines.js";
 import { sanitize } from "./_ftpreplies.js";
+import { codePointOffset } from "./_ftpreplyreader.js";
 
 /** The standard FTP control port. */
 export const FTP_PORT = 21;
@@ -69,11 +70,17 @@ export class FTPSession {
   maxline = MAXLINE;
   /** The server's welcome reply, once connected. */
   welcome: string | null = null;
+  /** The first three characters of the last reply read (Python's `lastresp`); `undefined` before any. */
+  lastresp: string | undefined = undefined;
   /** Passive mode (the only mode; see `set_pasv`). */
   passiveserver = true;
   /** Use the address in a PASV reply instead of the control connection's peer (Python's security default: off). */
   trust_server_pasv_ipv4_address = false;
-  /** The session's encoding, Python's name for it. */
+  /**
+   * The session's encoding, Python's name for it. Each command is encoded
+   * with its value when sent (as Python's `putline`); replies are read in
+   * the one it had at `connect()` (Python's control file is made then).
+   */
   encoding: string;
   /** `[host, port]` the connections are bound to, or `null`. */
   source_address: readonly [string, number] | null;
@@ -83,6 +90,8 @@ export class FTPSession {
   #engine: FtpEngine | undefined;
   #pending: Promise<void> | undefined;
   #busy: { name: string; stack: string } | undefined;
+  /** Debug output of replies held back while a download's data still arrives (see `_holdReplyOutput`). */
+  #heldOutput: (() => void)[] | undefined;
 
   /**
    * Makes a session; given `host` it connects (and logs in given `user`) in
@@ -145,15 +154,41 @@ export class FTPSession {
 
   #observer(): EngineObserver {
     return {
+      // Python tests `if self.debugging` (any non-zero level, negative ones too) and `self.debugging > 1`
       sent: (line) => {
-        if (this.debugging > 0) console.log("*cmd*", sanitize(line));
+        if (this.debugging !== 0) console.log("*cmd*", sanitize(line));
         if (this.debugging > 1) console.log("*put*", sanitize(line + "\r\n"));
       },
-      received: (reply) => {
-        if (this.debugging > 1) for (const line of reply.split("\n")) console.log("*get*", sanitize(line + "\r\n"));
-        if (this.debugging > 0) console.log("*resp*", sanitize(reply));
+      received: (reply, lines) => {
+        if (reply !== undefined) {
+          const end = codePointOffset(reply, 0, 3);
+          this.lastresp = end < 0 ? reply : reply.slice(0, end);
+        }
+        const show = (): void => {
+          if (this.debugging > 1) for (const line of lines) console.log("*get*", sanitize(line));
+          if (reply !== undefined && this.debugging !== 0) console.log("*resp*", sanitize(reply));
+        };
+        // a download's closing reply shows after its data, where Python reads it
+        if (this.#heldOutput !== undefined && (reply === undefined || !reply.startsWith("1"))) this.#heldOutput.push(show);
+        else show();
       },
     };
+  }
+
+  /**
+   * From now until `_releaseReplyOutput`, debug output of replies other than
+   * 1xx waits: a download's closing reply can arrive before its data is all
+   * read, and Python, which reads it after the data, shows it there.
+   */
+  protected _holdReplyOutput(): void {
+    this.#heldOutput = [];
+  }
+
+  /** Shows the debug output held back by `_holdReplyOutput`, and stops holding it. */
+  protected _releaseReplyOutput(): void {
+    const held = this.#heldOutput;
+    this.#heldOutput = undefined;
+    if (held !== undefined) for (const show of held) show();
   }
 
   /** The engine of a connected session; `[Errno 9] Bad file descriptor` otherwise, as a closed socket in Python. */
@@ -188,6 +223,8 @@ export class FTPSession {
     const engine = new FtpEngine({
       timeoutMs: this.timeout === null ? 0 : Math.max(1, Math.round(this.timeout * 1000)),
       codec: ftpCodec(this.encoding),
+      commandCodec: () => ftpCodec(this.encoding),
+      maxline: () => this.maxline,
       sourceAddress: this.source_address,
       observer: this.#observer(),
     });
@@ -210,12 +247,13 @@ export class FTPSession {
    * ```
    */
   getwelcome(): string | null {
-    if (this.debugging > 0 && this.welcome !== null) console.log("*welcome*", sanitize(this.welcome));
+    if (this.debugging !== 0 && this.welcome !== null) console.log("*welcome*", sanitize(this.welcome));
     return this.welcome;
   }
 
   /**
-   * Debug output: 0 none, 1 commands and replies, 2 also each raw line,
+   * Debug output: 0 none, 1 (or any other non-zero level, negative ones
+   * too, as Python tests it) commands and replies, 2 also each raw line,
    * 3 also each line of a text transfer. Passwords show as `*`.
    *
    * @example

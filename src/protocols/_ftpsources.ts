@@ -132,7 +132,8 @@ export function binaryStream(
 
 /**
  * The stream `storlines` uploads: the source cut into lines, each sent ending
- * in CRLF, `callback` called with each line as sent.
+ * in CRLF, `callback` called with each line as sent. A line over `maxline`
+ * ends the stream after the lines before it, its error left in `control`.
  *
  * @example
  * ```ts
@@ -150,9 +151,16 @@ export function lineStream(
   async function* lines(): AsyncGenerator<Buffer> {
     for await (const raw of src.chunks) {
       const batch = writer.push(toBuffer(raw, codec, control));
-      if (batch.length === 0) continue;
-      yield batch.length === 1 ? batch[0]! : Buffer.concat(batch);
-      if (callback != null) for (const line of batch) await report(callback, line, control);
+      if (batch.lines.length > 0) {
+        yield batch.lines.length === 1 ? batch.lines[0]! : Buffer.concat(batch.lines);
+        if (callback != null) for (const line of batch.lines) await report(callback, line, control);
+      }
+      if (batch.failure !== undefined) {
+        // Python sends the lines before, raises, and closes the data connection
+        // normally: end the upload there and fail the call with the error
+        control.failure ??= { error: batch.failure };
+        return;
+      }
     }
     const last = writer.end();
     if (last.length > 0) {

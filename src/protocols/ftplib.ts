@@ -35,6 +35,8 @@
  *   (`create_default_context()`; Python's ftplib does not). `ccc()` cannot
  *   return node's socket to clear text: on success it closes the session.
  * - Commands containing NUL are refused as well as CR and LF (`ValueError`).
+ * - `size()` resolves to a `bigint` for a size beyond `Number.MAX_SAFE_INTEGER`
+ *   (stdnet's mapping of Python's int).
  * - The default timeout is `null` (Python's `socket.getdefaulttimeout()`,
  *   which is `None` unless set); after a failed transfer the client waits at
  *   most the timeout (5 s without one) for the server's closing reply.

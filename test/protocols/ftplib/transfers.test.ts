@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, error_perm } from "stdnet/ftplib";
-import { UnicodeEncodeError, ValueError } from "stdnet/socket";
+import { UnicodeEncodeError, ValueError, repr } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 import { runPython } from "../../helpers/python.js";
 
@@ -21,6 +21,14 @@ afterAll(async () => {
   ftp.close();
   await srv.close();
 });
+
+function captureLog(): { lines: string[]; restore(): void } {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    lines.push(args.map(String).join(" "));
+  });
+  return { lines, restore: () => spy.mockRestore() };
+}
 
 async function download(name: string, blocksize?: number): Promise<{ data: Buffer; blocks: number[] }> {
   const parts: Buffer[] = [];
@@ -209,6 +217,77 @@ except UnicodeEncodeError as e:
     expect((err as Error).name).toBe("Error");
     expect((err as Error).message).toBe("got more than 8192 bytes");
     expect(await ftp.pwd()).toBe("/");
+  });
+
+  /** Runs `body` in python3 on a logged-in ftplib session against the test server; resolves to what it printed. */
+  async function python(body: string): Promise<string> {
+    const script = `import ftplib, sys\nftp = ftplib.FTP()\nftp.connect(sys.argv[1], int(sys.argv[2]), timeout=10)\nftp.login(sys.argv[3], sys.argv[4])\n${body}\n`;
+    return (await runPython(script, [srv.host, String(srv.port), srv.user, srv.password])).toString();
+  }
+
+  /** Debug output with the PASV port left out, which differs from run to run. */
+  function portless(lines: string[]): string[] {
+    return lines.map((l) => l.replace(/\(\d+,\d+,\d+,\d+,\d+,\d+\)/, "(…)"));
+  }
+
+  it("retrlines() at debug level 3 prints each line as read just before its callback, then *retr* '', as Python's", async () => {
+    writeFileSync(join(srv.root, "retr-debug.txt"), "one\r\ntwo\nthree\rfour\r\n\r\nlast");
+    const theirs = await python(String.raw`
+ftp.set_debuglevel(3)
+ftp.retrlines("RETR retr-debug.txt", lambda line: print("CB", repr(line)))
+ftp.set_debuglevel(0)
+ftp.close()
+`);
+    const mine = await FTP.open(srv.host, srv.user, srv.password, "", { timeout: 10, port: srv.port });
+    const log = captureLog();
+    try {
+      mine.set_debuglevel(3);
+      await mine.retrlines("RETR retr-debug.txt", (line) => console.log("CB", repr(line)));
+      mine.set_debuglevel(0);
+    } finally {
+      log.restore();
+    }
+    mine.close();
+    const expected = portless(theirs.split("\n").slice(0, -1));
+    expect(expected).toContain("*retr* 'last'");
+    expect(expected).toContain("*retr* 'three\\n'");
+    expect(portless(log.lines)).toEqual(expected);
+  });
+
+  it("retrlines() with a line over maxline delivers the lines before it, then raises Error, as Python's", async () => {
+    writeFileSync(join(srv.root, "retr-long.txt"), "ab\r\ncd\n" + "c".repeat(200) + "\nnever\n");
+    const theirs = JSON.parse(
+      await python(String.raw`
+import contextlib, io, json
+got, out = [], io.StringIO()
+ftp.maxline = 100
+ftp.set_debuglevel(3)
+try:
+    with contextlib.redirect_stdout(out):
+        ftp.retrlines("RETR retr-long.txt", got.append)
+    err = None
+except ftplib.Error as e:
+    err = [type(e).__name__, str(e)]
+ftp.close()
+print(json.dumps({"got": got, "err": err, "retr": [l for l in out.getvalue().splitlines() if l.startswith("*retr*")]}))
+`),
+    ) as { got: string[]; err: string[]; retr: string[] };
+    const mine = await FTP.open(srv.host, srv.user, srv.password, "", { timeout: 10, port: srv.port });
+    mine.maxline = 100;
+    mine.set_debuglevel(3);
+    const got: string[] = [];
+    const log = captureLog();
+    let err: unknown;
+    try {
+      err = await mine.retrlines("RETR retr-long.txt", (line) => got.push(line)).catch((e: unknown) => e);
+    } finally {
+      log.restore();
+    }
+    mine.set_debuglevel(0);
+    expect(theirs).toEqual({ got: ["ab", "cd"], err: ["Error", "got more than 100 bytes"], retr: ["*retr* 'ab\\n'", "*retr* 'cd\\n'"] });
+    expect({ got, err: [(err as Error).name, (err as Error).message], retr: log.lines.filter((l) => l.startsWith("*retr*")) }).toEqual(theirs);
+    expect(await mine.pwd()).toBe("/");
+    mine.close();
   });
 
   it("storlines() sends each line ending in CRLF", async () => {
