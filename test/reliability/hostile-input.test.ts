@@ -9,7 +9,6 @@
  * separately for linear growth), with no prototype pollution and no allocation driven by a length the input
  * does not hold. Sized by STDNET_HOSTILE_RUNS (a multiplier, default 1).
  */
-import * as net from "node:net";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { calcsize, error as StructError, unpack, unpack_from } from "stdnet/struct";
@@ -20,6 +19,7 @@ import { FTP, all_errors } from "stdnet/ftplib";
 import { SMTP, SMTPException } from "stdnet/smtplib";
 import { OSError, UnicodeDecodeError } from "stdnet/socket";
 import { recordFigures } from "./_record.js";
+import { rawServer } from "../helpers/rawserver.js";
 import { openHandles, settle } from "./_faultrun.js";
 
 const SCALE = Number(process.env.STDNET_HOSTILE_RUNS ?? 1);
@@ -200,26 +200,6 @@ describe("hostile input: pure parsers", () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
   });
 });
-
-/** A TCP server that answers connection i with `answer(i, firstData)`. */
-async function rawServer(onConnection: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => undefined);
-    onConnection(s);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 /** Runs `one(i)` for every input, `width` at a time; each must end within `boundMs`. */
 async function fuzzAsync(name: string, n: number, one: (i: number) => Promise<void>, width: number, boundMs: number): Promise<void> {
