@@ -10,7 +10,7 @@
 import { lookupCodec, type Codec } from "../sockets/_codecs.js";
 import { TextStreamDecoder } from "../sockets/_textstream.js";
 import { FtplibError } from "./_ftperrors.js";
-import { codePointOffset } from "./_ftpreplyreader.js";
+import { UniversalNewlines, codePointOffset } from "./_ftpreplyreader.js";
 
 /**
  * The codec of a Python encoding name for an FTP session: UTF-8, latin-1 or
@@ -61,8 +61,7 @@ export class LineReader {
   readonly #maxline: number;
   /** Translated text not yet taken as lines. */
   #pending = "";
-  /** The last chunk ended in `\r`: a `\n` starting the next one belongs to it. */
-  #skipLF = false;
+  readonly #newlines = new UniversalNewlines();
 
   constructor(codec: Codec, maxline: number) {
     // strict, as Python's makefile('r', encoding=...) under retrlines
@@ -81,15 +80,7 @@ export class LineReader {
   }
 
   #split(text: string, final: boolean): LineBatch<string> {
-    let t = text;
-    if (t.length > 0) {
-      if (this.#skipLF) {
-        this.#skipLF = false;
-        if (t.charCodeAt(0) === 10) t = t.slice(1);
-      }
-      if (t.endsWith("\r")) this.#skipLF = true;
-    }
-    const s = this.#pending + t.replace(/\r\n?/g, "\n");
+    const s = this.#pending + this.#newlines.translate(text);
     const lines: string[] = [];
     const max = this.#maxline;
     let start = 0;

@@ -63,6 +63,35 @@ function pySlice(s: string, start: number, end: number): string {
  */
 export const MAX_REPLY_CHARS = 1 << 20;
 
+/**
+ * Python's universal newlines over text that arrives in pieces: `\r\n` and a
+ * lone `\r` read as `\n`, a `\r` that ends one piece and a `\n` that starts
+ * the next being one line end.
+ *
+ * @example
+ * ```ts
+ * const nl = new UniversalNewlines();
+ * nl.translate("a\r"); // "a\n"
+ * nl.translate("\nb"); // "b"
+ * ```
+ */
+export class UniversalNewlines {
+  /** The last piece ended in `\r`: a `\n` starting the next one belongs to it. */
+  #skipLF = false;
+
+  /** The piece with its line ends translated. */
+  translate(text: string): string {
+    if (text.length === 0) return text;
+    let t = text;
+    if (this.#skipLF) {
+      this.#skipLF = false;
+      if (t.charCodeAt(0) === 10) t = t.slice(1);
+    }
+    if (t.endsWith("\r")) this.#skipLF = true;
+    return t.replace(/\r\n?/g, "\n");
+  }
+}
+
 /** A multi-line reply being read: its code and what has been read of it. */
 interface OpenReply {
   code: string;
@@ -84,8 +113,7 @@ export class ReplyReader {
   readonly #maxline: () => number;
   /** Translated text (line ends already `\n`) not yet taken as lines. */
   #text = "";
-  /** The last chunk ended in `\r`: a `\n` starting the next one belongs to it. */
-  #skipLF = false;
+  readonly #newlines = new UniversalNewlines();
   #open: OpenReply | undefined;
 
   /** `maxline` is read for every line, as Python reads `self.maxline`. */
@@ -96,13 +124,7 @@ export class ReplyReader {
   /** What the text completes, in order. */
   push(text: string): ReplyEvent[] {
     if (text.length === 0) return [];
-    let t = text;
-    if (this.#skipLF) {
-      this.#skipLF = false;
-      if (t.charCodeAt(0) === 10) t = t.slice(1);
-    }
-    if (t.endsWith("\r")) this.#skipLF = true;
-    this.#text += t.replace(/\r\n?/g, "\n");
+    this.#text += this.#newlines.translate(text);
     return this.#lines();
   }
 
