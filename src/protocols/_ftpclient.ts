@@ -82,8 +82,13 @@ export class FTP extends FTPSession {
     signal?.throwIfAborted();
     const [host, port] = await this.#makepasv();
     await this._engine.openDataConnection(host, port, this._dataTLS());
-    if (rest != null) await this._sendcmd(`REST ${rest}`);
-    signal?.throwIfAborted();
+    try {
+      if (rest != null) await this._sendcmd(`REST ${rest}`);
+      signal?.throwIfAborted();
+    } catch (e) {
+      this._engine.closeDataConnection();
+      throw e;
+    }
   }
 
   async #withAbort(signal: AbortSignal | undefined, control: TransferControl, run: () => Promise<string>): Promise<string> {

@@ -84,7 +84,13 @@ export interface TransferControl {
   abort?: () => void;
 }
 
+/** Where a transfer's replies stand, read as Python's `ntransfercmd` and `voidresp` read them. */
 interface TransferState {
+  /** A 1xx reply started the data. */
+  begun: boolean;
+  /** The first reply was a 2xx, passed over (ftplib: "some servers apparently send a 200 reply … before the 150"). */
+  skipped: boolean;
+  /** A reply that ends the transfer for the server came (anything but the first 1xx or a skipped 2xx). */
   finalSeen: boolean;
 }
 
@@ -113,6 +119,37 @@ function responseOf(reply: string, inTransfer: boolean): FTPResponse | Error {
   const code = /^\d{3}/.test(reply) ? Number(reply.slice(0, 3)) : Number(first) * 100;
   const response: FTPResponse = { code, message: reply };
   return code >= 400 ? new FTPError(response) : response;
+}
+
+/**
+ * A reply in a transfer as Python's `ntransfercmd` then `voidresp` take it,
+ * or `undefined` for one passed over. A first 2xx is passed over (some
+ * servers say 200 before the 150); then a 1xx must come, any 1xx (handed to
+ * basic-ftp as 150, the code it starts the data on), and anything else is
+ * `error_reply`; after it, a final reply must be 2xx: another 1xx is
+ * `error_reply` too (3xx is already, in `responseOf`).
+ */
+function transferResponse(state: TransferState, response: FTPResponse | Error): FTPResponse | Error | undefined {
+  if (response instanceof Error) {
+    state.finalSeen = true;
+    return response;
+  }
+  const preliminary = response.code < 200;
+  if (!state.begun) {
+    if (!preliminary && !state.skipped && response.code < 300) {
+      state.skipped = true;
+      return undefined;
+    }
+    state.skipped = true;
+    if (preliminary) {
+      state.begun = true;
+      return { code: 150, message: response.message };
+    }
+    state.finalSeen = true;
+    return new error_reply(response.message);
+  }
+  state.finalSeen = true;
+  return preliminary ? new error_reply(response.message) : response;
 }
 
 /**
@@ -233,9 +270,8 @@ class ObservedContext extends FTPContext {
       this.#queuedChars -= queuedSize(event);
       this.observer.received(event.kind === "reply" ? event.reply : undefined, event.lines);
       const response = event.kind === "reply" ? responseOf(event.reply, this.transfer !== undefined) : event.error;
-      // anything but a 1xx reply ends a transfer as far as the server is concerned
-      if (this.transfer !== undefined && (response instanceof Error || response.code >= 200)) this.transfer.finalSeen = true;
-      super._passToHandler(response);
+      const handed = this.transfer === undefined ? response : transferResponse(this.transfer, response);
+      if (handed !== undefined) super._passToHandler(handed);
     }
     if (this.#paused && this.#queuedChars <= QUEUED_REPLIES_HIGH_WATER) {
       this.#paused = false;
@@ -511,6 +547,12 @@ export class FtpEngine {
     });
   }
 
+  /** Closes a data connection opened for a transfer that will not run (REST refused), as Python's `conn.close()`. */
+  closeDataConnection(): void {
+    this.#ftp.dataSocket = undefined;
+    this.#dataRaw = undefined;
+  }
+
   /**
    * Stops the running transfer: resets its data connection (TCP RST, so the
    * server sees a failed transfer rather than a complete one) without
@@ -557,7 +599,7 @@ export class FtpEngine {
   async #transfer(control: TransferControl, run: () => Promise<FTPResponse>): Promise<string> {
     const ftp = this.#ftp;
     if (ftp.closed && !ftp.holdsReplies) throw this.#closedError();
-    const state: TransferState = { finalSeen: false };
+    const state: TransferState = { begun: false, skipped: false, finalSeen: false };
     ftp.transfer = state;
     control.abort = () => {
       this.abortData();

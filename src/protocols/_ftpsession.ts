@@ -90,8 +90,11 @@ export class FTPSession {
   #engine: FtpEngine | undefined;
   #pending: Promise<void> | undefined;
   #busy: { name: string; stack: string } | undefined;
-  /** Debug output of replies held back while a download's data still arrives (see `_holdReplyOutput`). */
-  #heldOutput: (() => void)[] | undefined;
+  /**
+   * Debug output of replies held back while a download's data still arrives
+   * (see `_holdReplyOutput`); "armed" until the 1xx reply that starts the data.
+   */
+  #heldOutput: (() => void)[] | "armed" | undefined;
 
   /**
    * Makes a session; given `host` it connects (and logs in given `user`) in
@@ -169,26 +172,30 @@ export class FTPSession {
           if (reply !== undefined && this.debugging !== 0) console.log("*resp*", sanitize(reply));
         };
         // a download's closing reply shows after its data, where Python reads it
-        if (this.#heldOutput !== undefined && (reply === undefined || !reply.startsWith("1"))) this.#heldOutput.push(show);
-        else show();
+        if (this.#heldOutput === undefined) show();
+        else if (this.#heldOutput === "armed") {
+          show();
+          if (reply?.startsWith("1") === true) this.#heldOutput = [];
+        } else this.#heldOutput.push(show);
       },
     };
   }
 
   /**
-   * From now until `_releaseReplyOutput`, debug output of replies other than
-   * 1xx waits: a download's closing reply can arrive before its data is all
-   * read, and Python, which reads it after the data, shows it there.
+   * From the 1xx reply that starts a download's data until
+   * `_releaseReplyOutput`, debug output of replies waits: the closing reply
+   * can arrive before the data is all read, and Python, which reads it after
+   * the data, shows it there.
    */
   protected _holdReplyOutput(): void {
-    this.#heldOutput = [];
+    this.#heldOutput = "armed";
   }
 
   /** Shows the debug output held back by `_holdReplyOutput`, and stops holding it. */
   protected _releaseReplyOutput(): void {
     const held = this.#heldOutput;
     this.#heldOutput = undefined;
-    if (held !== undefined) for (const show of held) show();
+    if (Array.isArray(held)) for (const show of held) show();
   }
 
   /** The engine of a connected session; `[Errno 9] Bad file descriptor` otherwise, as a closed socket in Python. */

@@ -32,3 +32,21 @@ export async function rawServer(onConnection: (sock: Socket) => void): Promise<R
       }),
   };
 }
+
+/**
+ * Runs `answer` for each CRLF-ended line the client sends (read as latin-1,
+ * without its CRLF), one after another: each waits for the one before.
+ */
+export function eachLine(sock: Socket, answer: (line: string) => unknown): void {
+  let rest = "";
+  let chain: Promise<unknown> = Promise.resolve();
+  sock.on("data", (d: Buffer) => {
+    rest += d.toString("latin1");
+    let nl: number;
+    while ((nl = rest.indexOf("\r\n")) >= 0) {
+      const line = rest.slice(0, nl);
+      rest = rest.slice(nl + 2);
+      chain = chain.then(() => answer(line));
+    }
+  });
+}

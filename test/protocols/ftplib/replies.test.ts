@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, all_errors } from "stdnet/ftplib";
 import { EOFError } from "stdnet/socket";
 import { runPython } from "../../helpers/python.js";
-import { rawServer, type RawServer } from "../../helpers/rawserver.js";
+import { eachLine, rawServer, type RawServer } from "../../helpers/rawserver.js";
 import { MAX_REPLY_CHARS } from "../../../src/protocols/_ftpreplyreader.js";
 
 /** What a scripted peer says: a string or bytes, or pieces of it sent 30 ms apart; `null` closes the connection. */
@@ -43,17 +43,10 @@ async function say(sock: Socket, what: Say): Promise<void> {
 /** A scripted peer for one scenario: greets, then answers each command line from the script. */
 async function peerFor(sc: Scenario): Promise<RawServer> {
   const peer = await rawServer((sock) => {
-    let chain = say(sock, sc.greeting);
-    let rest = "";
-    sock.on("data", (d: Buffer) => {
-      rest += d.toString("latin1");
-      let nl: number;
-      while ((nl = rest.indexOf("\r\n")) >= 0) {
-        const line = rest.slice(0, nl);
-        rest = rest.slice(nl + 2);
-        const reply = sc.replies !== undefined && line in sc.replies ? sc.replies[line]! : "200 default\r\n";
-        chain = chain.then(() => say(sock, reply));
-      }
+    const greeted = say(sock, sc.greeting);
+    eachLine(sock, async (line) => {
+      await greeted;
+      await say(sock, sc.replies !== undefined && line in sc.replies ? sc.replies[line]! : "200 default\r\n");
     });
   });
   peers.push(peer);
