@@ -393,6 +393,9 @@ export class FtpEngine {
     this.#ftp = new ObservedContext(options.timeoutMs, options);
   }
 
+  /** Whether `connect` reached the server (the session is this connection's from then on, as Python's `self.sock`). */
+  cameUp = false;
+
   /** Whether the control connection is up. */
   get connected(): boolean {
     return !this.#ftp.closed;
@@ -413,18 +416,24 @@ export class FtpEngine {
     return translateEngineError(e, this.#host);
   }
 
-  /** Opens the control connection and resolves to the server's welcome reply (any 1xx, 2xx or 3xx one, as Python's `getresp`). */
+  /**
+   * Opens the control connection and resolves to the server's welcome reply
+   * (any 1xx, 2xx or 3xx one, as Python's `getresp`). When the welcome is
+   * refused (`421 …`) or cannot be read, the connection stays up, as Python
+   * keeps its socket: `cameUp` tells whether it came up at all.
+   */
   async connect(host: string, port: number): Promise<string> {
     this.#host = host;
-    const ftp = new ObservedContext(this.#options.timeoutMs, this.#options);
-    this.#ftp.close();
-    this.#ftp = ftp;
+    const ftp = this.#ftp;
     const source = this.#options.sourceAddress;
     const connectOptions: net.TcpNetConnectOpts = { host, port };
     if (source != null) {
       if (source[0] !== "") connectOptions.localAddress = source[0];
       if (source[1] !== 0) connectOptions.localPort = source[1];
     }
+    ftp.socket.once("connect", () => {
+      this.cameUp = true;
+    });
     try {
       ftp.socket.connect(connectOptions);
       const res = (await ftp.handle(undefined, (res, task) => {
@@ -433,7 +442,7 @@ export class FtpEngine {
       })) as FTPResponse;
       return res.message;
     } catch (e) {
-      ftp.close();
+      if (!this.cameUp) ftp.close();
       throw this.#translate(e);
     }
   }
@@ -466,6 +475,8 @@ export class FtpEngine {
   #closedError(): Error {
     const closing = (this.#ftp as unknown as { _closingError?: Error })._closingError;
     if (closing === undefined || /^User closed client/.test(closing.message)) return badFileDescriptor();
+    // Python's socket file refuses every read after one timed out
+    if (closing.message === "Timeout (control socket)") return new OSError("cannot read from timed out object", undefined, { cause: closing });
     return this.#translate(closing);
   }
 

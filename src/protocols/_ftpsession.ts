@@ -88,6 +88,8 @@ export class FTPSession {
   timeout: number | null;
 
   #engine: FtpEngine | undefined;
+  /** The engine a `connect()` in flight is bringing up (closed too by `close()`). */
+  #connecting: FtpEngine | undefined;
   #pending: Promise<void> | undefined;
   #busy: { name: string; stack: string } | undefined;
   /**
@@ -226,7 +228,9 @@ export class FTPSession {
     if (timeout !== undefined) this.timeout = timeout;
     if (this.timeout !== null && this.timeout === 0) throw new ValueError("Non-blocking socket (timeout=0) is not supported");
     if (source_address != null) this.source_address = source_address;
-    this.#engine?.close();
+    // socket.settimeout's refusals, which Python's create_connection meets
+    if (this.timeout !== null && Number.isNaN(this.timeout)) throw new ValueError("Invalid value NaN (not a number)");
+    if (this.timeout !== null && this.timeout < 0) throw new ValueError("Timeout value out of range");
     const engine = new FtpEngine({
       timeoutMs: this.timeout === null ? 0 : Math.max(1, Math.round(this.timeout * 1000)),
       codec: ftpCodec(this.encoding),
@@ -235,13 +239,21 @@ export class FTPSession {
       sourceAddress: this.source_address,
       observer: this.#observer(),
     });
-    this.#engine = engine;
+    // the session goes on over its old connection until the new one is up, as Python's `self.sock`
+    this.#connecting = engine;
+    const adopt = (): void => {
+      if (this.#engine !== engine) this.#engine?.close();
+      this.#engine = engine;
+    };
     try {
       this.welcome = await engine.connect(this.host, this.port);
     } catch (e) {
-      this.#engine = undefined;
+      if (engine.cameUp) adopt();
       throw e;
+    } finally {
+      this.#connecting = undefined;
     }
+    adopt();
     return this.welcome;
   }
 
@@ -401,6 +413,7 @@ export class FTPSession {
     const engine = this.#engine;
     this.#engine = undefined;
     engine?.close();
+    this.#connecting?.close();
   }
 
   /**
