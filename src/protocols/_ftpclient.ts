@@ -13,7 +13,7 @@ import { assertEncodable } from "../sockets/_codecs.js";
 import { parse227, parse229, parse257 } from "./_ftpreplies.js";
 import { pyInt, pyStrip } from "./_ftpint.js";
 import { repr } from "../sockets/repr.js";
-import { FTPSession, checkLine, type FTPOptions } from "./_ftpsession.js";
+import { FTPSession, checkLine, portCommand, type FTPOptions } from "./_ftpsession.js";
 import { deliver, isPromiseLike, sink } from "./_ftpsinks.js";
 import { binaryStream, lineStream, openSource, type BlockCallback, type StorSource } from "./_ftpsources.js";
 
@@ -77,11 +77,25 @@ export class FTP extends FTPSession {
     return [this.trust_server_pasv_ipv4_address ? host : peerHost.replace(/^::ffff:/i, ""), port];
   }
 
-  /** Python's `ntransfercmd` up to the command: the data connection and REST. */
+  /** Python's `makeport`: listens for the server's data connection and announces it (PORT, or EPRT over IPv6). */
+  async #makeport(): Promise<void> {
+    const engine = this._engine;
+    const [host, port] = await engine.listenForData(this._dataTLS());
+    try {
+      await this._voidcmd(engine.peer[2] === "IPv6" ? this._eprtCommand(host, port) : portCommand(host, port));
+    } catch (e) {
+      engine.closeDataConnection();
+      throw e;
+    }
+  }
+
+  /** Python's `ntransfercmd` up to the command: the data connection (or, in active mode, its listener) and REST. */
   async #prepareTransfer(rest: number | string | null | undefined, signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
-    const [host, port] = await this.#makepasv();
-    await this._engine.openDataConnection(host, port, this._dataTLS());
+    if (this.passiveserver) {
+      const [host, port] = await this.#makepasv();
+      await this._engine.openDataConnection(host, port, this._dataTLS());
+    } else await this.#makeport();
     try {
       if (rest != null) await this._sendcmd(`REST ${rest}`);
       signal?.throwIfAborted();

@@ -92,6 +92,14 @@ interface TransferState {
   skipped: boolean;
   /** A reply that ends the transfer for the server came (anything but the first 1xx or a skipped 2xx). */
   finalSeen: boolean;
+  /** In active mode: waits for the server's data connection, which the 1xx reply waits for (Python's `accept()` after it). */
+  dataReady?: () => Promise<void>;
+}
+
+/** Active mode (Python's `makeport`): the listener for the server's data connection, and the connection once adopted. */
+interface ActiveListener {
+  server: net.Server;
+  adopted: Promise<void>;
 }
 
 /** basic-ftp's messages for the server closing the control connection: Python's readline meeting the end. */
@@ -176,6 +184,8 @@ class ObservedContext extends FTPContext {
   #paused = false;
   /** A command basic-ftp will send joined to an empty argument, and the one to send instead. */
   #sendInstead: { joined: string; given: string } | undefined;
+  /** A transfer's 1xx reply waits for the data connection (active mode): nothing more is handed over meanwhile. */
+  #gated = false;
 
   /**
    * basic-ftp reads and writes the control connection as latin-1, one
@@ -253,7 +263,7 @@ class ObservedContext extends FTPContext {
    */
   #drain(closing: Error | undefined): boolean {
     let handedClosing = false;
-    while (this._task !== undefined && this.#queue.length > 0) {
+    while (this._task !== undefined && this.#queue.length > 0 && !this.#gated) {
       const event = this.#queue[0]!;
       if (event.kind === "eof") {
         // the end stays: each later command meets it again, as Python's readline gives '' again
@@ -270,14 +280,39 @@ class ObservedContext extends FTPContext {
       this.#queuedChars -= queuedSize(event);
       this.observer.received(event.kind === "reply" ? event.reply : undefined, event.lines);
       const response = event.kind === "reply" ? responseOf(event.reply, this.transfer !== undefined) : event.error;
-      const handed = this.transfer === undefined ? response : transferResponse(this.transfer, response);
-      if (handed !== undefined) super._passToHandler(handed);
+      const state = this.transfer;
+      const handed = state === undefined ? response : transferResponse(state, response);
+      if (handed === undefined) continue;
+      const dataReady = state?.dataReady;
+      if (dataReady !== undefined && state!.begun && !(handed instanceof Error)) {
+        state!.dataReady = undefined;
+        this.#gate(state!, dataReady(), handed);
+        break;
+      }
+      super._passToHandler(handed);
     }
     if (this.#paused && this.#queuedChars <= QUEUED_REPLIES_HIGH_WATER) {
       this.#paused = false;
       this.socket.resume();
     }
     return handedClosing;
+  }
+
+  /** Hands `response` (the 1xx that starts the data) over once `ready` settles, or the failure in its place. */
+  #gate(state: TransferState, ready: Promise<void>, response: FTPResponse): void {
+    this.#gated = true;
+    // the wait has its own timeout; the control connection is quiet meanwhile, as while data flows
+    this.socket.setTimeout(0);
+    const pass = (handed: FTPResponse | Error): void => {
+      this.#gated = false;
+      if (this.transfer !== state) return;
+      super._passToHandler(handed);
+      this.#drain(undefined);
+    };
+    ready.then(
+      () => pass(response),
+      (e: unknown) => pass(e as Error),
+    );
   }
 
   /** Starts reading afresh (the connection changed under the reader, as Python's new control file after AUTH TLS). */
@@ -356,8 +391,8 @@ const ENGINE_MESSAGES: readonly (readonly [RegExp, (e: Error, host: string) => E
 export function translateEngineError(e: unknown, host: string): Error {
   if (e instanceof FTPError) return replyError(e.message, e) ?? new error_proto(e.message, { cause: e });
   if (!(e instanceof Error)) return new OSError(String(e));
-  // already Python's: error_proto and Error("got more than …") from reading replies
-  if (e instanceof FtplibError) return e;
+  // already Python's: error_proto and Error("got more than …") from reading replies, the engine's own OSErrors
+  if (e instanceof FtplibError || e instanceof OSError) return e;
   if (e instanceof UnicodeDecodeError) return e;
   const closed = /^Client is closed because (.*)$/s.exec(e.message);
   if (closed !== null) {
@@ -387,6 +422,7 @@ export class FtpEngine {
   #host = "";
   #dataError: unknown;
   #dataRaw: net.Socket | undefined;
+  #listener: ActiveListener | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -507,7 +543,6 @@ export class FtpEngine {
    * TLS session, as servers expect).
    */
   async openDataConnection(host: string, port: number, tlsOptions: tls.ConnectionOptions | null): Promise<void> {
-    const ftp = this.#ftp;
     const timeoutMs = this.#options.timeoutMs;
     // node's Socket passes its options on to stream.Duplex, which reads writableHighWaterMark.
     const connectOptions: net.TcpNetConnectOpts & { writableHighWaterMark?: number } = { host, port, writableHighWaterMark: WRITE_HIGH_WATER_BYTES };
@@ -532,6 +567,68 @@ export class FtpEngine {
         resolve(s);
       });
     });
+    this.#adoptDataSocket(raw, tlsOptions);
+  }
+
+  /**
+   * Active mode, Python's `makeport`: listens on the control connection's
+   * local address for the server's data connection and resolves to the
+   * address to announce (`PORT`/`EPRT`). The connection is taken (in TLS
+   * under `tlsOptions` when given) as soon as it comes; the transfer's 1xx
+   * reply waits for it, at most the timeout.
+   */
+  async listenForData(tlsOptions: tls.ConnectionOptions | null): Promise<[host: string, port: number]> {
+    this.#closeListener();
+    const control = this.#ftp.socket;
+    const host = control.localAddress ?? "127.0.0.1";
+    // node's sockets from a server take their high-water marks from it (see WRITE_HIGH_WATER_BYTES)
+    const server = net.createServer({ highWaterMark: WRITE_HIGH_WATER_BYTES });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host, port: 0, backlog: 1 }, () => {
+        server.removeListener("error", reject);
+        resolve();
+      });
+    });
+    const adopted = new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.once("connection", (raw: net.Socket) => {
+        server.close();
+        this.#adoptDataSocket(raw, tlsOptions);
+        resolve();
+      });
+    });
+    adopted.catch(() => undefined);
+    this.#listener = { server, adopted };
+    return [host, (server.address() as net.AddressInfo).port];
+  }
+
+  #closeListener(): void {
+    this.#listener?.server.close();
+    this.#listener = undefined;
+  }
+
+  /** Waits (at most the timeout, as Python's `accept()`) for the data connection of active mode. */
+  async #accepted(listener: ActiveListener): Promise<void> {
+    const timeoutMs = this.#options.timeoutMs;
+    if (timeoutMs === 0) return listener.adopted;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timedOut()), timeoutMs);
+    });
+    try {
+      await Promise.race([listener.adopted, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Makes `raw` the data connection, in TLS under `tlsOptions` when given
+   * (reusing the control connection's TLS session, as servers expect).
+   */
+  #adoptDataSocket(raw: net.Socket, tlsOptions: tls.ConnectionOptions | null): void {
+    const ftp = this.#ftp;
     let socket: net.Socket = raw;
     if (tlsOptions !== null) {
       const control = ftp.socket;
@@ -560,6 +657,7 @@ export class FtpEngine {
 
   /** Closes a data connection opened for a transfer that will not run (REST refused), as Python's `conn.close()`. */
   closeDataConnection(): void {
+    this.#closeListener();
     this.#ftp.dataSocket = undefined;
     this.#dataRaw = undefined;
   }
@@ -570,6 +668,7 @@ export class FtpEngine {
    * failing the control connection.
    */
   abortData(): void {
+    this.#closeListener();
     const raw = this.#dataRaw;
     const socket = this.#ftp.dataSocket;
     if (raw !== undefined && !raw.destroyed) {
@@ -611,6 +710,12 @@ export class FtpEngine {
     const ftp = this.#ftp;
     if (ftp.closed && !ftp.holdsReplies) throw this.#closedError();
     const state: TransferState = { begun: false, skipped: false, finalSeen: false };
+    const listener = this.#listener;
+    if (listener !== undefined) {
+      state.dataReady = () => this.#accepted(listener);
+      // basic-ftp wants a data connection before the command: a stand-in until the server's comes
+      ftp.dataSocket ??= new net.Socket();
+    }
     ftp.transfer = state;
     control.abort = () => {
       this.abortData();
@@ -627,6 +732,7 @@ export class FtpEngine {
     } finally {
       ftp.transfer = undefined;
       control.abort = undefined;
+      this.#closeListener();
     }
   }
 

@@ -50,6 +50,19 @@ export function checkLine(...parts: string[]): void {
 }
 
 /**
+ * Python's `sendport` command: `PORT` with the host's dotted parts and the
+ * port's two bytes.
+ *
+ * @example
+ * ```ts
+ * portCommand("127.0.0.1", 40001); // "PORT 127,0,0,1,156,65"
+ * ```
+ */
+export function portCommand(host: string, port: number): string {
+  return `PORT ${[...host.split("."), Math.floor(port / 256), port % 256].join(",")}`;
+}
+
+/**
  * The control connection of an FTP session and the commands that need no
  * data connection: the base of `FTP`, which adds files and transfers.
  *
@@ -72,7 +85,7 @@ export class FTPSession {
   welcome: string | null = null;
   /** The first three characters of the last reply read (Python's `lastresp`); `undefined` before any. */
   lastresp: string | undefined = undefined;
-  /** Passive mode (the only mode; see `set_pasv`). */
+  /** Passive mode (the default) or active; see `set_pasv`. */
   passiveserver = true;
   /** Use the address in a PASV reply instead of the control connection's peer (Python's security default: off). */
   trust_server_pasv_ipv4_address = false;
@@ -297,17 +310,49 @@ export class FTPSession {
   }
 
   /**
-   * Passive (`true`, the default) or active transfers. Active mode (PORT) is
-   * not available over basic-ftp: `set_pasv(false)` throws `ValueError`.
+   * Passive transfers (`true`, the default: the client connects to the
+   * server's PASV/EPSV address) or active ones (`false`: the server connects
+   * to the address the client announces by PORT/EPRT).
    *
    * @example
    * ```ts
-   * ftp.set_pasv(true);
+   * ftp.set_pasv(false); // active mode, as Python's
    * ```
    */
   set_pasv(val: boolean): void {
-    if (!val) throw new ValueError("active mode (PORT) is not supported: stdnet's ftplib transfers in passive mode only");
-    this.passiveserver = true;
+    this.passiveserver = val;
+  }
+
+  /**
+   * Announces `host:port` for the next data connection (`PORT h1,h2,h3,h4,p1,p2`)
+   * and expects a 2xx reply. Transfers in active mode send it themselves.
+   *
+   * @example
+   * ```ts
+   * await ftp.sendport("127.0.0.1", 40001); // PORT 127,0,0,1,156,65
+   * ```
+   */
+  async sendport(host: string, port: number): Promise<string> {
+    return this.voidcmd(portCommand(host, port));
+  }
+
+  /**
+   * Announces `host:port` for the next data connection in RFC 2428's form
+   * (`EPRT |2|::1|40001|`) and expects a 2xx reply.
+   *
+   * @example
+   * ```ts
+   * await ftp.sendeprt("::1", 40001);
+   * ```
+   */
+  async sendeprt(host: string, port: number): Promise<string> {
+    return this.voidcmd(this._eprtCommand(host, port));
+  }
+
+  /** The EPRT command for `host:port`, its family the control connection's, as Python's `self.af`. */
+  protected _eprtCommand(host: string, port: number): string {
+    const family = this._engine.peer[2];
+    return `EPRT |${family === "IPv6" ? 2 : 1}|${host}|${port}|`;
   }
 
   /**

@@ -27,10 +27,11 @@
  * - A transfer that fails leaves the session usable: the client waits for the
  *   server's closing reply before the next command (Python's gets out of step).
  *   A timeout during a transfer closes the session, as basic-ftp does.
- * - Passive mode only (PASV, EPSV over IPv6): `set_pasv(false)` throws
- *   `ValueError`. The low-level `ntransfercmd`/`transfercmd`/`makeport`/
- *   `makepasv`/`getresp`/`voidresp`, `abort()` (use an AbortSignal) and
- *   `ftpcp` are not provided: basic-ftp runs each transfer whole.
+ * - Active mode (`set_pasv(false)`: PORT, EPRT over IPv6) listens on the
+ *   control connection's local address only (Python's on every interface).
+ *   The low-level `ntransfercmd`/`transfercmd`/`makeport`/`makepasv`/
+ *   `getresp`/`voidresp`, `abort()` (use an AbortSignal) and `ftpcp` are
+ *   not provided: basic-ftp runs each transfer whole.
  * - `FTP_TLS` verifies the server's certificate by default
  *   (`create_default_context()`; Python's ftplib does not). `ccc()` cannot
  *   return node's socket to clear text: on success it closes the session.

@@ -382,9 +382,11 @@ ftp.close()
     await ftp.quit();
   });
 
-  it("set_pasv(false) is refused: transfers are passive only", () => {
+  it("set_pasv() sets passiveserver, as Python's (active mode: see active.test.ts)", () => {
     const ftp = new FTP();
-    expect(() => ftp.set_pasv(false)).toThrow(ValueError);
+    expect(ftp.passiveserver).toBe(true);
+    ftp.set_pasv(false);
+    expect(ftp.passiveserver).toBe(false);
     ftp.set_pasv(true);
     expect(ftp.passiveserver).toBe(true);
   });

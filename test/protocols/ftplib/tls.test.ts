@@ -52,6 +52,17 @@ describe("FTP_TLS", () => {
     expect(await ftps.quit()).toMatch(/^221/);
   });
 
+  it("transfers over protected data connections in active mode, the server connecting to the client", async () => {
+    await using ftps = await FTP_TLS.open(srv.host, srv.user, srv.password, "", { timeout: 5, port: srv.port, context: trusting() });
+    await ftps.prot_p();
+    ftps.set_pasv(false);
+    const parts: Buffer[] = [];
+    expect(await ftps.retrbinary("RETR secret.bin", (b) => parts.push(b))).toMatch(/^226/);
+    expect(Buffer.concat(parts).equals(DATA)).toBe(true);
+    expect(await ftps.storbinary("STOR active-up.bin", DATA)).toMatch(/^226/);
+    expect(readFileSync(join(srv.root, "active-up.bin")).equals(DATA)).toBe(true);
+  });
+
   it("storbinary() of a local file many read buffers long over a protected data connection arrives byte for byte", async () => {
     const ftps = await FTP_TLS.open(srv.host, srv.user, srv.password, "", { timeout: 10, port: srv.port, context: trusting() });
     await ftps.prot_p();

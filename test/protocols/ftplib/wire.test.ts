@@ -147,6 +147,17 @@ describe("on the wire", () => {
     expect(ours.uploads).toEqual([Buffer.from("abc")]);
   });
 
+  it("sendport() and sendeprt() send PORT and EPRT as Python's, EPRT's family the control connection's", async () => {
+    const first = seen.length;
+    const theirs = await python('print(ftp.sendport("10.1.2.3", 40001))\nprint(ftp.sendeprt("::1", 513))\nftp.close()');
+    const ftp = await session();
+    expect([await ftp.sendport("10.1.2.3", 40001), await ftp.sendeprt("::1", 513), ""].join("\n")).toBe(theirs);
+    ftp.close();
+    const [py, ours] = await Promise.all([closedConnection(first), closedConnection(first + 1)]);
+    expect(py.lines).toEqual(["PORT 10,1,2,3,156,65", "EPRT |1|::1|513|"]);
+    expect(ours.lines).toEqual(py.lines);
+  });
+
   it("storlines() with a line over maxline sends the lines before it, then raises Error, as Python's", async () => {
     const first = seen.length;
     const source = "ab\ncd\r\n" + "c".repeat(200) + "\nnever sent\n";
