@@ -15,6 +15,13 @@ export interface FTP_TLSOptions extends FTPOptions {
    * @default create_default_context()
    */
   context?: SSLContext | null;
+  /**
+   * The client certificate's private key, when not in `certfile`
+   * (deprecated in Python as here: give a `context` with `load_cert_chain`).
+   */
+  keyfile?: string | null;
+  /** The client certificate (PEM, with its key unless `keyfile` is given) to present to the server; deprecated as `keyfile`. */
+  certfile?: string | null;
 }
 
 /**
@@ -34,6 +41,10 @@ export interface FTP_TLSOptions extends FTPOptions {
 export class FTP_TLS extends FTP {
   /** The TLS context of both connections. */
   context: SSLContext;
+  /** The `keyfile` option, as given. */
+  keyfile: string | null;
+  /** The `certfile` option, as given. */
+  certfile: string | null;
   #protP = false;
   /** The data connections' TLS options, built once per context and host (node parses the CA list per context). */
   #dataOptions: { context: SSLContext; host: string; options: ConnectionOptions } | undefined;
@@ -48,8 +59,20 @@ export class FTP_TLS extends FTP {
    * ```
    */
   constructor(host = "", user = "", passwd = "", acct = "", options: FTP_TLSOptions = {}) {
+    const { context = null, keyfile = null, certfile = null } = options;
+    if (context !== null && keyfile !== null) throw new ValueError("context and keyfile arguments are mutually exclusive");
+    if (context !== null && certfile !== null) throw new ValueError("context and certfile arguments are mutually exclusive");
+    if (keyfile !== null || certfile !== null) {
+      process.emitWarning("keyfile and certfile are deprecated, use a custom context instead", "DeprecationWarning");
+    }
+    if (keyfile !== null && certfile === null) throw new ValueError("certfile must be specified");
+    // made before super() starts connecting: a certificate that cannot be read connects nowhere
+    const ctx = context ?? create_default_context();
+    if (certfile !== null) ctx.load_cert_chain(certfile, keyfile);
     super(host, user, passwd, acct, options);
-    this.context = options.context ?? create_default_context();
+    this.keyfile = keyfile;
+    this.certfile = certfile;
+    this.context = ctx;
   }
 
   /**

@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { TLSSocket, createSecureContext } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FTP_TLS, error_perm } from "stdnet/ftplib";
 import { SSLCertVerificationError, create_default_context, type SSLContext } from "stdnet/ssl";
 import { ValueError } from "stdnet/socket";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
+import { runPython } from "../../helpers/python.js";
+import { eachLine, rawServer } from "../../helpers/rawserver.js";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 
 let cert: TestCert;
@@ -103,5 +106,70 @@ describe("FTP_TLS", () => {
     await ftps.login("anonymous", "", "", false);
     await expect(ftps.ccc()).rejects.toBeInstanceOf(ValueError);
     await ftps.quit();
+  });
+});
+
+describe("FTP_TLS keyfile and certfile", () => {
+  it("present a client certificate to a server that asks for one", async () => {
+    const client = makeTestCert("stdnet-client");
+    const seen: string[] = [];
+    // a peer that upgrades on AUTH TLS, asks for a client certificate and logs in whoever presents one
+    const peer = await rawServer((sock) => {
+      sock.write("220 hi\r\n");
+      eachLine(sock, (line) => {
+        if (line !== "AUTH TLS") return void sock.write("500 clear text\r\n");
+        sock.write("234 go\r\n");
+        sock.removeAllListeners("data");
+        const secure = new TLSSocket(sock, { isServer: true, secureContext: createSecureContext({ cert: cert.cert, key: cert.key }), requestCert: true, rejectUnauthorized: false });
+        secure.on("error", () => undefined);
+        secure.on("secure", () => {
+          const presented = secure.getPeerCertificate();
+          seen.push(typeof presented.subject?.CN === "string" ? presented.subject.CN : "none");
+        });
+        eachLine(secure, (l) => secure.write(l.startsWith("USER") ? `230 hello ${seen.at(-1)}\r\n` : "200 ok\r\n"));
+      });
+    });
+    const warned = new Promise<Error>((resolve) => process.once("warning", resolve));
+    try {
+      const ftps = new FTP_TLS("", "", "", "", { timeout: 5, certfile: client.certfile, keyfile: client.keyfile });
+      expect([ftps.certfile, ftps.keyfile]).toEqual([client.certfile, client.keyfile]);
+      ftps.context.load_verify_locations(cert.certfile);
+      await ftps.connect("127.0.0.1", peer.port);
+      expect(await ftps.login("someone", "pw")).toBe("230 hello stdnet-client");
+      ftps.close();
+      const warning = await warned;
+      expect([warning.name, warning.message]).toEqual(["DeprecationWarning", "keyfile and certfile are deprecated, use a custom context instead"]);
+    } finally {
+      await peer.close();
+      client.cleanup();
+    }
+  });
+
+  it("are refused beside a context, and a keyfile without a certfile, with Python's ValueError texts", async () => {
+    const script = String.raw`
+import ftplib, json, ssl, warnings
+warnings.simplefilter("ignore")
+out = []
+for kw in ({"keyfile": "k", "context": ssl.create_default_context()}, {"certfile": "c", "context": ssl.create_default_context()}, {"keyfile": "k"}):
+    try:
+        ftplib.FTP_TLS(**kw)
+        out.append("made")
+    except ValueError as e:
+        out.append(str(e))
+print(json.dumps(out))
+`;
+    const theirs = JSON.parse((await runPython(script)).toString()) as string[];
+    const ctx = create_default_context();
+    const mine = [{ keyfile: "k", context: ctx }, { certfile: "c", context: ctx }, { keyfile: "k" }].map((kw) => {
+      try {
+        new FTP_TLS("", "", "", "", kw);
+        return "made";
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValueError);
+        return (e as Error).message;
+      }
+    });
+    expect(mine).toEqual(theirs);
+    expect(theirs).toEqual(["context and keyfile arguments are mutually exclusive", "context and certfile arguments are mutually exclusive", "certfile must be specified"]);
   });
 });
