@@ -336,6 +336,14 @@ class ObservedContext extends FTPContext {
   }
 
   override closeWithError(err: Error): void {
+    if (err.message === "Timeout (data socket)" && this.transfer !== undefined && this._task !== undefined && this._closingError === undefined) {
+      // basic-ftp closes the session when a data connection stalls; Python's
+      // recv() times out and the control connection stays: the transfer fails
+      // alone (the engine then waits for its closing reply)
+      super._passToHandler(Object.assign(timedOut(), { cause: err }));
+      this.dataSocket = undefined;
+      return;
+    }
     if (this._closingError === undefined && END_OF_STREAM.test(err.message)) {
       // the end of the stream: a last line without its end is still a line, then readline gives ''
       let events: ReplyEvent[];

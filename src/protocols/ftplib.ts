@@ -25,8 +25,8 @@
  *   connection is closed, the control connection re-synchronised, and the
  *   method rejects with `signal.reason`.
  * - A transfer that fails leaves the session usable: the client waits for the
- *   server's closing reply before the next command (Python's gets out of step).
- *   A timeout during a transfer closes the session, as basic-ftp does.
+ *   server's closing reply before the next command (Python's gets out of step),
+ *   and so does one whose data connection stalls past the timeout (TimeoutError).
  * - Active mode (`set_pasv(false)`: PORT, EPRT over IPv6) listens on the
  *   control connection's local address only (Python's on every interface).
  *   The low-level `ntransfercmd`/`transfercmd`/`makeport`/`makepasv`/

@@ -7,7 +7,7 @@ import { FTP, all_errors, error_perm } from "stdnet/ftplib";
 import { TimeoutError, UnicodeDecodeError, ValueError } from "stdnet/socket";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 import { runPython } from "../../helpers/python.js";
-import { rawServer, type RawServer } from "../../helpers/rawserver.js";
+import { eachLine, rawServer, type RawServer } from "../../helpers/rawserver.js";
 
 const TIMEOUT = 1;
 const BIG = randomBytes(8 * 1024 * 1024);
@@ -258,6 +258,42 @@ print(json.dumps(out))
       expect(err).toBeInstanceOf(TimeoutError);
       expect((err as Error).message).toBe("timed out");
       expect(performance.now() - started).toBeLessThan(1500);
+      ftp.close();
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("a data connection that stalls is TimeoutError for the transfer alone: the session goes on (basic-ftp would close it)", async () => {
+    const head = randomBytes(5000);
+    const peer = await rawServer((sock) => {
+      sock.write("220 hi\r\n");
+      let data: Promise<Socket> | undefined;
+      eachLine(sock, async (line) => {
+        if (line === "PASV") {
+          const dataPeer = await rawServer((d) => {
+            // a client that gives up on the data connection is told the transfer failed, as servers do
+            d.on("close", () => sock.write("426 transfer aborted\r\n"));
+          });
+          data = new Promise((r) => dataPeer.server.once("connection", r));
+          sock.once("close", () => void dataPeer.close());
+          sock.write(`227 Entering Passive Mode (127,0,0,1,${dataPeer.port >> 8},${dataPeer.port & 255})\r\n`);
+        } else if (line === "RETR stall") {
+          sock.write("150 sending\r\n");
+          (await data!).write(head);
+        } else sock.write("200 ok\r\n");
+      });
+    });
+    try {
+      const ftp = new FTP("", "", "", "", { timeout: 0.3 });
+      await ftp.connect("127.0.0.1", peer.port);
+      const parts: Buffer[] = [];
+      const started = performance.now();
+      const err = await ftp.retrbinary("RETR stall", (b) => parts.push(b)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(Buffer.concat(parts).equals(head)).toBe(true);
+      expect(await ftp.sendcmd("NOOP")).toBe("200 ok");
       ftp.close();
     } finally {
       await peer.close();
