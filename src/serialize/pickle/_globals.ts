@@ -173,14 +173,6 @@ const WITH_FIND_CLASS: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   ["copyreg._reconstructor", (cls: unknown, base: unknown, state: unknown) => newObject(cls, base === PY_OBJECT || state === null || state === undefined ? tuple() : tuple(state), undefined)],
 ]);
 
-/** Module renames that Python 2 pickles need (`fix_imports`, as _compat_pickle). */
-const PY2_MODULES: Readonly<Record<string, string>> = { __builtin__: "builtins", copy_reg: "copyreg" };
-
-/** Maps a Python 2 module name to Python 3's, for protocols below 3. */
-export function fixImport(module: string): string {
-  return PY2_MODULES[module] ?? module;
-}
-
 /** The safe table's entry for module.name; `undefined` when not there. */
 export function safeGlobal(module: string, name: string, hasFindClass: boolean): unknown {
   const key = `${module}.${name}`;

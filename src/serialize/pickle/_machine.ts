@@ -8,7 +8,7 @@
  */
 import { addItems, appendItems, callingOut, convertPending, isPlainDict, isPlainObject, newDict, setItems, trackMemoized, trackShared, tupleOf, type DictTracking } from "./_containers.js";
 import { NO_PERSISTENT_LOAD, dataError } from "./_errors.js";
-import { ORDERED_DICT, buildState, callGlobal, codecError, describe, fixImport, isCodecsEncode, newObject, setOwn } from "./_globals.js";
+import { ORDERED_DICT, buildState, callGlobal, codecError, describe, isCodecsEncode, newObject, setOwn } from "./_globals.js";
 import { decodeLong, intValue } from "./_ints.js";
 import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
 import { decodeRawUnicodeEscape, decodeUtf8, escapeDecode } from "./_text.js";
@@ -20,8 +20,12 @@ import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
 
 /** What the machine needs from its Unpickler. */
 export interface MachineConfig {
-  /** Resolves a global (the safe table, then the user's find_class). */
-  findClass(module: string, name: string): unknown;
+  /**
+   * Resolves a global (the safe table, then the user's find_class); `fix`:
+   * Python 2's names are to be read as Python 3's (protocols 0-2 under
+   * `fix_imports`), as CPython's default find_class reads them.
+   */
+  findClass(module: string, name: string, fix: boolean): unknown;
   /** Python's persistent_load; undefined when none was given. */
   persistentLoad: ((pid: unknown) => unknown) | undefined;
   /** How Python 2 str (STRING, BINSTRING) decode: a codec name or "bytes". */
@@ -495,7 +499,7 @@ function stLine(st: RareState, codec: "utf_8" | "ascii" = "utf_8"): string {
 }
 
 function stGlobal(st: RareState, module: string, name: string): unknown {
-  return st.cfg.findClass(st.proto < 3 && st.cfg.fixImports ? fixImport(module) : module, name);
+  return st.cfg.findClass(module, name, st.proto < 3 && st.cfg.fixImports);
 }
 
 /** Runs one of the rarer opcodes against `st`, updating its pos/sp/base. */

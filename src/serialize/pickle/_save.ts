@@ -5,6 +5,7 @@
  * 4–5 the same framing (a frame is closed once it holds 64 KiB; payloads of
  * 64 KiB or more are written outside frames).
  */
+import { toPython2 } from "./_compat.js";
 import { PicklingError } from "./_errors.js";
 import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage } from "./_ints.js";
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
@@ -76,9 +77,6 @@ export interface SaveConfig {
   reducerOverride: ((obj: unknown) => ReduceValue | undefined) | undefined;
   dispatchTable: ReadonlyMap<unknown, (obj: never) => ReduceValue> | undefined;
 }
-
-/** Python 3 module names that protocols 0–2 write as Python 2's (fix_imports). */
-const PY2_MODULES: Readonly<Record<string, string>> = { builtins: "__builtin__", copyreg: "copy_reg" };
 
 /** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object; see StrMemo for how far back). */
 export class Memo {
@@ -681,8 +679,8 @@ export class Saver {
       this.save(name);
       this.byte(0x93);
     } else {
-      const m = this.proto < 3 && this.cfg.fixImports ? (PY2_MODULES[module] ?? module) : module;
-      const line = Buffer.from(`c${m}\n${name}\n`, "utf8");
+      const [m, n] = this.proto < 3 && this.cfg.fixImports ? toPython2(module, name) : [module, name];
+      const line = Buffer.from(`c${m}\n${n}\n`, "utf8");
       this.ensure(line.length);
       this.buf.set(line, this.pos);
       this.pos += line.length;

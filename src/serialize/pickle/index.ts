@@ -23,6 +23,11 @@
  * (keys such as `__proto__` are own data properties), else Map (option
  * `dict: "map"` for always); set ↔ Set; frozenset ↔ `frozenset`.
  *
+ * At protocols 0-2 under `fix_imports`, Python 2's global names are read as
+ * Python 3's and written back as Python 2's, as `_compat_pickle` pairs them
+ * (`__builtin__.xrange` ↔ `builtins.range`); a `find_class` of the user's
+ * own gets them as written, as an override of CPython's does.
+ *
  * Differences from Python:
  * - Globals resolve only through a built-in table (`_codecs.encode`,
  *   `builtins.set/frozenset/bytearray/bytes`, `collections.OrderedDict`) and
@@ -63,9 +68,7 @@
  *   whose `read(n)` gives fewer bytes before the end (read again, where
  *   CPython says the data was truncated). A `find_class` is not asked about
  *   the globals CPython writes for the value types (`_codecs.encode`,
- *   `builtins.set`, …: see above), and gets Python 2 module names mapped
- *   (`__builtin__` as `builtins`, `copy_reg` as `copyreg`); `dumps` maps
- *   only those two back at protocols 0-2, not the rest of `_compat_pickle`.
+ *   `builtins.set`, …: see above).
  * @module
  */
 export { PickleError, PicklingError, UnpicklingError } from "./_errors.js";

@@ -7,6 +7,7 @@ import { Readable } from "node:stream";
 import { NO_PERSISTENT_LOAD, UnpicklingError } from "./_errors.js";
 import { keepingExcess, readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
 import { describe, safeGlobal } from "./_globals.js";
+import { fromPython2 } from "./_compat.js";
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
 import { runMachine, type MachineConfig } from "./_machine.js";
 
@@ -30,7 +31,9 @@ export interface LoadOptions {
   /**
    * Python's `Unpickler.find_class`: returns what a global `module.name`
    * stands for (a function is called by REDUCE, a class constructed; see
-   * the module doc). Consulted for every global outside the built-in table;
+   * the module doc). Consulted for every global outside the built-in table,
+   * with its names as written (Python 2's in a pickle of protocols 0-2 from
+   * Python 3, `__builtin__.len`, as an override of CPython's gets them);
    * without it, such globals are refused.
    */
   find_class?: ((module: string, name: string) => unknown) | null;
@@ -63,7 +66,7 @@ function noPersistentLoad(): never {
  */
 function configOf(
   options: LoadOptions | undefined,
-  findClass: (m: string, n: string) => unknown,
+  findClass: MachineConfig["findClass"],
   persistentLoad: ((pid: unknown) => unknown) | undefined,
   memo: unknown[],
   buffers: Iterator<unknown> | undefined = buffersOf(options),
@@ -98,12 +101,24 @@ function textOption(caller: string, name: string, value: unknown, fallback: stri
   return value;
 }
 
-function resolverOf(user: ((m: string, n: string) => unknown) | null | undefined): (m: string, n: string) => unknown {
-  const has = typeof user === "function";
-  return (module, name) => {
-    const v = safeGlobal(module, name, has);
+/** The `find_class` option when it is a function. */
+function userFindClass(options: LoadOptions | undefined): ((m: string, n: string) => unknown) | undefined {
+  const f = options?.find_class;
+  return typeof f === "function" ? f : undefined;
+}
+
+/**
+ * Resolves globals as CPython's Unpickler: the value types' own first (by
+ * Python 3's names), then `find_class` when the user gave one, which gets
+ * the names as written (CPython maps Python 2's in its default find_class,
+ * which an override replaces); without one, refused by Python 3's names.
+ */
+function resolverOf(user: ((m: string, n: string) => unknown) | undefined): MachineConfig["findClass"] {
+  return (module, name, fix) => {
+    const [m, n] = fix ? fromPython2(module, name) : [module, name];
+    const v = safeGlobal(m, n, user !== undefined);
     if (v !== undefined) return v;
-    return has ? user(module, name) : forbidden(module, name);
+    return user !== undefined ? user(module, name) : forbidden(m, n);
   };
 }
 
@@ -118,9 +133,9 @@ function resolverOf(user: ((m: string, n: string) => unknown) | null | undefined
  */
 export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
   const pl = options?.persistent_load ?? undefined;
-  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(options?.find_class), pl, []));
+  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(userFindClass(options)), pl, []));
   // one memo array reused across calls (emptied after each): fresh memory costs more than filling
-  const cfg = configOf(options, resolverOf(options?.find_class), pl, scratchMemo);
+  const cfg = configOf(options, resolverOf(userFindClass(options)), pl, scratchMemo);
   cfg.memoEmpty = true;
   scratchInUse = true;
   try {
@@ -220,10 +235,7 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
   /** Unpickles bytes with this Unpickler's find_class, memo and options. */
   #run(data: Uint8Array): unknown {
     const overridden = this.find_class !== Unpickler.prototype.find_class || typeof this.#options?.find_class === "function";
-    const findClass = (module: string, name: string): unknown => {
-      const v = safeGlobal(module, name, overridden);
-      return v !== undefined ? v : this.find_class(module, name);
-    };
+    const findClass = resolverOf(overridden ? (module, name) => this.find_class(module, name) : undefined);
     const memo = this.memo;
     // (as CPython, a pickle's persistent id is refused before it is read when there is nothing to give it to)
     const persistent = this.persistent_load !== Unpickler.prototype.persistent_load || typeof this.#options?.persistent_load === "function";
