@@ -10,7 +10,7 @@ import { encodeUtf8Into } from "./_text.js";
 import { codecOf, decodesDirectly, encodeErrorText, firstUnencodable, type Codec } from "../../sockets/_codecs.js";
 import { encodeText as sharedEncodeText } from "../../sockets/_encode.js";
 import { LookupError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
-import { PickleBuffer, Tuple, bytearray, frozenset, tuple } from "./_values.js";
+import { PickleBuffer, Tuple, bytearray, frozenset, isClass, pyTypeName, tuple } from "./_values.js";
 import { pySet } from "./_pyequal.js";
 
 /** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
@@ -215,47 +215,11 @@ export function noAttribute(obj: unknown, attr: string, item?: unknown): string 
   return name !== undefined ? `type object '${name}' has no attribute '${attr}'` : `'${describe(obj)}' object has no attribute '${attr}'`;
 }
 
-const classes = new WeakMap<object, boolean>();
-
-function isClass(f: (...args: unknown[]) => unknown): boolean {
-  let known = classes.get(f);
-  if (known === undefined) {
-    known = /^class[\s{]/.test(Function.prototype.toString.call(f));
-    classes.set(f, known);
-  }
-  return known;
-}
-
 /** The Python type name of a value as loads builds it (a JS class's own name for anything else), for error messages. */
 export function describe(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
   if (v === codecsEncode) return "builtin_function_or_method";
   if (PY_TYPES.has(v)) return "type";
-  switch (typeof v) {
-    case "boolean":
-      return "bool";
-    case "number":
-      return Number.isSafeInteger(v) && !Object.is(v, -0) ? "int" : "float";
-    case "bigint":
-      return "int";
-    case "string":
-      return "str";
-    case "object":
-      break;
-    case "function":
-      return isClass(v as (...args: unknown[]) => unknown) ? "type" : "function";
-    default:
-      return typeof v;
-  }
-  if (v instanceof Tuple) return "tuple";
-  if (Array.isArray(v)) return "list";
-  if (v instanceof bytearray) return "bytearray";
-  if (v instanceof Uint8Array) return "bytes";
-  if (v instanceof frozenset) return "frozenset";
-  if (v instanceof Set) return "set";
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (v instanceof Map || proto === Object.prototype || proto === null) return "dict";
-  return (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
+  return pyTypeName(v);
 }
 
 /** Whether `f` is the global `_codecs.encode`, which the machine calls for every bytes object at protocols 0–2 (no user code). */

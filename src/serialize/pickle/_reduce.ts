@@ -7,6 +7,7 @@
  * the callable being a `Global`.
  */
 import { PicklingError } from "./_errors.js";
+import { pyTypeName } from "./_values.js";
 import type { Saver } from "./_save.js";
 
 /**
@@ -38,13 +39,6 @@ export function hasReducer(obj: object): boolean {
   return typeof r.__reduce_ex__ === "function" || typeof r.__reduce__ === "function";
 }
 
-/** The Python type name to put in an error message for `obj`. */
-export function typeName(obj: object): string {
-  if (typeof obj === "function") return "function";
-  const ctor = (obj as { constructor?: { name?: unknown } }).constructor;
-  return typeof ctor?.name === "string" && ctor.name !== "" ? ctor.name : "object";
-}
-
 /** Saves an object that is not a built-in value type: a dict for a plain object, else through its reducer. */
 export function saveObject(saver: Saver, obj: object): void {
   const proto: unknown = Object.getPrototypeOf(obj);
@@ -69,5 +63,5 @@ export function saveObject(saver: Saver, obj: object): void {
     saver.saveDict(obj, obj);
     return;
   }
-  throw new PicklingError(`cannot pickle '${typeName(obj)}' object`);
+  throw new PicklingError(`cannot pickle '${pyTypeName(obj)}' object`);
 }

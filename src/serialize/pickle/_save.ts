@@ -11,8 +11,8 @@ import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage } from "./_ints.js";
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
 import { repr, type Reprable } from "../../sockets/repr.js";
 import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
-import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, toTuple } from "./_values.js";
-import { hasReducer, saveObject, typeName, type ReduceValue } from "./_reduce.js";
+import { Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, pyTypeName, toTuple } from "./_values.js";
+import { hasReducer, saveObject, type ReduceValue } from "./_reduce.js";
 import { StrMemo } from "./_strmemo.js";
 import { IdentityMemo } from "./_idmemo.js";
 
@@ -167,16 +167,6 @@ function iteratorOf(items: unknown, nth: "fourth" | "fifth"): Iterator<unknown> 
   const iterate = (items as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   if (typeof items === "string" || typeof iterate !== "function") throw new PicklingError(`${nth} element of the tuple returned by __reduce__ must be an iterator, not ${pyTypeName(items)}`);
   return (iterate as () => Iterator<unknown>).call(items);
-}
-
-/** The Python type name of a value for the messages above. */
-function pyTypeName(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
-  if (typeof v === "number") return Number.isSafeInteger(v) ? "int" : "float";
-  if (typeof v === "bigint") return "int";
-  if (typeof v === "string") return "str";
-  if (typeof v === "boolean") return "bool";
-  return typeof v === "object" ? typeName(v) : typeof v;
 }
 
 /** The key of bytes `obj` in Memo.smallBytes when it is bytes (not a bytearray) of length 0 or 1, else -1. */

@@ -163,7 +163,7 @@ export class PickleBuffer {
     if (buffer instanceof Uint8Array) this.#bytes = buffer;
     else if (ArrayBuffer.isView(buffer)) this.#bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     else if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer)) this.#bytes = new Uint8Array(buffer);
-    else throw new PyTypeError(`a bytes-like object is required, not '${typeName(buffer)}'`);
+    else throw new PyTypeError(`a bytes-like object is required, not '${pyTypeName(buffer)}'`);
     this.readonly = readonly;
   }
 
@@ -184,23 +184,66 @@ export class PickleBuffer {
   }
 }
 
-/** The name of a value's Python type, for the errors above (the value mapping in DESIGN.md). */
-function typeName(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
+const classes = new WeakMap<object, boolean>();
+
+/**
+ * Whether a function is a class (`class X {}`), which Python would call a
+ * type (and loads constructs with `new`).
+ *
+ * @example
+ * ```ts
+ * isClass(class {}); // true
+ * ```
+ */
+export function isClass(f: (...args: unknown[]) => unknown): boolean {
+  let known = classes.get(f);
+  if (known === undefined) {
+    known = /^class[\s{]/.test(Function.prototype.toString.call(f));
+    classes.set(f, known);
+  }
+  return known;
+}
+
+/**
+ * The name of a value's Python type by stdnet's value mapping (DESIGN.md),
+ * for error messages: `'int'`, `'tuple'`, `'dict'` for a Map or a plain
+ * object, a class instance's own class name.
+ *
+ * @example
+ * ```ts
+ * pyTypeName(tuple(1, 2)); // "tuple"
+ * pyTypeName(new Map());   // "dict"
+ * ```
+ */
+export function pyTypeName(v: unknown): string {
   switch (typeof v) {
+    case "undefined":
+      return "NoneType";
+    case "boolean":
+      return "bool";
     case "number":
-      return Number.isInteger(v) ? "int" : "float";
+      return Number.isSafeInteger(v) && !Object.is(v, -0) ? "int" : "float";
     case "bigint":
       return "int";
     case "string":
       return "str";
-    case "boolean":
-      return "bool";
-    case "function":
-      return "function";
     case "object":
-      return v instanceof Tuple ? "tuple" : Array.isArray(v) ? "list" : v instanceof Map ? "dict" : v instanceof Set ? "set" : Object.getPrototypeOf(v) === Object.prototype ? "dict" : (v.constructor?.name ?? "object");
+      break;
+    case "function":
+      return isClass(v as (...args: unknown[]) => unknown) ? "type" : "function";
     default:
       return typeof v;
   }
+  if (v === null) return "NoneType";
+  if (v instanceof Tuple) return "tuple";
+  if (Array.isArray(v)) return "list";
+  if (v instanceof bytearray) return "bytearray";
+  if (v instanceof Uint8Array) return "bytes";
+  if (v instanceof frozenset) return "frozenset";
+  if (v instanceof Set) return "set";
+  if (v instanceof PyFloat) return "float";
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (v instanceof Map || proto === Object.prototype || proto === null) return "dict";
+  const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" ? name : "object";
 }
