@@ -13,6 +13,7 @@ import { StreamConnection } from "./_stream.js";
 import { sslErrorFromNode } from "./_sslerrors.js";
 import { waitFor } from "./_wait.js";
 import type { SSLContext } from "./_sslcontext.js";
+import { SSLSession } from "./_sslsession.js";
 
 /** The options of `wrap_socket`, as Python's keyword arguments. */
 export interface WrapSocketOptions {
@@ -22,6 +23,8 @@ export interface WrapSocketOptions {
   server_hostname?: string | null;
   /** Handshake at once on a connected socket (the only way here). @default true */
   do_handshake_on_connect?: boolean;
+  /** A session of an earlier connection to resume (client side only). */
+  session?: SSLSession | null;
 }
 
 /** Python's `getpeercert()` dictionary. */
@@ -97,6 +100,8 @@ export class SSLSocket extends socket {
   readonly server_hostname: string | null;
   #inner: socket | null = null;
   #tls: tls.TLSSocket | null = null;
+  /** The session to resume, then the latest one the server sent. */
+  #session: Buffer | null = null;
 
   /** @internal Made by `SSLContext.wrap_socket`. */
   constructor(context: SSLContext, family: number, server_side: boolean, server_hostname: string | null) {
@@ -111,10 +116,13 @@ export class SSLSocket extends socket {
     const serverSide = options.server_side ?? false;
     const hostname = options.server_hostname ?? null;
     if (serverSide && hostname !== null) throw new ValueError("server_hostname can only be specified in client mode");
+    const session = options.session ?? null;
+    if (serverSide && session !== null) throw new ValueError("Cannot set session for server-side SSLSocket");
     // Check the context fits the side now, as Python does at wrap time.
     if (serverSide) context.tlsServerOptions();
     else context.tlsClientOptions(hostname);
     const ssl = new SSLSocket(context, sock.family, serverSide, hostname);
+    ssl.#session = session?._data ?? null;
     ssl.settimeout(sock.gettimeout());
     let connected = true;
     try {
@@ -143,7 +151,10 @@ export class SSLSocket extends socket {
         ALPNProtocols: options.ALPNProtocols as string[] | undefined,
       });
     } else {
-      tlsSock = tls.connect({ ...this.context.tlsClientOptions(this.server_hostname), socket: raw });
+      tlsSock = tls.connect({ ...this.context.tlsClientOptions(this.server_hostname), socket: raw, session: this.#session ?? undefined });
+      tlsSock.on("session", (session: Buffer) => {
+        this.#session = session;
+      });
     }
     tlsSock.on("error", () => undefined);
     try {
@@ -201,6 +212,35 @@ export class SSLSocket extends socket {
   #requireTls(): tls.TLSSocket {
     if (this.#tls === null) throw new OSError(errno.ENOTCONN);
     return this.#tls;
+  }
+
+  /**
+   * The TLS session to resume on a later connection (`wrap_socket(…,
+   * { session })`), or `null` before the handshake and on the server side.
+   * TLS 1.3 servers send it after the handshake, with their first data.
+   *
+   * @example
+   * ```ts
+   * const again = await ctx.wrap_socket(tcp2, { server_hostname: "localhost", session: first.session });
+   * ```
+   */
+  get session(): SSLSession | null {
+    const t = this.#tls;
+    if (t === null || this.server_side) return null;
+    const data = this.#session ?? t.getSession() ?? null;
+    return data === null ? null : new SSLSession(data);
+  }
+
+  /**
+   * Whether the handshake resumed the session it was given.
+   *
+   * @example
+   * ```ts
+   * again.session_reused; // true
+   * ```
+   */
+  get session_reused(): boolean {
+    return this.#tls?.isSessionReused() ?? false;
   }
 
   /**

@@ -32,6 +32,7 @@ export {
   type DefaultContextOptions,
 } from "./_sslcontext.js";
 export { SSLSocket, type WrapSocketOptions, type PeerCertificate } from "./_sslsocket.js";
+export { SSLSession } from "./_sslsession.js";
 export {
   SSLError,
   SSLCertVerificationError,

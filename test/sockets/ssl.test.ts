@@ -9,8 +9,9 @@ import {
   SSLCertVerificationError,
   create_default_context,
 } from "stdnet/ssl";
+import { ValueError } from "stdnet/socket";
 import { makeTestCert, type TestCert } from "../helpers/certs.js";
-import { runPython } from "../helpers/python.js";
+import { runPython, startPython } from "../helpers/python.js";
 
 let cert: TestCert;
 beforeAll(() => {
@@ -110,6 +111,56 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[2]))) as raw:
     );
     await serving;
     expect(out.toString().trim()).toBe("b'Echo=>from python'");
+    server.close();
+  });
+
+  it("resumes a session on a later connection, as a Python TLS server sees it", async () => {
+    // the server answers each connection with whether it resumed the session
+    const py = await startPython(
+      `import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+with socket.create_server(("127.0.0.1", 0)) as srv:
+    print(srv.getsockname()[1])
+    for _ in range(2):
+        raw, _ = srv.accept()
+        with ctx.wrap_socket(raw, server_side=True) as conn:
+            conn.sendall(b"1" if conn.session_reused else b"0")
+            conn.recv(1)`,
+      [cert.certfile, cert.keyfile],
+    );
+    try {
+      const ctx = create_default_context(undefined, { cafile: cert.certfile });
+      const addr: AddressV4 = ["127.0.0.1", Number(py.firstLine)];
+      const first = await ctx.wrap_socket(await create_connection(addr, 5), { server_hostname: "localhost" });
+      expect((await first.recv(1)).toString()).toBe("0");
+      expect(first.session_reused).toBe(false);
+      const session = first.session;
+      expect(session).not.toBeNull();
+      first.close();
+      const second = await ctx.wrap_socket(await create_connection(addr, 5), { server_hostname: "localhost", session });
+      expect((await second.recv(1)).toString()).toBe("1");
+      expect(second.session_reused).toBe(true);
+      second.close();
+    } finally {
+      await py.stop();
+    }
+  });
+
+  it("refuses a session on the server side, as Python", async () => {
+    const server = await tlsServer();
+    const accepting = server.accept();
+    const ctx = create_default_context(undefined, { cafile: cert.certfile });
+    const client = await ctx.wrap_socket(await create_connection(server.getsockname() as AddressV4, 5), { server_hostname: "localhost" });
+    const [conn] = await accepting;
+    await conn.sendall(Buffer.from("x"));
+    await client.recv(1);
+    const serverCtx = new SSLContext(PROTOCOL_TLS_SERVER);
+    await expect(serverCtx.wrap_socket(new socket(), { server_side: true, session: client.session })).rejects.toThrow(
+      new ValueError("Cannot set session for server-side SSLSocket"),
+    );
+    client.close();
+    conn.close();
     server.close();
   });
 });
