@@ -7,10 +7,13 @@ import type { Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
 import { ValueError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
-import { error_perm, error_reply } from "./_ftperrors.js";
+import { FtplibError, error_perm, error_proto, error_reply } from "./_ftperrors.js";
 import { LineReader, ftpCodec, type LineBatch } from "./_ftplines.js";
 import { assertEncodable } from "../sockets/_codecs.js";
-import { parse227, parse229, parse257 } from "./_ftpreplies.js";
+import { parse150, parse227, parse229, parse257 } from "./_ftpreplies.js";
+import { create_connection, create_server } from "../sockets/create.js";
+import { AF_INET, AF_INET6 } from "../sockets/constants.js";
+import type { socket } from "../sockets/socket.js";
 import { pyInt, pyStrip } from "./_ftpint.js";
 import { repr } from "../sockets/repr.js";
 import { FTPSession, checkLine, portCommand, type FTPOptions } from "./_ftpsession.js";
@@ -75,6 +78,164 @@ export class FTP extends FTPSession {
     if (family === "IPv6") return parse229(await this._sendcmd("EPSV"), [peerHost, peerPort]);
     const [host, port] = parse227(await this._sendcmd("PASV"));
     return [this.trust_server_pasv_ipv4_address ? host : peerHost.replace(/^::ffff:/i, ""), port];
+  }
+
+  /**
+   * Sends PASV (EPSV over IPv6) and resolves to the address the data
+   * connection is to go to, as Python's `makepasv` (the control connection's
+   * peer unless `trust_server_pasv_ipv4_address`).
+   *
+   * @example
+   * ```ts
+   * const [host, port] = await ftp.makepasv();
+   * ```
+   */
+  async makepasv(): Promise<[string, number]> {
+    return this._exclusive("makepasv", () => this.#makepasv());
+  }
+
+  /**
+   * Starts a transfer and resolves to its data connection (a `stdnet/socket`
+   * socket, in TLS under `prot_p()`) and the size a 150 reply announces, or
+   * `null`: Python's `ntransfercmd`. Read or write the socket, close it, then
+   * `voidresp()` takes the reply that ends the transfer.
+   *
+   * @example
+   * ```ts
+   * const [conn, size] = await ftp.ntransfercmd("RETR a.bin");
+   * for (let b = await conn.recv(8192); b.length > 0; b = await conn.recv(8192)) parts.push(b);
+   * conn.close();
+   * await ftp.voidresp(); // "226 …"
+   * ```
+   */
+  async ntransfercmd(cmd: string, rest?: number | string | null): Promise<[conn: socket, size: number | null]> {
+    checkLine(cmd, String(rest ?? ""));
+    return this._exclusive("ntransfercmd", async () => {
+      let listener: socket | null = null;
+      try {
+        // The data connection is set going before the command and awaited after its 1xx:
+        // some servers connect (active) or answer the TLS handshake (prot_p) before the
+        // 1xx, others only once they have the command.
+        let ready: Promise<socket>;
+        if (this.passiveserver) {
+          const [host, port] = await this.#makepasv();
+          ready = this._wrapData(await create_connection([host, port], this.timeout, this.source_address ?? undefined));
+        } else {
+          listener = await this.#portListener();
+          ready = listener.accept().then(([c]) => {
+            c.settimeout(this.timeout);
+            return this._wrapData(c);
+          });
+        }
+        ready.catch(() => undefined); // (awaited below)
+        let resp: string;
+        try {
+          resp = await this.#startTransfer(cmd, rest);
+        } catch (e) {
+          // a data connection made before the server refused is closed, not left open
+          ready.then((c) => c.close(), () => undefined);
+          throw e;
+        }
+        return [await ready, resp.startsWith("150") ? parse150(resp) : null];
+      } finally {
+        listener?.close();
+      }
+    });
+  }
+
+  /**
+   * Listens for a data connection and announces it to the server (PORT, or
+   * EPRT over IPv6), resolving to the listening socket, as Python's
+   * `makeport`: send the transfer command next, then `accept()` the server's
+   * connection.
+   *
+   * @example
+   * ```ts
+   * await using listener = await ftp.makeport();
+   * await ftp.sendcmd("RETR a.bin");          // "150 …"
+   * const [conn] = await listener.accept();
+   * ```
+   */
+  async makeport(): Promise<socket> {
+    return this._exclusive("makeport", () => this.#portListener());
+  }
+
+  /**
+   * Aborts a transfer begun with `transfercmd` (sends ABOR) and resolves to
+   * the server's reply, which must be 426, 225 or 226 (`error_proto`
+   * otherwise), as Python's `abort`. Node cannot send the urgent (OOB) byte
+   * Python sends with it; a transfer method's own transfer is stopped with
+   * its `signal` instead.
+   *
+   * @example
+   * ```ts
+   * const conn = await ftp.transfercmd("RETR big.bin");
+   * await conn.recv(8192);
+   * conn.close();
+   * await ftp.abort(); // "426 …" or "226 …"
+   * ```
+   */
+  async abort(): Promise<string> {
+    return this._exclusive("abort", async () => {
+      this._engine.put("ABOR");
+      let resp: string;
+      try {
+        resp = await this._engine.reply();
+      } catch (e) {
+        // Python reads ABOR's reply with getmultiline: a 4xx or 5xx is only a reply here
+        if (!(e instanceof FtplibError) || !/^\d{3}/.test(e.message)) throw e;
+        resp = e.message;
+      }
+      if (!/^(?:426|225|226)/.test(resp)) throw new error_proto(resp);
+      return resp;
+    });
+  }
+
+  /** Python's `makeport`: a listener on the control connection's local address, announced by PORT or EPRT. */
+  async #portListener(): Promise<socket> {
+    const engine = this._engine;
+    const family = engine.peer[2] === "IPv6" ? AF_INET6 : AF_INET;
+    const host = engine.localAddress;
+    const listener = await create_server([host, 0], { family, backlog: 1 });
+    try {
+      listener.settimeout(this.timeout);
+      const port = (listener.getsockname() as [string, number])[1];
+      await this._voidcmd(family === AF_INET6 ? this._eprtCommand(host, port) : portCommand(host, port));
+    } catch (e) {
+      listener.close();
+      throw e;
+    }
+    return listener;
+  }
+
+  /**
+   * `ntransfercmd` without the size, as Python's `transfercmd`.
+   *
+   * @example
+   * ```ts
+   * const conn = await ftp.transfercmd("STOR b.bin");
+   * await conn.sendall(data);
+   * conn.close();
+   * await ftp.voidresp();
+   * ```
+   */
+  async transfercmd(cmd: string, rest?: number | string | null): Promise<socket> {
+    return (await this.ntransfercmd(cmd, rest))[0];
+  }
+
+  /** A data connection of `ntransfercmd` as the session has it: clear here, in TLS under FTP_TLS's `prot_p()`. */
+  protected _wrapData(conn: socket): Promise<socket> {
+    return Promise.resolve(conn);
+  }
+
+  /** REST, then the transfer command, whose reply must be 1xx (after at most one 2xx), as Python's `ntransfercmd`. */
+  async #startTransfer(cmd: string, rest: number | string | null | undefined): Promise<string> {
+    if (rest != null) await this._sendcmd(`REST ${rest}`);
+    let resp = await this._sendcmd(cmd);
+    // some servers say 200 before the 150 (ftplib passes it over)
+    if (resp.startsWith("2")) resp = await this._engine.reply();
+    if (!resp.startsWith("1")) throw new error_reply(resp);
+    return resp;
   }
 
   /** Python's `makeport`: listens for the server's data connection and announces it (PORT, or EPRT over IPv6). */

@@ -456,6 +456,11 @@ export class FtpEngine {
     return [s.remoteAddress ?? "", s.remotePort ?? 0, s.remoteFamily ?? "IPv4"];
   }
 
+  /** The control connection's local address, Python's `sock.getsockname()[0]`. */
+  get localAddress(): string {
+    return this.#ftp.socket.localAddress ?? "127.0.0.1";
+  }
+
   #translate(e: unknown): Error {
     return translateEngineError(e, this.#host);
   }
@@ -500,6 +505,19 @@ export class FtpEngine {
     } catch (e) {
       throw this.#translate(e);
     }
+  }
+
+  /** The TLS session data connections resume (the control connection's, or the latest a data connection got), if any. */
+  get tlsSession(): Buffer | undefined {
+    const ftp = this.#ftp;
+    return ftp.socket instanceof tls.TLSSocket ? (ftp.tlsSessionStore ?? ftp.socket.getSession()) : undefined;
+  }
+
+  /** Sends one command without waiting for its reply (Python's `putcmd`): a later `reply()` takes it. */
+  put(line: string): void {
+    assertEncodable(this.#options.commandCodec(), line);
+    if (this.#ftp.closed) throw this.#closedError();
+    this.#ftp.send(line);
   }
 
   /** Waits for one more reply without sending anything (Python's `getresp` alone). */
@@ -587,8 +605,7 @@ export class FtpEngine {
    */
   async listenForData(tlsOptions: tls.ConnectionOptions | null): Promise<[host: string, port: number]> {
     this.#closeListener();
-    const control = this.#ftp.socket;
-    const host = control.localAddress ?? "127.0.0.1";
+    const host = this.localAddress;
     // node's sockets from a server take their high-water marks from it (see WRITE_HIGH_WATER_BYTES)
     const server = net.createServer({ highWaterMark: WRITE_HIGH_WATER_BYTES });
     await new Promise<void>((resolve, reject) => {
@@ -639,8 +656,7 @@ export class FtpEngine {
     const ftp = this.#ftp;
     let socket: net.Socket = raw;
     if (tlsOptions !== null) {
-      const control = ftp.socket;
-      const session = control instanceof tls.TLSSocket ? (ftp.tlsSessionStore ?? control.getSession()) : undefined;
+      const session = this.tlsSession;
       const tlsSocket = tls.connect({ ...tlsOptions, host: this.#host, socket: raw, session });
       tlsSocket.on("session", (session: Buffer) => {
         ftp.tlsSessionStore = session;

@@ -394,6 +394,56 @@ export class FTPSession {
   }
 
   /**
+   * Sends a command without reading its reply (Python's `putcmd`); `getresp()`
+   * reads it, or the next command's call does.
+   *
+   * @example
+   * ```ts
+   * await ftp.putcmd("NOOP");
+   * await ftp.getresp(); // "200 …"
+   * ```
+   */
+  async putcmd(line: string): Promise<void> {
+    checkLine(line);
+    return this._exclusive("putcmd", () => {
+      this._engine.put(line);
+      return Promise.resolve();
+    });
+  }
+
+  /**
+   * Reads the next reply (Python's `getresp`): a 1xx, 2xx or 3xx one is
+   * returned, a 4xx or 5xx one rejects with `error_temp`/`error_perm`.
+   *
+   * @example
+   * ```ts
+   * const conn = await ftp.transfercmd("RETR a.bin");
+   * // … read conn to its end, close it …
+   * await ftp.getresp(); // "226 …"
+   * ```
+   */
+  async getresp(): Promise<string> {
+    return this._exclusive("getresp", () => this._engine.reply());
+  }
+
+  /**
+   * Reads the next reply and expects a 2xx one (`error_reply` otherwise), as
+   * Python's `voidresp`: what ends a transfer begun with `transfercmd`.
+   *
+   * @example
+   * ```ts
+   * await ftp.voidresp(); // "226 Transfer complete"
+   * ```
+   */
+  async voidresp(): Promise<string> {
+    return this._exclusive("voidresp", async () => {
+      const resp = await this._engine.reply();
+      if (!resp.startsWith("2")) throw new error_reply(resp);
+      return resp;
+    });
+  }
+
+  /**
    * Logs in (default: anonymous, password `anonymous@`) and resolves to the
    * server's 2xx reply; a wrong password rejects with `error_perm`.
    *

@@ -5,8 +5,9 @@
  */
 import { createSecureContext, type ConnectionOptions } from "node:tls";
 import { OSError, ValueError } from "../sockets/errors.js";
-import { create_default_context, type SSLContext } from "../sockets/ssl.js";
+import { SSLSession, create_default_context, type SSLContext } from "../sockets/ssl.js";
 import { FTP, type FTPOptions } from "./_ftpclient.js";
+import type { socket } from "../sockets/socket.js";
 
 /** Python's keyword arguments of `FTP_TLS(...)`. */
 export interface FTP_TLSOptions extends FTPOptions {
@@ -180,6 +181,13 @@ export class FTP_TLS extends FTP {
       this.#protP = false;
       return resp;
     });
+  }
+
+  protected override _wrapData(conn: socket): Promise<socket> {
+    if (!this.#protP) return Promise.resolve(conn);
+    // resuming the control connection's session, as Python's FTP_TLS does and servers may require
+    const data = this._engine.tlsSession;
+    return this.context.wrap_socket(conn, { server_hostname: this.host, session: data === undefined ? null : new SSLSession(data) });
   }
 
   protected override _dataTLS(): ConnectionOptions | null {

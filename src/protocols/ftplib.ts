@@ -29,9 +29,11 @@
  *   and so does one whose data connection stalls past the timeout (TimeoutError).
  * - Active mode (`set_pasv(false)`: PORT, EPRT over IPv6) listens on the
  *   control connection's local address only (Python's on every interface).
- *   The low-level `ntransfercmd`/`transfercmd`/`makeport`/`makepasv`/
- *   `getresp`/`voidresp`, `abort()` (use an AbortSignal) and `ftpcp` are
- *   not provided: basic-ftp runs each transfer whole.
+ * - The low-level `ntransfercmd`/`transfercmd` hand out the data connection
+ *   as a `stdnet/socket` socket (an `SSLSocket` under `prot_p()`, resuming the
+ *   control connection's TLS session); `abort()` sends ABOR without Python's
+ *   urgent (OOB) byte, which node cannot send — to stop a transfer method's
+ *   own transfer, give it a `signal`.
  * - `FTP_TLS` verifies the server's certificate by default
  *   (`create_default_context()`; Python's ftplib does not). `ccc()` cannot
  *   return node's socket to clear text: on success it closes the session.
@@ -54,3 +56,4 @@ export {
   all_errors,
 } from "./_ftperrors.js";
 export { parse150, parse227, parse229, parse257 } from "./_ftpreplies.js";
+export { ftpcp } from "./_ftpcp.js";
