@@ -7,7 +7,7 @@ import type { Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
 import { ValueError } from "../sockets/errors.js";
 import type { TransferControl } from "./_ftpengine.js";
-import { FtplibError, error_perm, error_proto, error_reply } from "./_ftperrors.js";
+import { error_perm, error_proto, error_reply } from "./_ftperrors.js";
 import { LineReader, ftpCodec, type LineBatch } from "./_ftplines.js";
 import { assertEncodable } from "../sockets/_codecs.js";
 import { parse150, parse227, parse229, parse257 } from "./_ftpreplies.js";
@@ -177,15 +177,8 @@ export class FTP extends FTPSession {
    */
   async abort(): Promise<string> {
     return this._exclusive("abort", async () => {
-      this._engine.put("ABOR");
-      let resp: string;
-      try {
-        resp = await this._engine.reply();
-      } catch (e) {
-        // Python reads ABOR's reply with getmultiline: a 4xx or 5xx is only a reply here
-        if (!(e instanceof FtplibError) || !/^\d{3}/.test(e.message)) throw e;
-        resp = e.message;
-      }
+      this._putBare("ABOR", "*put urgent*", String.raw`b'ABOR\r\n'`);
+      const resp = await this._engine.reply(true);
       if (!/^(?:426|225|226)/.test(resp)) throw new error_proto(resp);
       return resp;
     });

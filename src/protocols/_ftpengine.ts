@@ -520,12 +520,17 @@ export class FtpEngine {
     this.#ftp.send(line);
   }
 
-  /** Waits for one more reply without sending anything (Python's `getresp` alone). */
-  async reply(): Promise<string> {
+  /**
+   * Waits for one more reply without sending anything: Python's `getresp`
+   * alone, or with `whole` its `getmultiline` (any reply returned, 4xx, 5xx
+   * and ones that begin with no digit too).
+   */
+  async reply(whole = false): Promise<string> {
     if (this.#ftp.closed && !this.#ftp.holdsReplies) throw this.#closedError();
     try {
       const res = (await this.#ftp.handle(undefined, (res, task) => {
-        if (res instanceof Error) task.reject(res);
+        if (whole && (res instanceof FTPError || res instanceof error_proto)) task.resolve({ code: 0, message: res.message });
+        else if (res instanceof Error) task.reject(res);
         else task.resolve(res);
       })) as FTPResponse;
       return res.message;

@@ -105,6 +105,8 @@ export class FTPSession {
   #connecting: FtpEngine | undefined;
   #pending: Promise<void> | undefined;
   #busy: { name: string; stack: string } | undefined;
+  /** Set while `_putBare` sends: what debug level 2 shows of its line (and level 1 nothing). */
+  #bareLabel: [label: string, shown: string] | undefined;
   /**
    * Debug output of replies held back while a download's data still arrives
    * (see `_holdReplyOutput`); "armed" until the 1xx reply that starts the data.
@@ -174,8 +176,9 @@ export class FTPSession {
     return {
       // Python tests `if self.debugging` (any non-zero level, negative ones too) and `self.debugging > 1`
       sent: (line) => {
-        if (this.debugging !== 0) console.log("*cmd*", sanitize(line));
-        if (this.debugging > 1) console.log("*put*", sanitize(line + "\r\n"));
+        const bare = this.#bareLabel;
+        if (this.debugging !== 0 && bare === undefined) console.log("*cmd*", sanitize(line));
+        if (this.debugging > 1) console.log(...(bare ?? ["*put*", sanitize(line + "\r\n")]));
       },
       received: (reply, lines) => {
         if (reply !== undefined) {
@@ -409,6 +412,51 @@ export class FTPSession {
       this._engine.put(line);
       return Promise.resolve();
     });
+  }
+
+  /**
+   * Sends a line as it is, CRLF added, without reading a reply: Python's
+   * `putline`, which unlike `putcmd` prints only `*put*` at debug level 2.
+   *
+   * @example
+   * ```ts
+   * await ftp.putline("NOOP");
+   * await ftp.getmultiline(); // "200 …"
+   * ```
+   */
+  async putline(line: string): Promise<void> {
+    checkLine(line);
+    return this._exclusive("putline", () => {
+      this._putBare(line, "*put*");
+      return Promise.resolve();
+    });
+  }
+
+  /**
+   * Sends `line` without a reply, shown in debug output at level 2 only, as
+   * `label shown` (Python's putline, and abort, which shows bytes).
+   */
+  protected _putBare(line: string, label: string, shown = sanitize(line + "\r\n")): void {
+    this.#bareLabel = [label, shown];
+    try {
+      this._engine.put(line);
+    } finally {
+      this.#bareLabel = undefined;
+    }
+  }
+
+  /**
+   * Reads the next reply, whatever its code (Python's `getmultiline`; a
+   * multi-line reply comes joined by `\n`, as there).
+   *
+   * @example
+   * ```ts
+   * await ftp.putline("RETR missing");
+   * await ftp.getmultiline(); // "550 …", not an error
+   * ```
+   */
+  async getmultiline(): Promise<string> {
+    return this._exclusive("getmultiline", () => this._engine.reply(true));
   }
 
   /**

@@ -33,7 +33,10 @@
  *   as a `stdnet/socket` socket (an `SSLSocket` under `prot_p()`, resuming the
  *   control connection's TLS session); `abort()` sends ABOR without Python's
  *   urgent (OOB) byte, which node cannot send — to stop a transfer method's
- *   own transfer, give it a `signal`.
+ *   own transfer, give it a `signal`. Debug output shows each reply's `*resp*`
+ *   line as it arrives, those `abort()` and `getmultiline()` read too.
+ *   `getline()` and the `sock` and `file` attributes are not provided: the
+ *   control connection is basic-ftp's, which reads whole replies.
  * - `FTP_TLS` verifies the server's certificate by default
  *   (`create_default_context()`; Python's ftplib does not). `ccc()` cannot
  *   return node's socket to clear text: on success it closes the session.

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, FTP_TLS, error_perm, error_reply } from "stdnet/ftplib";
 import { SSLSocket, create_default_context } from "stdnet/ssl";
 import { ValueError, type socket } from "stdnet/socket";
@@ -118,26 +118,52 @@ ftp.quit()
     expect(await ftp.voidcmd("NOOP")).toMatch(/^200/);
   });
 
-  it("read the size a 150 reply announces, as Python's parse150", async () => {
-    const sent: string[] = [];
+  it("read the size a 150 reply announces and print what Python's debug output prints, putcmd and getresp too", async () => {
     const dataPeer = await rawServer((d) => d.end("hello"));
     const control = await rawServer((sock) => {
       sock.write("220 hi\r\n");
       eachLine(sock, (line) => {
-        sent.push(line);
         if (line === "PASV") sock.write(`227 Entering Passive Mode (127,0,0,1,${dataPeer.port >> 8},${dataPeer.port & 255})\r\n`);
         else if (line === "RETR a") sock.write("150 Opening BINARY mode data connection for a (5 bytes)\r\n226 done\r\n");
         else sock.write("200 ok\r\n");
       });
     });
     try {
+      const script = String.raw`
+import ftplib, json, sys
+ftp = ftplib.FTP(timeout=10)
+ftp.connect("127.0.0.1", int(sys.argv[1]))
+ftp.set_debuglevel(2)
+conn, size = ftp.ntransfercmd("RETR a")
+data = conn.recv(100)
+conn.close()
+end = ftp.voidresp()
+ftp.putcmd("NOOP")
+noop = ftp.getresp()
+print(json.dumps([size, data.decode(), end, noop]))
+`;
+      const out = (await runPython(script, [String(control.port)])).toString().trimEnd().split("\n");
+      const expected = JSON.parse(out.pop()!) as unknown[];
       await using ftp = await FTP.open("127.0.0.1", "", "", "", { port: control.port, timeout: 5 });
-      const [conn, size] = await ftp.ntransfercmd("RETR a");
-      expect(size).toBe(5);
-      expect((await readAll(conn)).toString()).toBe("hello");
-      conn.close();
-      expect(await ftp.voidresp()).toBe("226 done");
-      expect(sent).toEqual(["PASV", "RETR a"]);
+      ftp.set_debuglevel(2);
+      const lines: string[] = [];
+      const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(" "));
+      });
+      let got: unknown[];
+      try {
+        const [conn, size] = await ftp.ntransfercmd("RETR a");
+        const data = (await readAll(conn)).toString();
+        conn.close();
+        const end = await ftp.voidresp();
+        await ftp.putcmd("NOOP");
+        got = [size, data, end, await ftp.getresp()];
+      } finally {
+        spy.mockRestore();
+      }
+      expect(got).toEqual(expected);
+      expect(expected[0]).toBe(5);
+      expect(lines).toEqual(out);
     } finally {
       await control.close();
       await dataPeer.close();
@@ -156,8 +182,9 @@ describe("makeport and abort", () => {
     expect(await ftp.voidresp()).toMatch(/^226/);
   });
 
-  it("abort sends ABOR and takes 426, 225 or 226 as Python's does, anything else as error_proto", async () => {
+  it("abort, putline and getmultiline return and print what Python's do (ABOR takes 426, 225 or 226, else error_proto)", async () => {
     const answers = ["426 Transfer aborted", "500 What?", "225 No transfer to abort", "550 No"];
+    const others: Record<string, string> = { "CWD x": "550 no", ODD: "odd reply" };
     // Python sends ABOR's last byte as urgent data, which the peer's stream skips: "ABOR\r" ends a line too
     const control = await rawServer((sock) => {
       let n = 0;
@@ -168,7 +195,7 @@ describe("makeport and abort", () => {
         for (let m = /\r\n?/.exec(rest); m !== null; m = /\r\n?/.exec(rest)) {
           const line = rest.slice(0, m.index).replace(/^\n/, "");
           rest = rest.slice(m.index + m[0].length);
-          sock.write(line === "ABOR" ? `${answers[n++ % answers.length]}\r\n` : "200 ok\r\n");
+          sock.write(`${line === "ABOR" ? answers[n++ % answers.length] : (others[line] ?? "200 ok")}\r\n`);
         }
       });
     });
@@ -177,21 +204,41 @@ describe("makeport and abort", () => {
 import ftplib, json, sys
 ftp = ftplib.FTP(timeout=10)
 ftp.connect("127.0.0.1", int(sys.argv[1]))
+ftp.set_debuglevel(2)
 out = []
 for _ in range(4):
     try:
         out.append(ftp.abort())
     except ftplib.Error as e:
         out.append([type(e).__name__, str(e)])
+for line in ["CWD x", "ODD", "NOOP"]:
+    ftp.putline(line)
+    out.append(ftp.getmultiline())
 print(json.dumps(out))
 `;
-      const expected = JSON.parse((await runPython(script, [String(control.port)])).toString()) as unknown[];
+      const printed = (await runPython(script, [String(control.port)])).toString().trimEnd().split("\n");
+      const expected = JSON.parse(printed.pop()!) as unknown[];
       await using ftp = await FTP.open("127.0.0.1", "", "", "", { port: control.port, timeout: 5 });
+      ftp.set_debuglevel(2);
+      const lines: string[] = [];
+      const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(" "));
+      });
       const got: unknown[] = [];
-      for (let i = 0; i < 4; i++) {
-        got.push(await ftp.abort().catch((e: unknown) => [(e as Error).constructor.name, (e as Error).message]));
+      try {
+        for (let i = 0; i < 4; i++) {
+          got.push(await ftp.abort().catch((e: unknown) => [(e as Error).constructor.name, (e as Error).message]));
+        }
+        for (const line of ["CWD x", "ODD", "NOOP"]) {
+          await ftp.putline(line);
+          got.push(await ftp.getmultiline());
+        }
+      } finally {
+        spy.mockRestore();
       }
       expect(got).toEqual(expected);
+      // stdnet shows each reply's *resp* line as it arrives, also those getmultiline reads (Python's does not print them)
+      expect(lines.filter((l) => !l.startsWith("*resp*"))).toEqual(printed);
       expect(await ftp.voidcmd("NOOP")).toBe("200 ok");
     } finally {
       await control.close();
