@@ -117,7 +117,7 @@ export class SSLSocket extends socket {
     const hostname = options.server_hostname ?? null;
     if (serverSide && hostname !== null) throw new ValueError("server_hostname can only be specified in client mode");
     const session = options.session ?? null;
-    if (serverSide && session !== null) throw new ValueError("Cannot set session for server-side SSLSocket");
+    if (serverSide && session !== null) throw new ValueError("session can only be specified in client mode");
     // Check the context fits the side now, as Python does at wrap time.
     if (serverSide) context.tlsServerOptions();
     else context.tlsClientOptions(hostname);
