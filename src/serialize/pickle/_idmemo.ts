@@ -123,8 +123,9 @@ export class IdentityMemo {
     this.first = 0;
   }
 
-  /** Records `obj` at memo index `idx`. */
+  /** Records `obj` at memo index `idx` (-1, the index of nothing in fast mode: not recorded). */
   set(obj: unknown, idx: number): void {
+    if (idx < 0) return;
     let slot = this.missedSlot;
     if (slot < 0 || obj !== this.missed) slot = this.newSlot(obj);
     this.stamps[slot] = this.base + idx;

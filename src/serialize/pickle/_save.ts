@@ -22,6 +22,8 @@ const SMALLEST_TOO_LONG = 10n ** BigInt(INT_MAX_STR_DIGITS);
 const FRAME_SIZE_MIN = 4;
 const FRAME_HEADER_SIZE = 9;
 const BATCHSIZE = 1000;
+/** In fast mode, lists and dicts nested deeper than this are checked for cycles (CPython's FAST_NESTING_LIMIT). */
+const FAST_NESTING_LIMIT = 50;
 /** Nesting deeper than this is refused (CPython's default recursion limit is 1000). */
 export const MAX_DEPTH = 1000;
 
@@ -76,6 +78,8 @@ export interface SaveConfig {
   persistentId: ((obj: unknown) => unknown) | undefined;
   reducerOverride: ((obj: unknown) => ReduceValue | undefined) | undefined;
   dispatchTable: ReadonlyMap<unknown, (obj: never) => ReduceValue> | undefined;
+  /** Python's `Pickler.fast`: no memo at all (no PUT, no GET), cycles refused. */
+  fast: boolean;
 }
 
 /** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object; see StrMemo for how far back). */
@@ -184,6 +188,11 @@ export class Saver {
   framing = false;
   frameStart = -1;
   depth = 0;
+  /** Python's `Pickler.fast`: nothing memoized (memoize() writes nothing and gives -1); what an earlier dump memoized is still fetched. */
+  readonly fast: boolean;
+  /** Fast mode: lists and dicts being saved, and those of them past FAST_NESTING_LIMIT (to find a cycle). */
+  private fastNest = 0;
+  private readonly fastPath = new Set<object>();
   /** The memo indexes of the global `_codecs.encode` and the str 'latin1' once saveBytesCodecs has written them. */
   private codecsMemo = -1;
   private latin1Memo = -1;
@@ -197,6 +206,7 @@ export class Saver {
     this.dv = new DataView(initial.buffer, initial.byteOffset, initial.byteLength);
     this.proto = cfg.protocol;
     this.bin = cfg.protocol >= 1;
+    this.fast = cfg.fast;
   }
 
   /** Makes room for `n` more bytes (and opens a frame when one is due). */
@@ -270,7 +280,9 @@ export class Saver {
     this.framing = framing;
   }
 
+  /** Writes the memo opcode for the object just saved and returns its index (-1 and nothing written in fast mode). */
   memoize(): number {
+    if (this.fast) return -1;
     const idx = this.memo.size++;
     if (this.proto >= 4) this.byte(0x94);
     else if (this.bin) {
@@ -464,7 +476,7 @@ export class Saver {
     const idx = this.memo.strings.get(s);
     if (idx < 0) {
       const saved = this.saveStr(s);
-      this.memo.strings.set(s, saved);
+      if (saved >= 0) this.memo.strings.set(s, saved);
       return saved;
     }
     this.get(idx);
@@ -528,7 +540,7 @@ export class Saver {
   saveBytes(b: Uint8Array, obj: object): void {
     this.writeBytes(b, obj);
     // bytes of length 0 or 1 are memoized by value as well (the bytes object was the last memoized)
-    if (obj === b && b.length <= 1) {
+    if (obj === b && b.length <= 1 && !this.fast) {
       const key = smallBytesKey(b);
       if (key >= 0) this.memo.smallBytes[key] = this.memo.size - 1;
     }
@@ -537,7 +549,7 @@ export class Saver {
   private writeBytes(b: Uint8Array, obj: object): void {
     if (this.proto < 3) {
       if (b.length === 0) this.saveReduce([new Global("builtins", "bytes"), toTuple([])], obj);
-      else if (b.length > 1 && this.bin && this.cfg.persistentId === undefined && this.cfg.reducerOverride === undefined) this.saveBytesCodecs(b, obj);
+      else if (b.length > 1 && this.bin && !this.fast && this.cfg.persistentId === undefined && this.cfg.reducerOverride === undefined) this.saveBytesCodecs(b, obj);
       else {
         let latin = "";
         for (let i = 0; i < b.length; i += 4096) latin += String.fromCharCode(...b.subarray(i, i + 4096));
@@ -676,6 +688,7 @@ export class Saver {
       this.pos += line.length;
     }
     const idx = this.memoize();
+    if (idx < 0) return idx;
     this.memo.globals.set(key, idx);
     if (obj !== undefined) this.memo.objects.set(obj, idx);
     return idx;
@@ -716,8 +729,25 @@ export class Saver {
   private saveList(list: readonly unknown[]): void {
     if (this.bin) this.byte(0x5d);
     else this.text("(l");
+    if (this.fast) {
+      this.fastEnter(list, "list");
+      this.appends(list);
+      this.fastLeave(list);
+      return;
+    }
     this.memo.objects.set(list, this.memoize());
     this.appends(list);
+  }
+
+  /** Fast mode, entering a list or dict: past FAST_NESTING_LIMIT, one already being saved is a cycle (CPython's fast_save_enter). */
+  private fastEnter(obj: object, type: string): void {
+    if (++this.fastNest < FAST_NESTING_LIMIT) return;
+    if (this.fastPath.has(obj)) throw new ValueError(`fast mode: can't pickle cyclic objects including object type ${type}`);
+    this.fastPath.add(obj);
+  }
+
+  private fastLeave(obj: object): void {
+    if (this.fastNest-- >= FAST_NESTING_LIMIT) this.fastPath.delete(obj);
   }
 
   /** APPEND(S) of the items, batched as CPython's batch_list_exact. */
@@ -757,9 +787,11 @@ export class Saver {
   saveDict(d: object, obj: object): void {
     if (this.bin) this.byte(0x7d);
     else this.text("(d");
-    this.memo.objects.set(obj, this.memoize());
+    if (this.fast) this.fastEnter(obj, "dict");
+    else this.memo.objects.set(obj, this.memoize());
     if (d instanceof Map) this.setitemsMap(d);
     else this.setitemsObject(d as Record<string, unknown>);
+    if (this.fast) this.fastLeave(obj);
   }
 
   /**
@@ -772,7 +804,7 @@ export class Saver {
 
   /** Saves key `k` (the `i`th of its object) as `save` would, remembering its memo index for the next object. */
   private saveKey(k: string, i: number): void {
-    if (this.cfg.persistentId !== undefined) {
+    if (this.cfg.persistentId !== undefined || this.fast) {
       this.save(k);
       return;
     }

@@ -128,7 +128,7 @@ function configOf(protocol: Protocol | undefined, options: DumpOptions | undefin
   const p = protocolOf(protocol);
   const cb = options?.buffer_callback ?? undefined;
   if (cb !== undefined && p < 5) throw new ValueError("buffer_callback needs protocol >= 5");
-  return { protocol: p, fixImports: options?.fix_imports ?? true, bufferCallback: cb, persistentId: undefined, reducerOverride: undefined, dispatchTable: undefined };
+  return { protocol: p, fixImports: options?.fix_imports ?? true, bufferCallback: cb, persistentId: undefined, reducerOverride: undefined, dispatchTable: undefined, fast: false };
 }
 
 /**
@@ -200,6 +200,20 @@ export function dump(obj: unknown, file: PickleWritable | Writable, protocol?: P
 export class Pickler<F extends PickleWritable | Writable = PickleWritable | Writable> {
   /** Reducers by constructor, as Python's `copyreg`-style dispatch_table. */
   dispatch_table: Map<unknown, (obj: never) => ReduceValue> | undefined = undefined;
+  /**
+   * Python's (deprecated) fast mode: nothing is memoized, so no PUT or GET
+   * is written and a shared object is written again each time it is met;
+   * a cyclic value is refused (`ValueError`). Smaller, quicker pickles of
+   * values without shared parts.
+   *
+   * @example
+   * ```ts
+   * const p = new Pickler(file, 4);
+   * p.fast = true;
+   * p.dump(records);
+   * ```
+   */
+  fast = false;
   readonly #file: F;
   readonly #cfg: SaveConfig;
   readonly #memo = new Memo();
@@ -241,6 +255,7 @@ export class Pickler<F extends PickleWritable | Writable = PickleWritable | Writ
       persistentId: this.persistent_id === Pickler.prototype.persistent_id ? undefined : (o) => this.persistent_id(o),
       reducerOverride: this.reducer_override === Pickler.prototype.reducer_override ? undefined : (o) => this.reducer_override(o),
       dispatchTable: this.dispatch_table,
+      fast: this.fast,
     };
     return writeAll(this.#file, run(obj, cfg, this.#memo)) as DumpResult<F>;
   }

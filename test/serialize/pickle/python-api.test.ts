@@ -105,6 +105,28 @@ class Greedy:
 for proto in (0, 2, 4):
     g = pickle.Unpickler(Greedy(pickle.dumps("first", proto) + pickle.dumps("second", proto)))
     attempt("greedy-%d" % proto, lambda g=g: g.load() + "," + g.load())
+# fast mode after a dump that memoized: what is in the memo is still fetched, nothing new is put;
+# a cycle is refused (the object's address cut from the text)
+for proto in (0, 2, 4):
+    def fast_after(proto=proto):
+        f = io.BytesIO()
+        p = pickle.Pickler(f, proto)
+        x = [1, "abc", [2], b"xy"]
+        p.dump(x)
+        p.fast = True
+        p.dump([x, "abc", "new", ["new"], b"xy", (x,)])
+        return f.getvalue()
+    attempt(f"fast-{proto}", fast_after)
+    def fast_cycle(proto=proto):
+        cyc = {"k": []}
+        cyc["k"].append(cyc)
+        p = pickle.Pickler(io.BytesIO(), proto)
+        p.fast = True
+        try:
+            p.dump([1, cyc])
+        except ValueError as e:
+            raise ValueError(str(e).split(" at 0x")[0])
+    attempt(f"fast-cycle-{proto}", fast_cycle)
 print(json.dumps(out))
 `);
 
@@ -175,6 +197,30 @@ describe("the pickle API as CPython's", () => {
           return Buffer.concat(chunks);
         }), `${proto} ${v}`).toBe(PY[`pid-${proto}-${v}`]);
       }
+    }
+  });
+
+  it("fast mode writes no memo opcodes but fetches what an earlier dump memoized, and refuses a cycle", () => {
+    for (const proto of [0, 2, 4] as const) {
+      const chunks: Uint8Array[] = [];
+      const p = new Pickler({ write: (b: Uint8Array) => void chunks.push(Buffer.from(b)) }, proto);
+      // (Python's two b"xy" are one constant of its code object)
+      const xy = new Uint8Array([120, 121]);
+      const x = [1, "abc", [2], xy];
+      expect(ours(() => {
+        p.dump(x);
+        p.fast = true;
+        p.dump([x, "abc", "new", ["new"], xy, tuple(x)]);
+        return Buffer.concat(chunks);
+      }), `${proto}`).toBe(PY[`fast-${proto}`]);
+      const cyc: Record<string, unknown[]> = { k: [] };
+      cyc.k!.push(cyc);
+      const fast = new Pickler({ write: () => undefined }, proto);
+      fast.fast = true;
+      expect(ours(() => {
+        fast.dump([1, cyc]);
+        return "";
+      })).toBe(PY[`fast-cycle-${proto}`]);
     }
   });
 
