@@ -47,6 +47,9 @@
  *   16,384 distinct strs and the first 256 memoized: one met again after more
  *   is written out again. Bytes of length 0 and 1 are memoized by value too
  *   (CPython keeps one object of each, as of each one-char latin-1 str).
+ * - `Pickler.fast` (no memo; what an earlier dump memoized is still fetched,
+ *   as CPython's C pickler does) refuses a cycle with CPython's ValueError
+ *   text but for the object's address, which JS has not.
  * - Errors from `loads` are all UnpicklingError, with the text of Python's
  *   (which raises some ValueError/EOFError/UnicodeDecodeError); nesting
  *   deeper than 1000 (CPython's recursion limit) is PicklingError in dumps.
