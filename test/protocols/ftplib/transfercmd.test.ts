@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FTP, FTP_TLS, error_perm, error_reply } from "stdnet/ftplib";
 import { SSLSocket, create_default_context } from "stdnet/ssl";
-import { ValueError, type socket } from "stdnet/socket";
+import { EOFError, OSError, TimeoutError, ValueError, type socket } from "stdnet/socket";
 import { makeTestCert, type TestCert } from "../../helpers/certs.js";
 import { startFtpServer, type TestFtpServer } from "../../helpers/ftpserver.js";
 import { runPython, startPython } from "../../helpers/python.js";
@@ -106,6 +106,30 @@ ftp.quit()
       expect(err).toBeInstanceOf(error_perm);
       expect((err as Error).message).toMatch(/^55\d .*missing\.bin/);
       expect(await ftp.pwd()).toBe("/");
+    }
+  });
+
+  it("after a dropped control connection voidresp is EOFError; after a dropped data connection getresp times out", async () => {
+    {
+      await using ftp = await session();
+      const conn = await ftp.transfercmd("RETR data.bin");
+      srv.dropControl();
+      await readAll(conn).catch(() => undefined);
+      conn.close();
+      await expect(ftp.voidresp()).rejects.toBeInstanceOf(EOFError);
+    }
+    {
+      await using ftp = await FTP.open(srv.host, srv.user, srv.password, "", { timeout: 1, port: srv.port });
+      const conn = await ftp.transfercmd("RETR data.bin");
+      srv.dropData();
+      const got = await readAll(conn).catch((e: unknown) => e);
+      conn.close();
+      if (got instanceof Buffer) expect(got.length).toBeLessThan(DATA.length);
+      else expect(got).toBeInstanceOf(OSError);
+      // ftp-srv sends no reply for a transfer whose data connection it lost: the wait ends with the timeout
+      const started = Date.now();
+      await expect(ftp.getresp()).rejects.toBeInstanceOf(TimeoutError);
+      expect(Date.now() - started).toBeLessThan(3000);
     }
   });
 
