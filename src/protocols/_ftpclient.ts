@@ -16,11 +16,11 @@ import { AF_INET, AF_INET6 } from "../sockets/constants.js";
 import type { socket } from "../sockets/socket.js";
 import { pyInt, pyStrip } from "./_ftpint.js";
 import { repr } from "../sockets/repr.js";
-import { FTPSession, checkLine, portCommand, type FTPOptions } from "./_ftpsession.js";
+import { FTPSession, checkLine, portCommand, print_line, type FTPOptions } from "./_ftpsession.js";
 import { deliver, isPromiseLike, sink } from "./_ftpsinks.js";
 import { binaryStream, lineStream, openSource, type BlockCallback, type StorSource } from "./_ftpsources.js";
 
-export { FTP_PORT, MAXLINE, type FTPOptions } from "./_ftpsession.js";
+export { B_CRLF, CRLF, FTP_PORT, MAXLINE, print_line, type FTPOptions } from "./_ftpsession.js";
 
 /** Options of a transfer method, beyond Python's arguments. */
 export interface TransferOptions {
@@ -336,7 +336,7 @@ export class FTP extends FTPSession {
   protected async _retrlines(cmd: string, callback: LineCallback | null | undefined, options: TransferOptions): Promise<string> {
     assertEncodable(ftpCodec(this.encoding), cmd);
     const signal = options.signal;
-    const each: LineCallback = callback ?? ((line: string) => console.log(line));
+    const each: LineCallback = callback ?? print_line;
     signal?.throwIfAborted();
     await this._sendcmd("TYPE A");
     await this.#prepareTransfer(undefined, signal);

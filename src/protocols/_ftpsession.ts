@@ -16,6 +16,23 @@ import { codePointOffset } from "./_ftpreplyreader.js";
 export const FTP_PORT = 21;
 /** The longest line ftplib accepts in a listing or text file, Python's `MAXLINE`. */
 export const MAXLINE = 8192;
+/** The line end of FTP's control connection and text transfers, Python's `CRLF`. */
+export const CRLF = "\r\n";
+/** `CRLF` as bytes, Python's `B_CRLF`. */
+export const B_CRLF: Uint8Array = Uint8Array.of(13, 10);
+
+/**
+ * Prints a line, Python's `ftplib.print_line`: what `retrlines` does with
+ * each line when given no callback.
+ *
+ * @example
+ * ```ts
+ * await ftp.retrlines("LIST", print_line);
+ * ```
+ */
+export function print_line(line: string): void {
+  console.log(line);
+}
 
 /** Python's keyword arguments of `FTP(...)`. */
 export interface FTPOptions {
@@ -412,6 +429,19 @@ export class FTPSession {
       this._engine.put(line);
       return Promise.resolve();
     });
+  }
+
+  /**
+   * A line as debug output shows it: its `repr()`, a password masked
+   * (Python's `FTP.sanitize`).
+   *
+   * @example
+   * ```ts
+   * ftp.sanitize("PASS secret"); // "'PASS ******'"
+   * ```
+   */
+  sanitize(s: string): string {
+    return sanitize(s);
   }
 
   /**

@@ -35,8 +35,8 @@
  *   urgent (OOB) byte, which node cannot send — to stop a transfer method's
  *   own transfer, give it a `signal`. Debug output shows each reply's `*resp*`
  *   line as it arrives, those `abort()` and `getmultiline()` read too.
- *   `getline()` and the `sock` and `file` attributes are not provided: the
- *   control connection is basic-ftp's, which reads whole replies.
+ *   `getline()` and the `sock` and `file` attributes are not provided, nor
+ *   `MSG_OOB`: the control connection is basic-ftp's, which reads whole replies.
  * - `FTP_TLS` verifies the server's certificate by default
  *   (`create_default_context()`; Python's ftplib does not). `ccc()` cannot
  *   return node's socket to clear text: on success it closes the session.
@@ -48,7 +48,7 @@
  *   most the timeout (5 s without one) for the server's closing reply.
  * @module
  */
-export { FTP, FTP_PORT, MAXLINE, type FTPOptions, type TransferOptions, type LineCallback, type MlsdFacts, type StorSource, type BlockCallback } from "./_ftpclient.js";
+export { B_CRLF, CRLF, FTP, FTP_PORT, MAXLINE, print_line, type FTPOptions, type TransferOptions, type LineCallback, type MlsdFacts, type StorSource, type BlockCallback } from "./_ftpclient.js";
 export { FTP_TLS, type FTP_TLSOptions } from "./_ftptls.js";
 export {
   FtplibError as Error,

@@ -5,8 +5,8 @@
  * each command is encoded with the session's encoding of the moment.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FTP } from "stdnet/ftplib";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { B_CRLF, CRLF, FTP, print_line } from "stdnet/ftplib";
 import { runPython } from "../../helpers/python.js";
 import { rawServer, type RawServer } from "../../helpers/rawserver.js";
 
@@ -229,4 +229,31 @@ ftp.close()
     expect(py.lines).toEqual(["SITE \u00e9"]);
     expect(ours.lines).toEqual(py.lines);
   });
+
+  it("sanitize(), print_line, CRLF and B_CRLF are Python's", async () => {
+    const samples = ["PASS secret", "pass x\r\n", "PASS ", "USER me", "PASS\tnot", "naïve 'q' \"d\"", "PASS é\n"];
+    const theirs = JSON.parse(
+      (
+        await runPython(
+          String.raw`
+import ftplib, json, sys
+ftp = ftplib.FTP()
+print(json.dumps([[ftp.sanitize(s) for s in json.loads(sys.argv[1])], ftplib.CRLF, list(ftplib.B_CRLF)]))
+`,
+          [JSON.stringify(samples)],
+        )
+      ).toString(),
+    ) as [string[], string, number[]];
+    const ftp = new FTP();
+    expect([samples.map((x) => ftp.sanitize(x)), CRLF, [...B_CRLF]]).toEqual(theirs);
+    const printed: unknown[][] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void printed.push(args));
+    try {
+      print_line("a line");
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed).toEqual([["a line"]]);
+  });
 });
+
