@@ -121,6 +121,8 @@ export class FTPSession {
   /** The engine a `connect()` in flight is bringing up (closed too by `close()`). */
   #connecting: FtpEngine | undefined;
   #pending: Promise<void> | undefined;
+  /** Whether the failure of `#pending` has reached a caller (disposal then does not raise it again). */
+  #pendingReported = false;
   #busy: { name: string; stack: string } | undefined;
   /** Set while `_putBare` sends: what debug level 2 shows of its line (and level 1 nothing). */
   #bareLabel: [label: string, shown: string] | undefined;
@@ -162,9 +164,19 @@ export class FTPSession {
   /** Waits for the connection the constructor started; rejects (and closes) if it failed. */
   protected async _ready(): Promise<void> {
     try {
-      await this.#pending;
+      await this.#started();
     } catch (e) {
       this.close();
+      throw e;
+    }
+  }
+
+  /** Waits for the connection the constructor started, noting that its failure (if any) reached a caller. */
+  async #started(): Promise<void> {
+    try {
+      await this.#pending;
+    } catch (e) {
+      this.#pendingReported = true;
       throw e;
     }
   }
@@ -174,7 +186,7 @@ export class FTPSession {
    * runs rejects at once (the session stays usable), naming the running call.
    */
   protected async _exclusive<T>(name: string, fn: () => Promise<T>, starting = false): Promise<T> {
-    if (!starting && this.#pending !== undefined) await this.#pending;
+    if (!starting && this.#pending !== undefined) await this.#started();
     const busy = this.#busy;
     if (busy !== undefined) {
       const err = new RuntimeError(`Cannot run ${name}() while ${busy.name}() is still running: await each call before the next`);
@@ -252,6 +264,7 @@ export class FTPSession {
    */
   async connect(host = "", port = 0, timeout?: number | null, source_address?: readonly [string, number] | null): Promise<string> {
     this.#pending = undefined;
+    this.#pendingReported = false;
     return this._exclusive("connect", () => this._connect(host, port, timeout, source_address));
   }
 
@@ -600,6 +613,12 @@ export class FTPSession {
    */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#engine === undefined && this.#pending === undefined) return;
+    // the constructor's failed start, already thrown to a call in the block: thrown again here,
+    // `await using` would hand the block's catch a SuppressedError in place of it
+    if (this.#pendingReported) {
+      this.close();
+      return;
+    }
     try {
       await this.quit();
     } catch (e) {

@@ -71,6 +71,27 @@ describe("connecting and logging in", () => {
     ftp.close();
   });
 
+  it("await using a session whose constructor's login failed: the block's call gets error_perm, disposal adds nothing", async () => {
+    class LocalFTP extends FTP {
+      override port = srv.port;
+    }
+    const attempt = async (touch: boolean): Promise<unknown> => {
+      try {
+        await using ftp = new LocalFTP(srv.host, srv.user, "wrong", "", { timeout: 5 });
+        if (touch) await ftp.pwd();
+        return "no error";
+      } catch (e) {
+        return e;
+      }
+    };
+    // not a SuppressedError of the same failure thrown twice
+    const inBlock = await attempt(true);
+    expect(inBlock).toBeInstanceOf(error_perm);
+    expect((inBlock as Error).message).toMatch(/^530 /);
+    // a failure no call in the block met is thrown at disposal, not lost
+    expect(await attempt(false)).toBeInstanceOf(error_perm);
+  });
+
   it("a server that is not listening gives ConnectionRefusedError", async () => {
     const port = srv.port;
     await srv.close();
