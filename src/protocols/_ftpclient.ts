@@ -38,6 +38,16 @@ export type MlsdFacts = Record<string, string>;
 export type { StorSource, BlockCallback };
 
 /**
+ * The REST argument as Python's `"REST %s" % rest` writes it: a str as it
+ * is, an integral number as the int it is (digits, never an exponent, also
+ * past 2 ** 53: an offset is an int), any other number as a float's repr.
+ */
+function restText(rest: number | bigint | string): string {
+  if (typeof rest === "number" && Number.isInteger(rest)) return BigInt(rest).toString();
+  return typeof rest === "string" ? rest : repr(rest);
+}
+
+/**
  * Python's `ftplib.FTP`: an FTP client session. Given a host, the constructor
  * starts connecting (and logging in, given a user) as Python's does, and every
  * method waits for that first; `await FTP.open(...)` does the same and
@@ -108,7 +118,7 @@ export class FTP extends FTPSession {
    * await ftp.voidresp(); // "226 …"
    * ```
    */
-  async ntransfercmd(cmd: string, rest?: number | string | null): Promise<[conn: socket, size: number | null]> {
+  async ntransfercmd(cmd: string, rest?: number | bigint | string | null): Promise<[conn: socket, size: number | null]> {
     checkLine(cmd, String(rest ?? ""));
     return this._exclusive("ntransfercmd", async () => {
       let listener: socket | null = null;
@@ -212,7 +222,7 @@ export class FTP extends FTPSession {
    * await ftp.voidresp();
    * ```
    */
-  async transfercmd(cmd: string, rest?: number | string | null): Promise<socket> {
+  async transfercmd(cmd: string, rest?: number | bigint | string | null): Promise<socket> {
     return (await this.ntransfercmd(cmd, rest))[0];
   }
 
@@ -222,8 +232,8 @@ export class FTP extends FTPSession {
   }
 
   /** REST, then the transfer command, whose reply must be 1xx (after at most one 2xx), as Python's `ntransfercmd`. */
-  async #startTransfer(cmd: string, rest: number | string | null | undefined): Promise<string> {
-    if (rest != null) await this._sendcmd(`REST ${rest}`);
+  async #startTransfer(cmd: string, rest: number | bigint | string | null | undefined): Promise<string> {
+    if (rest != null) await this._sendcmd(`REST ${restText(rest)}`);
     let resp = await this._sendcmd(cmd);
     // some servers say 200 before the 150 (ftplib passes it over)
     if (resp.startsWith("2")) resp = await this._engine.reply();
@@ -244,14 +254,14 @@ export class FTP extends FTPSession {
   }
 
   /** Python's `ntransfercmd` up to the command: the data connection (or, in active mode, its listener) and REST. */
-  async #prepareTransfer(rest: number | string | null | undefined, signal: AbortSignal | undefined): Promise<void> {
+  async #prepareTransfer(rest: number | bigint | string | null | undefined, signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
     if (this.passiveserver) {
       const [host, port] = await this.#makepasv();
       await this._engine.openDataConnection(host, port, this._dataTLS());
     } else await this.#makeport();
     try {
-      if (rest != null) await this._sendcmd(`REST ${rest}`);
+      if (rest != null) await this._sendcmd(`REST ${restText(rest)}`);
       signal?.throwIfAborted();
     } catch (e) {
       this._engine.closeDataConnection();
@@ -288,7 +298,7 @@ export class FTP extends FTPSession {
     cmd: string,
     callback: BlockCallback,
     blocksize = 8192,
-    rest?: number | string | null,
+    rest?: number | bigint | string | null,
     options: TransferOptions = {},
   ): Promise<string> {
     checkLine(cmd, String(rest ?? ""));
@@ -399,7 +409,7 @@ export class FTP extends FTPSession {
     fp: StorSource,
     blocksize = 8192,
     callback?: BlockCallback | null,
-    rest?: number | string | null,
+    rest?: number | bigint | string | null,
     options: TransferOptions = {},
   ): Promise<string> {
     checkLine(cmd, String(rest ?? ""));

@@ -107,13 +107,21 @@ const CALLS: readonly (readonly [method: "retrbinary" | "retrlines" | "storbinar
   ["retrlines", "LIST", null],
   ["storbinary", "STOR early", null],
   ["retrbinary", "RETR early", 5],
+  // REST written as Python's "REST %s": an int's digits past 2 ** 53 and past 1e21, a float's repr
+  ["retrbinary", "RETR early", 2 ** 60],
+  ["retrbinary", "RETR early", 1e21],
+  ["retrbinary", "RETR early", 1e-7],
 ];
 
 const PYTHON = String.raw`
 import contextlib, ftplib, io, json, sys
-calls = json.loads(sys.stdin.read())
+# JS numbers are doubles: read as floats (JSON's shortest digits of 2 ** 60 are not its value as an int)
+calls = json.loads(sys.stdin.read(), parse_int=float)
 out = []
 for method, cmd, rest in calls:
+    # stdnet's value mapping: an integral JS number is a Python int
+    if isinstance(rest, float) and rest.is_integer():
+        rest = int(rest)
     ftp = ftplib.FTP(timeout=5)
     ftp.connect("127.0.0.1", int(sys.argv[1]))
     got = []
@@ -137,7 +145,7 @@ for method, cmd, rest in calls:
 print(json.dumps(out))
 `;
 
-async function ours(method: string, cmd: string, rest: number | null): Promise<{ result: Outcome; log: string[] }> {
+async function ours(method: string, cmd: string, rest: number | bigint | null): Promise<{ result: Outcome; log: string[] }> {
   const ftp = new FTP("", "", "", "", { timeout: 5 });
   await ftp.connect("127.0.0.1", peer.port);
   const got: string[] = [];
@@ -183,6 +191,13 @@ describe("the replies around a transfer", () => {
       expect(ports(mine.log)).toEqual(ports(theirs[i]!.log));
     });
   }
+
+  it("a bigint rest is written as the int it is, as Python's", async () => {
+    const i = CALLS.findIndex(([, , rest]) => rest === 1e21);
+    const mine = await ours("retrbinary", "RETR early", 10n ** 21n);
+    expect(mine.log).toContain("*cmd* 'REST 1000000000000000000000'");
+    expect(mine.log.filter((l) => l.includes("REST"))).toEqual(theirs[i]!.log.filter((l) => l.includes("REST")));
+  });
 
   it("the scenarios show what they are named for", () => {
     const byCmd = new Map(CALLS.map(([, cmd, rest], i) => [`${cmd}${rest ?? ""}`, theirs[i]!.result]));
