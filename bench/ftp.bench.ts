@@ -2,11 +2,12 @@
  * ftp: RETR and STOR of one large file (128 MiB; `STDNET_BENCH_FTP_MB` sets
  * another size) through stdnet's `FTP`, through basic-ftp's `Client`
  * directly, and through CPython's ftplib (python3), all against the same
- * ftp-srv server on loopback; and stdnet's `FTP` once more in a process whose
- * glibc malloc keeps the memory it frees (see KEEP_HEAP). The server and each client run in a process of
- * their own, so no two share an event loop or a heap. The clients take turns, five rounds; each
- * figure is a client's best transfer, MB/s, login excluded (TYPE, PASV and
- * the transfer included).
+ * ftp-srv server on loopback; and stdnet's `FTP` once more in a process
+ * whose glibc malloc keeps the memory it frees (see KEEP_HEAP). The server
+ * and each client run in a process of their own, so no two share an event
+ * loop or a heap. The clients take turns, five rounds; each figure is a
+ * client's best transfer, MB/s, login excluded (TYPE, PASV and the transfer
+ * included).
  *
  * Every client does what its users write by default: ours and Python's
  * `retrbinary` with a callback that counts the bytes (blocksize 8192) and

@@ -613,8 +613,8 @@ export class FTPSession {
    */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#engine === undefined && this.#pending === undefined) return;
-    // the constructor's failed start, already thrown to a call in the block: thrown again here,
-    // `await using` would hand the block's catch a SuppressedError in place of it
+    // a failed start that a call has already thrown is not thrown again: `await using`
+    // would hand the block's catch a SuppressedError of the two in place of it
     if (this.#pendingReported) {
       this.close();
       return;
