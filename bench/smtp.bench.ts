@@ -95,7 +95,7 @@ async function cpython(port: number): Promise<number> {
 /** Starts this file as the server process; resolves with its port. */
 function startServer(): Promise<{ port: number; child: ChildProcess }> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", self, "--smtp-bench-server"], {
+  const child = spawn(process.execPath, ["--import", "tsx", self, "--smtp-bench-server"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {

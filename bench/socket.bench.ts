@@ -186,7 +186,7 @@ async function table(workload: string, unit: string, subjects: [string, () => Pr
 }
 
 export async function run(): Promise<BenchTable[]> {
-  const tsx = [process.execPath, ["--import", "tsx", "--conditions=source", new URL("./_echo-server.ts", import.meta.url).pathname]] as const;
+  const tsx = [process.execPath, ["--import", "tsx", new URL("./_echo-server.ts", import.meta.url).pathname]] as const;
   const ours = await startServer(tsx[0], [...tsx[1], "stdnet"]);
   const raw = await startServer(tsx[0], [...tsx[1], "raw"]);
   const python = await startServer("python3", ["-u", "-c", PYTHON_SERVER]);
