@@ -51,7 +51,7 @@ const benchmarksPath = join(here, "..", "BENCHMARKS.md");
  * built here first, which the benches' `stdnet/…` imports resolve to. Not
  * the sources through tsx: its transform redefines each class's `name`
  * (esbuild's keepNames), after which V8 no longer specializes `instanceof`
- * on those classes, and pickle's `dumps` ran 1.1-1.4x slower so.
+ * on those classes but calls its generic builtin (see BENCHMARKS.md).
  */
 if (process.execArgv.some((a) => a.startsWith("--conditions") || a === "-C")) {
   console.error("bench: run without the source condition (npm run bench), so that stdnet is measured as built");
