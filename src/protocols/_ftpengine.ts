@@ -344,6 +344,11 @@ class ObservedContext extends FTPContext {
       this.dataSocket = undefined;
       return;
     }
+    if (err.message === "Timeout (control socket)" && this._closingError === undefined && this._task !== undefined && this.#queue.length === 0) {
+      // Python shows each line of a reply as it reads it: those of a reply the timeout cut short too
+      const lines = this.#reader.takeOpenLines();
+      if (lines.length > 0) this.observer.received(undefined, lines);
+    }
     if (this._closingError === undefined && END_OF_STREAM.test(err.message)) {
       // the end of the stream: a last line without its end is still a line, then readline gives ''
       let events: ReplyEvent[];

@@ -80,7 +80,7 @@ export class LineReader {
   }
 
   #split(text: string, final: boolean): LineBatch<string> {
-    const s = this.#pending + this.#newlines.translate(text);
+    const s = this.#pending + this.#newlines.translate(text, final);
     const lines: string[] = [];
     const max = this.#maxline;
     let start = 0;

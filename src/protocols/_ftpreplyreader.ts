@@ -64,30 +64,35 @@ function pySlice(s: string, start: number, end: number): string {
 export const MAX_REPLY_CHARS = 1 << 20;
 
 /**
- * Python's universal newlines over text that arrives in pieces: `\r\n` and a
- * lone `\r` read as `\n`, a `\r` that ends one piece and a `\n` that starts
- * the next being one line end.
+ * Python's universal newlines over text that arrives in pieces
+ * (`io.IncrementalNewlineDecoder` under a text file): `\r\n` and a lone `\r`
+ * read as `\n`. A `\r` that ends a piece is held until the next piece (or
+ * the end) tells whether a `\n` follows it, so a line ended by it is only
+ * read then: as in Python, where `readline` waits for that next byte.
  *
  * @example
  * ```ts
  * const nl = new UniversalNewlines();
- * nl.translate("a\r"); // "a\n"
- * nl.translate("\nb"); // "b"
+ * nl.translate("a\r");      // "a"
+ * nl.translate("\nb\r");    // "\nb"
+ * nl.translate("", true);   // "\n"
  * ```
  */
 export class UniversalNewlines {
-  /** The last piece ended in `\r`: a `\n` starting the next one belongs to it. */
-  #skipLF = false;
+  /** The last piece ended in `\r`, held back. */
+  #pendingCR = false;
 
-  /** The piece with its line ends translated. */
-  translate(text: string): string {
-    if (text.length === 0) return text;
+  /** The piece with its line ends translated; `final` at the end of the stream. */
+  translate(text: string, final = false): string {
     let t = text;
-    if (this.#skipLF) {
-      this.#skipLF = false;
-      if (t.charCodeAt(0) === 10) t = t.slice(1);
+    if (this.#pendingCR && (t.length > 0 || final)) {
+      t = "\r" + t;
+      this.#pendingCR = false;
     }
-    if (t.endsWith("\r")) this.#skipLF = true;
+    if (!final && t.endsWith("\r")) {
+      t = t.slice(0, -1);
+      this.#pendingCR = true;
+    }
     return t.replace(/\r\n?/g, "\n");
   }
 }
@@ -133,6 +138,7 @@ export class ReplyReader {
    * Python's `readline` returns it), then `getline` meets the end.
    */
   finish(): ReplyEvent[] {
+    this.#text += this.#newlines.translate("", true);
     const events = this.#lines();
     if (this.#text !== "") {
       const rest = this.#text;
@@ -143,6 +149,16 @@ export class ReplyReader {
     this.#open = undefined;
     events.push({ kind: "eof", lines: [...(open?.lines ?? []), ""] });
     return events;
+  }
+
+  /**
+   * Takes the lines of a multi-line reply not yet ended: what Python's
+   * `getmultiline` had read (and shown) when a read of the rest failed.
+   */
+  takeOpenLines(): string[] {
+    const lines = this.#open?.lines ?? [];
+    this.#open = undefined;
+    return lines;
   }
 
   #lines(): ReplyEvent[] {

@@ -4,22 +4,16 @@
  * line ends, multi-line replies, what is not a reply, maxline, the end of the
  * stream, `lastresp`, the debug output of each, and `size()`'s number.
  */
-import type { Socket } from "node:net";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FTP, all_errors } from "stdnet/ftplib";
 import { EOFError } from "stdnet/socket";
+import { ourOutcome, pythonOutcomes, scriptedPeer, type Outcome, type PeerScript, type Say } from "../../helpers/ftpscript.js";
 import { runPython } from "../../helpers/python.js";
-import { eachLine, rawServer, type RawServer } from "../../helpers/rawserver.js";
+import { rawServer, type RawServer } from "../../helpers/rawserver.js";
 import { MAX_REPLY_CHARS } from "../../../src/protocols/_ftpreplyreader.js";
 
-/** What a scripted peer says: a string or bytes, or pieces of it sent 30 ms apart; `null` closes the connection. */
-type Say = string | Buffer | readonly (string | Buffer | null)[] | null;
-
-interface Scenario {
+interface Scenario extends PeerScript {
   name: string;
-  greeting: Say;
-  /** Replies by command line; anything else gets "200 default". */
-  replies?: Record<string, Say>;
   commands: string[];
   maxline?: number;
   debug?: number;
@@ -30,96 +24,10 @@ afterAll(async () => {
   await Promise.all(peers.map((p) => p.close()));
 });
 
-async function say(sock: Socket, what: Say): Promise<void> {
-  const pieces = what === null || typeof what === "string" || Buffer.isBuffer(what) ? [what] : what;
-  for (const [i, piece] of pieces.entries()) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 30));
-    if (sock.destroyed) return;
-    if (piece === null) sock.end();
-    else sock.write(piece);
-  }
-}
+const peerFor = (sc: PeerScript): Promise<RawServer> => scriptedPeer(sc, peers);
 
-/** A scripted peer for one scenario: greets, then answers each command line from the script. */
-async function peerFor(sc: Scenario): Promise<RawServer> {
-  const peer = await rawServer((sock) => {
-    const greeted = say(sock, sc.greeting);
-    eachLine(sock, async (line) => {
-      await greeted;
-      await say(sock, sc.replies !== undefined && line in sc.replies ? sc.replies[line]! : "200 default\r\n");
-    });
-  });
-  peers.push(peer);
-  return peer;
-}
-
-interface Outcome {
-  results: string[][];
-  log: string[];
-  lastresp: string | null;
-}
-
-/** Python's ftplib through every scenario: each result, the debug output, lastresp. */
-const PYTHON_SCENARIOS = String.raw`
-import contextlib, ftplib, io, json, sys
-out = []
-for port, commands, maxline, debug in json.loads(sys.stdin.read()):
-    buf = io.StringIO()
-    results = []
-    ftp = ftplib.FTP(timeout=3)
-    ftp.debugging = debug
-    if maxline is not None:
-        ftp.maxline = maxline
-    with contextlib.redirect_stdout(buf):
-        for cmd in [None] + commands:
-            try:
-                if cmd is None:
-                    results.append(["ok", ftp.connect("127.0.0.1", port)])
-                else:
-                    results.append(["ok", ftp.sendcmd(cmd)])
-            except ftplib.all_errors as e:
-                results.append([type(e).__name__, str(e)])
-                if isinstance(e, EOFError) or (cmd is None):
-                    break
-    ftp.close()
-    out.append({"results": results, "log": buf.getvalue().splitlines(), "lastresp": getattr(ftp, "lastresp", None)})
-print(json.dumps(out))
-`;
-
-function captureLog(): { lines: string[]; restore(): void } {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  });
-  return { lines, restore: () => spy.mockRestore() };
-}
-
-async function ours(port: number, sc: Scenario): Promise<Outcome & { slowest: number }> {
-  const ftp = new FTP("", "", "", "", { timeout: 3 });
-  ftp.debugging = sc.debug ?? 2;
-  if (sc.maxline !== undefined) ftp.maxline = sc.maxline;
-  const results: string[][] = [];
-  let slowest = 0;
-  const log = captureLog();
-  try {
-    for (const cmd of [undefined, ...sc.commands]) {
-      const started = performance.now();
-      try {
-        results.push(["ok", cmd === undefined ? await ftp.connect("127.0.0.1", port) : await ftp.sendcmd(cmd)]);
-      } catch (e) {
-        if (!(e instanceof Error) || !all_errors.some((cls) => e instanceof cls)) throw e;
-        results.push([e.name, e.message]);
-        if (e instanceof EOFError || cmd === undefined) break;
-      } finally {
-        slowest = Math.max(slowest, performance.now() - started);
-      }
-    }
-  } finally {
-    log.restore();
-    ftp.close();
-  }
-  return { results, log: log.lines, lastresp: ftp.lastresp ?? null, slowest };
-}
+/** Each scenario's run: a 3 s timeout, which no scenario meets. */
+const runOf = (sc: Scenario) => ({ commands: sc.commands, maxline: sc.maxline ?? null, debug: sc.debug ?? 2, timeout: 3 });
 
 const SCENARIOS: Scenario[] = [
   {
@@ -202,13 +110,12 @@ describe("replies are read as Python's ftplib reads them", () => {
 
   beforeAll(async () => {
     for (const sc of SCENARIOS) ports.push((await peerFor(sc)).port);
-    const input = JSON.stringify(SCENARIOS.map((sc, i) => [ports[i], sc.commands, sc.maxline ?? null, sc.debug ?? 2]));
-    theirs = JSON.parse((await runPython(PYTHON_SCENARIOS, [], input)).toString()) as Outcome[];
+    theirs = await pythonOutcomes(SCENARIOS.map((sc, i) => ({ ...runOf(sc), port: ports[i]! })));
   });
 
   for (const [i, sc] of SCENARIOS.entries()) {
     it(sc.name, async () => {
-      const mine = await ours(ports[i]!, sc);
+      const mine = await ourOutcome(ports[i]!, runOf(sc));
       expect({ results: mine.results, log: mine.log, lastresp: mine.lastresp }).toEqual(theirs[i]);
       // nothing waited for the 3 s timeout (Python's ftplib answers each at once too)
       expect(mine.slowest).toBeLessThan(1000);
@@ -221,7 +128,7 @@ describe("replies are read as Python's ftplib reads them", () => {
   });
 
   it("EOFError carries no text, as Python's, and keeps basic-ftp's error as its cause", async () => {
-    const peer = await peerFor({ name: "eof", greeting: "220 hi\r\n", replies: { EOF: null }, commands: [] });
+    const peer = await peerFor({ greeting: "220 hi\r\n", replies: { EOF: null } });
     const ftp = new FTP("", "", "", "", { timeout: 3 });
     await ftp.connect("127.0.0.1", peer.port);
     const err = await ftp.sendcmd("EOF").catch((e: unknown) => e);
@@ -324,7 +231,7 @@ describe("size()", () => {
     replies["SIZE other"] = "550 no such file\r\n";
     replies["SIZE dir"] = "250 not a size\r\n";
     const names = [...VALUES.map((_, i) => `f${i}`), "other", "dir"];
-    const peer = await peerFor({ name: "size", greeting: "220 hi\r\n", replies, commands: [] });
+    const peer = await peerFor({ greeting: "220 hi\r\n", replies });
     const theirs = JSON.parse(
       (
         await runPython(
