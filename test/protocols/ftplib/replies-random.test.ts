@@ -13,10 +13,11 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ourOutcome, pythonOutcomes, scriptedPeer, type ClientRun, type Outcome } from "../../helpers/ftpscript.js";
 import type { RawServer } from "../../helpers/rawserver.js";
+import { seedFrom, seededRandom } from "../../helpers/seeded.js";
 
 const CASES = Number(process.env.STDNET_FTP_REPLY_CASES ?? 40);
 /** A fixed seed in the suite; "random" (what the fuzz script passes) takes a new one, shown in the test's name. */
-const SEED = process.env.STDNET_FTP_REPLY_SEED === "random" ? Date.now() % 2 ** 31 : Number(process.env.STDNET_FTP_REPLY_SEED ?? 20261206);
+const SEED = seedFrom(process.env.STDNET_FTP_REPLY_SEED, 20261206);
 /** Each side's timeout (s): a scenario left waiting for a reply ends in TimeoutError on both. */
 const TIMEOUT = 0.5;
 
@@ -28,20 +29,8 @@ interface Scenario extends ClientRun {
   replies: Record<string, Say>;
 }
 
-/** mulberry32: a small seeded generator, so that a failing scenario can be made again from its seed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function scenarios(count: number, seed: number): Scenario[] {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const chance = (p: number): boolean => random() < p;
   const CODES = ["110", "120", "150", "200", "211", "220", "226", "250", "257", "331", "350", "421", "450", "500", "502", "530", "550", "099", "600", "abc", "2", "20", ""];
