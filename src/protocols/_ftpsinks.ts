@@ -6,6 +6,7 @@
  */
 import { Writable } from "node:stream";
 import type { TransferControl } from "./_ftpengine.js";
+import { keepFreedHeap } from "./_ftpheap.js";
 
 /**
  * How much the sink holds before the socket is paused: one socket read
@@ -56,6 +57,7 @@ export function sink(
   onChunk: (chunk: Buffer) => Promise<void> | undefined,
   onEnd: () => Promise<void> | undefined,
 ): Writable {
+  keepFreedHeap();
   const fail = (e: unknown, done: (e?: Error | null) => void): void => {
     control.failure ??= { error: e };
     control.abort?.();
