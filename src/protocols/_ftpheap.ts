@@ -9,7 +9,7 @@
  * free (M_TRIM_THRESHOLD), so the reads after a GC fault their memory in
  * again, page by page. Measured with a 128 MiB RETR from ftp-srv (client in a
  * process of its own): 8,000-33,000 page faults and 0.25-0.5 s of CPU a
- * RETR, against 10-150 faults and 0.06-0.13 s where the heap is kept. Which
+ * RETR, against ~10-300 faults and 0.06-0.13 s where the heap is kept. Which
  * of the two a process got was chance (whether something in it had happened
  * to free a large block), and it made RETR's speed swing 2x between runs.
  *
