@@ -47,6 +47,9 @@ function restText(rest: number | bigint | string): string {
   return typeof rest === "string" ? rest : repr(rest);
 }
 
+/** A transfer's restart offset as the methods take it (none: null or undefined). */
+type Rest = number | bigint | string | null | undefined;
+
 /**
  * Python's `ftplib.FTP`: an FTP client session. Given a host, the constructor
  * starts connecting (and logging in, given a user) as Python's does, and every
@@ -232,13 +235,18 @@ export class FTP extends FTPSession {
   }
 
   /** REST, then the transfer command, whose reply must be 1xx (after at most one 2xx), as Python's `ntransfercmd`. */
-  async #startTransfer(cmd: string, rest: number | bigint | string | null | undefined): Promise<string> {
-    if (rest != null) await this._sendcmd(`REST ${restText(rest)}`);
+  async #startTransfer(cmd: string, rest: Rest): Promise<string> {
+    await this.#sendRest(rest);
     let resp = await this._sendcmd(cmd);
     // some servers say 200 before the 150 (ftplib passes it over)
     if (resp.startsWith("2")) resp = await this._engine.reply();
     if (!resp.startsWith("1")) throw new error_reply(resp);
     return resp;
+  }
+
+  /** REST with the offset, as Python's `"REST %s" % rest`, when there is one. */
+  async #sendRest(rest: Rest): Promise<void> {
+    if (rest != null) await this._sendcmd(`REST ${restText(rest)}`);
   }
 
   /** Python's `makeport`: listens for the server's data connection and announces it (PORT, or EPRT over IPv6). */
@@ -254,14 +262,14 @@ export class FTP extends FTPSession {
   }
 
   /** Python's `ntransfercmd` up to the command: the data connection (or, in active mode, its listener) and REST. */
-  async #prepareTransfer(rest: number | bigint | string | null | undefined, signal: AbortSignal | undefined): Promise<void> {
+  async #prepareTransfer(rest: Rest, signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
     if (this.passiveserver) {
       const [host, port] = await this.#makepasv();
       await this._engine.openDataConnection(host, port, this._dataTLS());
     } else await this.#makeport();
     try {
-      if (rest != null) await this._sendcmd(`REST ${restText(rest)}`);
+      await this.#sendRest(rest);
       signal?.throwIfAborted();
     } catch (e) {
       this._engine.closeDataConnection();

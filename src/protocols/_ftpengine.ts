@@ -46,6 +46,10 @@ const WRITE_HIGH_WATER_BYTES = 4 << 20;
  */
 const QUEUED_REPLIES_HIGH_WATER = 64 * 1024;
 
+/** What basic-ftp's errors say when the control or the data connection times out. */
+const CONTROL_TIMEOUT = "Timeout (control socket)";
+const DATA_TIMEOUT = "Timeout (data socket)";
+
 /** How long to wait for the reply that ends a failed transfer when no timeout is set, in milliseconds. */
 const RESYNC_WAIT_MS = 5_000;
 
@@ -336,7 +340,7 @@ class ObservedContext extends FTPContext {
   }
 
   override closeWithError(err: Error): void {
-    if (err.message === "Timeout (data socket)" && this.transfer !== undefined && this._task !== undefined && this._closingError === undefined) {
+    if (err.message === DATA_TIMEOUT && this.transfer !== undefined && this._task !== undefined && this._closingError === undefined) {
       // basic-ftp closes the session when a data connection stalls; Python's
       // recv() times out and the control connection stays: the transfer fails
       // alone (the engine then waits for its closing reply)
@@ -344,7 +348,7 @@ class ObservedContext extends FTPContext {
       this.dataSocket = undefined;
       return;
     }
-    if (err.message === "Timeout (control socket)" && this._closingError === undefined && this._task !== undefined && this.#queue.length === 0) {
+    if (err.message === CONTROL_TIMEOUT && this._closingError === undefined && this._task !== undefined && this.#queue.length === 0) {
       // Python shows each line of a reply as it reads it: those of a reply the timeout cut short too
       const lines = this.#reader.takeOpenLines();
       if (lines.length > 0) this.observer.received(undefined, lines);
@@ -548,7 +552,7 @@ export class FtpEngine {
     const closing = (this.#ftp as unknown as { _closingError?: Error })._closingError;
     if (closing === undefined || /^User closed client/.test(closing.message)) return badFileDescriptor();
     // Python's socket file refuses every read after one timed out
-    if (closing.message === "Timeout (control socket)") return new OSError("cannot read from timed out object", undefined, { cause: closing });
+    if (closing.message === CONTROL_TIMEOUT) return new OSError("cannot read from timed out object", undefined, { cause: closing });
     return this.#translate(closing);
   }
 
