@@ -65,6 +65,8 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["a Map containing itself", selfMap, true],
   ["900-deep nesting", deep, true],
   ["more distinct strs than the str memo holds, met again near and far", [...Array.from({ length: 40000 }, (_, i) => `s${i}`), "s0", "s20000", "s39999"], false],
+  // list and dict items are written in place near the buffer's end and a frame's 64 KiB mark only when they fit before them
+  ["records of strs of 0-89 characters, bytes of 0-259 and nested lists and dicts, across frames", Array.from({ length: 2000 }, (_, i) => ({ s: "é".repeat(i % 90), t: `s${i}`.repeat(i % 30), b: new Uint8Array(i % 260).fill(i & 0xff), n: [i, `k${i % 7}`, float(i), null, i % 3 === 0, -0, 2 ** 40], d: { x: i, y: [] } })), true],
   ["records", Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `user${i}`, score: float(i * 0.5), tags: ["a", "bb"], blob: new Uint8Array(16) })), true],
 ];
 
