@@ -6,7 +6,7 @@
  */
 import { Writable } from "node:stream";
 import type { TransferControl } from "./_ftpengine.js";
-import { keepFreedHeap } from "./_ftpheap.js";
+import { keepFreedHeap } from "../sockets/_heap.js";
 
 /**
  * How much the sink holds before the socket is paused: one socket read

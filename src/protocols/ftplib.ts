@@ -47,7 +47,7 @@
  *   block, as glibc's dynamic thresholds expect) to keep up to ~62 MiB of
  *   freed memory for reuse: node allocates each socket read afresh, and
  *   without it most processes faulted that memory in again after every GC,
- *   at up to twice the CPU a download (see `_ftpheap.ts`).
+ *   at up to twice the CPU a download (see `sockets/_heap.ts`).
  * - The default timeout is `null` (Python's `socket.getdefaulttimeout()`,
  *   which is `None` unless set); after a failed transfer the client waits at
  *   most the timeout (5 s without one) for the server's closing reply.

@@ -9,6 +9,7 @@ import { writeAll, type AsyncWritable, type DumpResult, type PickleWritable, typ
 import type { ReduceValue } from "./_reduce.js";
 import { Memo, Saver, type SaveConfig } from "./_save.js";
 import { StrMemo } from "./_strmemo.js";
+import { keepFreedHeap } from "../../sockets/_heap.js";
 import type { PickleBuffer } from "./_values.js";
 
 /**
@@ -118,6 +119,8 @@ function handOut(buf: Uint8Array, n: number): Buffer {
     return Buffer.from(buf.subarray(0, n));
   }
   scratch = undefined;
+  // the pickles handed out are freed at GCs, many at a time: their memory is then reused, not faulted in afresh
+  keepFreedHeap();
   scratchSize = Math.min(Math.ceil((n + (n >> 4)) / 4096) * 4096, SCRATCH_MAX);
   if (buf.length - n > buf.length >> 3) return Buffer.from(buf.subarray(0, n));
   buf.fill(0, n);

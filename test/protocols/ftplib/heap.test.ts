@@ -1,5 +1,5 @@
 /**
- * Downloads reuse the memory of their socket reads (see _ftpheap.ts): in a
+ * Downloads reuse the memory of their socket reads (see src/sockets/_heap.ts): in a
  * process of its own, after the first download, the next ones take few page
  * faults. Without `keepFreedHeap`, glibc handed the freed reads back to the
  * kernel in most processes, and each 32 MiB RETR took 1,000-9,000 faults.
