@@ -16,6 +16,13 @@
  * user's old objects alive and lengthen the search for objects that V8 has
  * hashed (see MAX_SHARDS).
  *
+ * A value pickled again meets its objects in the order it met them before.
+ * Each use lists its new objects, with their slots, in the order it memoized
+ * them; the next use follows that list with a cursor, and an object that is
+ * the one at the cursor takes its slot from there, without a lookup in any
+ * Map. The first object that is not leaves the cursor where it is, and the
+ * Maps answer as before.
+ *
  * Until it is known which, a use's new objects go into Maps of its own: a
  * young object stored into an old Map that then dies keeps that object,
  * and all it refers to, alive through young-generation GCs (the old Map is
@@ -54,12 +61,34 @@ export class IdentityMemo {
   private base = USE;
   /** Slots written in this use. */
   private live = 0;
+  /** This use's new objects in the order memoized, and their slots (`seen` of them); the last use's, and the cursor in them. */
+  private order: unknown[] = [];
+  private orderSlots = new Int32Array(256);
+  private seen = 0;
+  private last: unknown[] = [];
+  private lastSlots = new Int32Array(256);
+  private lastSeen = 0;
+  private cursor = 0;
+  /** Whether this use lists its new objects: in a recycled memo, until the use drops the stale Maps (see dropStale). */
+  private listing: boolean;
+
   /** The object the last `get` did not find, and its stale slot (-1: none). */
   private missed: unknown = undefined;
   private missedSlot = -1;
 
+  /** `recycled`: the memo is emptied with `recycle`, and each use lists its objects for the next. */
+  constructor(private readonly recycled: boolean) {
+    this.listing = recycled;
+  }
+
   /** The memo index of `obj` in this use, or undefined. */
   get(obj: unknown): number | undefined {
+    const c = this.cursor;
+    if (c < this.lastSeen && this.last[c] === obj) {
+      // its slot is in the last use's Maps, which this use then keeps
+      if (this.stale !== undefined) this.keepStale(this.near);
+      return this.slotted(obj, this.lastSlots[c]!);
+    }
     let slot = this.near.get(obj);
     if (slot === undefined) {
       slot = this.search(obj);
@@ -71,6 +100,11 @@ export class IdentityMemo {
         }
       }
     }
+    return this.slotted(obj, slot);
+  }
+
+  /** The memo index of `obj`, found at `slot`, in this use, or undefined (then `set` writes that slot). */
+  private slotted(obj: unknown, slot: number): number | undefined {
     const stamp = this.stamps[slot]! - this.base;
     if (stamp >= 0) return stamp;
     this.missed = obj;
@@ -102,9 +136,7 @@ export class IdentityMemo {
     for (const m of stale) {
       const slot = m.get(obj);
       if (slot !== undefined) {
-        this.shards = stale.concat(this.shards);
-        this.stale = undefined;
-        this.near = m;
+        this.keepStale(m);
         this.missedSlot = slot;
         return true;
       }
@@ -113,11 +145,26 @@ export class IdentityMemo {
     return false;
   }
 
+  /** Searches the stale Maps from now on, with `near` the Map to look in first. */
+  private keepStale(near: Map<unknown, number>): void {
+    this.shards = this.stale!.concat(this.shards);
+    this.stale = undefined;
+    this.near = near;
+  }
+
   /** Drops the stale Maps, and moves this use's few slots down to the first (where they stay in cache). */
   private dropStale(): void {
     this.stale = undefined;
     const first = this.first;
     for (const m of this.shards) for (const [obj, slot] of m) m.set(obj, slot - first);
+    // the last use's slots are gone with its Maps, and its objects are let go
+    this.last = [];
+    this.lastSeen = 0;
+    // a use of new objects is most likely followed by another: listing them
+    // (an array the GC must scan, pointing at young objects) cost such uses 10-14%
+    this.order = [];
+    this.seen = 0;
+    this.listing = false;
     this.stamps.copyWithin(0, first, this.next);
     this.next -= first;
     this.first = 0;
@@ -130,6 +177,21 @@ export class IdentityMemo {
     if (slot < 0 || obj !== this.missed) slot = this.newSlot(obj);
     this.stamps[slot] = this.base + idx;
     this.live++;
+    if (this.cursor < this.lastSeen && this.last[this.cursor] === obj) this.cursor++;
+    this.record(obj, slot);
+  }
+
+  /** Lists `obj` at `slot` among this use's new objects (see the module comment). */
+  private record(obj: unknown, slot: number): void {
+    if (!this.listing) return;
+    const n = this.seen++;
+    this.order[n] = obj;
+    if (n === this.orderSlots.length) {
+      const slots = new Int32Array(2 * n);
+      slots.set(this.orderSlots);
+      this.orderSlots = slots;
+    }
+    this.orderSlots[n] = slot;
   }
 
   /** Gives `obj` a slot of its own, in the last Map. */
@@ -155,6 +217,9 @@ export class IdentityMemo {
     this.start();
     this.stale = undefined;
     this.next = this.first = 0;
+    this.order = [];
+    this.last = [];
+    this.lastSeen = 0;
     // no slot is reachable now, so the uses can count afresh
     this.base = USE;
   }
@@ -167,6 +232,9 @@ export class IdentityMemo {
     this.live = 0;
     this.missed = undefined;
     this.missedSlot = -1;
+    this.seen = 0;
+    this.cursor = 0;
+    this.listing = this.recycled;
   }
 
   /**
@@ -181,6 +249,10 @@ export class IdentityMemo {
       this.clear();
       return;
     }
+    // this use's list of new objects becomes the next use's to follow
+    [this.last, this.order] = [this.order, this.last];
+    [this.lastSlots, this.orderSlots] = [this.orderSlots, this.lastSlots];
+    this.lastSeen = this.seen;
     this.start();
     this.stale = last.length > 0 ? last : undefined;
     this.first = this.next;

@@ -90,7 +90,7 @@ export interface SaveConfig {
 
 /** The pickler's memo: objects by identity, str by value (as CPython when equal strs are one object; see StrMemo for how far back). */
 export class Memo {
-  objects = new IdentityMemo();
+  readonly objects: IdentityMemo;
   globals = new Map<string, number>();
   /**
    * Bytes of length 0 and 1 by value (index 256: b'', else the byte): in
@@ -99,8 +99,17 @@ export class Memo {
    */
   smallBytes = new Int32Array(257).fill(-1);
   size = 0;
-  /** `strings` may be shared with later memos: emptied, it refers to nothing of the user's. */
-  constructor(readonly strings: StrMemo = new StrMemo()) {}
+  /**
+   * `strings` may be shared with later memos: emptied, it refers to nothing
+   * of the user's. `recycled`: the memo is emptied with `recycle`, and its
+   * uses list their objects for the next to follow (see IdentityMemo).
+   */
+  constructor(
+    readonly strings: StrMemo = new StrMemo(),
+    recycled = false,
+  ) {
+    this.objects = new IdentityMemo(recycled);
+  }
   /** Empties the memo (Python's `clear_memo`). */
   clear(): void {
     this.objects.clear();

@@ -167,7 +167,7 @@ const scratchStrings = new StrMemo();
 function reusableMemo(): Memo {
   let memo = scratchMemo?.deref();
   if (memo === undefined) {
-    memo = new Memo(scratchStrings);
+    memo = new Memo(scratchStrings, true);
     scratchMemo = new WeakRef(memo);
   }
   return memo;

@@ -144,6 +144,35 @@ print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for 
     expect(exact).toEqual(sent.map(() => [true, true]));
   });
 
+  it("dumps() of a value again follows its objects in the order met before, and where they part, fetches each object from this dumps' memo only", () => {
+    const a = [1];
+    const b: Record<string, unknown> = { k: 2 };
+    const c = new Uint8Array([3, 4]);
+    const root: unknown[] = [a, b, c, [a]];
+    const sent: { tagged: Tagged; pickles: string[] }[] = [];
+    const send = (v: unknown): void => {
+      sent.push({ tagged: toTagged(v), pickles: [1, 2, 4].map((p) => Buffer.from(dumps(v, p)).toString("hex")) });
+    };
+    send(root);
+    send(root);
+    // a new object between old ones, then the old ones again, met first and met again
+    root.splice(2, 0, { x: [] });
+    root.push(b, a, c, root);
+    send(root);
+    // the old objects in another order, in a dict among new ones
+    send([root, { c, b, a, n: [a] }, [c, b]]);
+    send([[c, b], { c, b, a }]);
+    send(root);
+    const exact = pythonJson<boolean[][]>(
+      `${PY_TAGGED}
+req = json.loads(sys.stdin.read())
+print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for p, h in zip((1, 2, 4), item["pickles"])] for item in req]))
+`,
+      JSON.stringify(sent),
+    );
+    expect(exact).toEqual(sent.map(() => [true, true, true]));
+  });
+
   it("dumps() uses protocol 4 by default and the highest for a negative protocol", () => {
     expect(Array.from(dumps(null).subarray(0, 2))).toEqual([0x80, 4]);
     expect(Array.from(dumps(null, -1).subarray(0, 2))).toEqual([0x80, 5]);
