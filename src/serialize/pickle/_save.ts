@@ -430,12 +430,13 @@ export class Saver {
     if (this.inline) {
       const p = this.pos;
       if (p < this.inlineLimit()) {
+        // containers first: they are most of the objects, and the float test walks their prototype chain
+        if (typeof x === "object" && x !== null && this.putContainer(x, p)) return;
         const q = this.putScalar(x, p);
         if (q >= 0) {
           this.pos = q;
           return;
         }
-        if (typeof x === "object" && x !== null && this.putContainer(x, p)) return;
       }
     }
     this.save(x);
@@ -454,10 +455,11 @@ export class Saver {
   private putScalar(x: unknown, p: number): number {
     const buf = this.buf;
     if (typeof x === "string") {
+      // a longer one is hashed once, by save
+      if (x.length > 85) return -1;
       const strings = this.memo.strings;
       const idx = strings.get(x);
       if (idx >= 0) return putMemoOp(buf, p, 0x68, 0x6a, idx);
-      if (x.length > 85) return -1;
       if (this.proto >= 4) {
         const n = encodeUtf8Into(x, buf, p + 2);
         buf[p] = 0x8c;
