@@ -17,8 +17,8 @@
  *   it made RETR's speed swing 2x between runs;
  * - `dumps` of the bench's 10,000 records, again and again (a 0.64 MB pickle
  *   each): ~100 page faults a call, and 0.75-0.8x the calls a second of a
- *   process where the heap is kept (~20 faults a call; medians of eight
- *   processes each way).
+ *   process where the heap is kept (~20 faults a call over a run, ~0.1 once
+ *   the first GCs have passed; medians of eight processes each way).
  *
  * glibc raises those thresholds itself when a process frees a block it had
  * mmapped (mallopt(3), the dynamic mmap threshold): the mmap threshold
