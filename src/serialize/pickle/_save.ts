@@ -508,7 +508,8 @@ export class Saver {
 
   /**
    * Saves `x` from `p` on as `save` would when it is an exact list, bytes of
-   * 2-255 bytes (protocol 3 on) or a plain object without a reducer: a GET
+   * 2-255 bytes (of 2 or more below protocol 3, there `_codecs.encode` as
+   * writeBytes writes it) or a plain object without a reducer: a GET
    * when memoized, else its opcode and memo, then its items. Returns false,
    * writing nothing, for any other object.
    */
@@ -516,7 +517,7 @@ export class Saver {
     const proto: unknown = Object.getPrototypeOf(x);
     let kind: "list" | "bytes" | "dict";
     if (proto === Array.prototype) kind = "list";
-    else if (proto === Uint8Array.prototype && this.proto >= 3 && (x as Uint8Array).length > 1 && (x as Uint8Array).length <= 255) kind = "bytes";
+    else if (proto === Uint8Array.prototype && (x as Uint8Array).length > 1 && (this.proto >= 3 ? (x as Uint8Array).length <= 255 : this.cfg.reducerOverride === undefined)) kind = "bytes";
     else if (proto === Object.prototype && !hasReducer(x)) kind = "dict";
     else return false;
     const memo = this.memo;
@@ -529,6 +530,11 @@ export class Saver {
     if (this.depth >= MAX_DEPTH) throw new PicklingError("maximum recursion depth exceeded while pickling an object");
     if (kind === "bytes") {
       const b = x as Uint8Array;
+      if (this.proto < 3) {
+        // as writeBytes writes it (making its own room)
+        this.saveBytesCodecs(b, b);
+        return true;
+      }
       const n = b.length;
       buf[p] = 0x43;
       buf[p + 1] = n;
