@@ -110,8 +110,10 @@ function run(obj: unknown, cfg: SaveConfig, memo: Memo): Uint8Array {
  * the written buffer itself when that is at most 1/8 larger (the rest
  * zeroed, so nothing stale shows through `.buffer`), and the next dumps
  * writes into a new buffer sized for a pickle like it: copying the pickle
- * into fresh memory had cost a third of a `dumps` of 10,000 records. Small
- * pickles are copied out, and their buffer is kept for the next dumps.
+ * into fresh memory had cost a third of a `dumps` of 10,000 records. (With
+ * glibc keeping the memory freed, see keepFreedHeap, handing out and
+ * copying out measure alike: 0.96-1.02x, three runs of 40 pairs of turns.)
+ * Small pickles are copied out, and their buffer is kept for the next dumps.
  */
 function handOut(buf: Uint8Array, n: number): Buffer {
   if (n < HAND_OUT_MIN) {
