@@ -516,8 +516,9 @@ export class Saver {
   private putContainer(x: object, p: number): boolean {
     const proto: unknown = Object.getPrototypeOf(x);
     let kind: "list" | "bytes" | "dict";
-    if (proto === Array.prototype) kind = "list";
-    else if (proto === Uint8Array.prototype && (x as Uint8Array).length > 1 && (this.proto >= 3 ? (x as Uint8Array).length <= 255 : this.cfg.reducerOverride === undefined)) kind = "bytes";
+    // (an object made with Array's or Uint8Array's prototype but not one goes through save)
+    if (proto === Array.prototype && Array.isArray(x)) kind = "list";
+    else if (proto === Uint8Array.prototype && ArrayBuffer.isView(x) && (x as Uint8Array).length > 1 && (this.proto >= 3 ? (x as Uint8Array).length <= 255 : this.cfg.reducerOverride === undefined)) kind = "bytes";
     else if (proto === Object.prototype && !hasReducer(x)) kind = "dict";
     else return false;
     const memo = this.memo;

@@ -191,6 +191,20 @@ print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for 
     expect(() => dumps(new Global("os", "system"), 2)).not.toThrow();
   });
 
+  it("dumps() of an object made with Array's or Uint8Array's prototype but not one is PicklingError, alone or among items", () => {
+    const fakes: [unknown, string][] = [
+      [Object.create(Array.prototype), "cannot pickle 'Array' object"],
+      [Object.create(Uint8Array.prototype), "cannot pickle 'bytes' object"],
+    ];
+    for (const [fake, message] of fakes) {
+      for (const p of [2, 4]) {
+        expect(() => dumps(fake, p)).toThrow(PicklingError);
+        expect(() => dumps([1, fake], p)).toThrow(message);
+        expect(() => dumps({ j: 1, k: fake }, p)).toThrow(message);
+      }
+    }
+  });
+
   it("dumps() of nesting deeper than the limit is PicklingError, not a JS stack overflow", () => {
     let v: unknown[] = [];
     for (let i = 0; i < 100_000; i++) v = [v];
