@@ -215,4 +215,23 @@ print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for 
     for (let i = 0; i < 100_000; i++) cur = (cur.k = {});
     expect(() => dumps(o, 0)).toThrow(PicklingError);
   });
+
+  it("dumps() refuses the same depth whether a container is an only item or one of several (written through save, or in place)", () => {
+    const deepest = (wrap: (v: unknown) => unknown): number => {
+      for (let n = 990; n < 1010; n++) {
+        let v: unknown = [];
+        for (let i = 0; i < n; i++) v = wrap(v);
+        try {
+          dumps(v, 4);
+        } catch (e) {
+          expect(e).toBeInstanceOf(PicklingError);
+          return n - 1;
+        }
+      }
+      return -1;
+    };
+    const depths = [(v: unknown) => [v], (v: unknown) => [0, v], (v: unknown) => ({ k: v }), (v: unknown) => ({ a: 0, k: v }), (v: unknown) => [0, v, new Uint8Array(3)]].map(deepest);
+    expect(depths[0]).toBeGreaterThan(990);
+    expect(new Set(depths).size).toBe(1);
+  });
 });
