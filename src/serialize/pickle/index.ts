@@ -72,6 +72,11 @@
  *   CPython says the data was truncated). A `find_class` is not asked about
  *   the globals CPython writes for the value types (`_codecs.encode`,
  *   `builtins.set`, …: see above).
+ * - On Linux, the first `dumps` of a pickle of 64 KiB or more tells glibc's
+ *   malloc (by freeing one large block, as its dynamic thresholds expect) to
+ *   keep up to ~62 MiB of freed memory for reuse, as ftplib's first download
+ *   does: the pickles handed out are freed at GCs, many at a time, and
+ *   without it each was faulted in afresh (see `sockets/_heap.ts`).
  * @module
  */
 export { PickleError, PicklingError, UnpicklingError } from "./_errors.js";
