@@ -10,28 +10,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Pickler, bytearray, dumps, float, tuple } from "stdnet/pickle";
+import { Pickler, dumps } from "stdnet/pickle";
 import { ValueError } from "stdnet/socket";
 import { pythonJson } from "../../helpers/python.js";
-
-/** A value's description, for both sides: `ref` is a value described earlier in the same sample. */
-type Desc =
-  | { k: "none" }
-  | { k: "bool"; v: boolean }
-  | { k: "int"; v: string }
-  | { k: "float"; v: string }
-  | { k: "str"; v: string }
-  | { k: "bytes" | "bytearray"; v: string }
-  | { k: "list" | "tuple"; items: Desc[] }
-  | { k: "dict"; pairs: [string, Desc][] }
-  | { k: "map"; pairs: [number, Desc][] }
-  | { k: "ref"; n: number };
-
-const hexOf = (x: number): string => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleBE(x);
-  return b.toString("hex");
-};
+import { PY_BUILD, build, hexOf, type Desc } from "./_descs.js";
 
 const leaf: fc.Arbitrary<Desc> = fc.oneof(
   fc.constant<Desc>({ k: "none" }),
@@ -56,52 +38,6 @@ const tree = fc.letrec<{ t: Desc }>((tie) => ({
   ),
 }));
 
-/** Our value for a description; `made` holds the lists, dicts, Maps, bytes and bytearrays made so far, for refs. */
-function build(d: Desc, made: object[]): unknown {
-  switch (d.k) {
-    case "none":
-      return null;
-    case "bool":
-      return d.v;
-    case "int": {
-      const b = BigInt(d.v);
-      return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
-    }
-    case "float":
-      return float(Buffer.from(d.v, "hex").readDoubleBE());
-    case "str":
-      return d.v;
-    case "bytes":
-    case "bytearray": {
-      const v = d.k === "bytes" ? new Uint8Array(Buffer.from(d.v, "hex")) : new bytearray(Buffer.from(d.v, "hex"));
-      made.push(v);
-      return v;
-    }
-    case "list": {
-      const v: unknown[] = [];
-      made.push(v);
-      for (const x of d.items) v.push(build(x, made));
-      return v;
-    }
-    case "tuple":
-      return tuple(...d.items.map((x) => build(x, made)));
-    case "dict": {
-      const v: Record<string, unknown> = {};
-      made.push(v);
-      for (const [k, x] of d.pairs) v[k] = build(x, made);
-      return v;
-    }
-    case "map": {
-      const v = new Map<unknown, unknown>();
-      made.push(v);
-      for (const [k, x] of d.pairs) v.set(k, build(x, made));
-      return v;
-    }
-    case "ref":
-      return made.length === 0 ? null : made[d.n % made.length];
-  }
-}
-
 /** The pickle of `value` by a Pickler in fast mode, as hex, or the ValueError it throws. */
 function fastDumps(value: unknown, protocol: number): string {
   const chunks: Uint8Array[] = [];
@@ -116,31 +52,7 @@ function fastDumps(value: unknown, protocol: number): string {
   return Buffer.concat(chunks).toString("hex");
 }
 
-const PY_BUILD = String.raw`
-import json, pickle, struct, sys
-def iv(v):
-    # equal strs as one object; a one-char latin-1 str as CPython makes it at run time (its cached object)
-    return v if len(v) == 1 and ord(v) < 256 else sys.intern(v)
-def build(d, made):
-    k = d["k"]
-    if k == "none": return None
-    if k == "bool": return d["v"]
-    if k == "int": return int(d["v"])
-    if k == "float": return struct.unpack(">d", bytes.fromhex(d["v"]))[0]
-    if k == "str": return iv(d["v"])
-    if k in ("bytes", "bytearray"):
-        v = bytes.fromhex(d["v"]) if k == "bytes" else bytearray.fromhex(d["v"])
-        made.append(v); return v
-    if k == "list":
-        v = []; made.append(v)
-        for x in d["items"]: v.append(build(x, made))
-        return v
-    if k == "tuple": return tuple(build(x, made) for x in d["items"])
-    if k in ("dict", "map"):
-        v = {}; made.append(v)
-        for a, x in d["pairs"]: v[iv(a) if k == "dict" else a] = build(x, made)
-        return v
-    return made[d["n"] % len(made)] if made else None
+const PY_SCRIPT = String.raw`
 import io
 def fast(v, p):
     f = io.BytesIO()
@@ -161,7 +73,7 @@ print(json.dumps(out))
 describe("dumps() of random values is byte for byte CPython's", () => {
   it("at protocols 0-5, for 1,500 random nested values with shared references, and in fast mode (Pickler.fast)", () => {
     const samples = fc.sample(tree.t, { numRuns: 1500, seed: Number(process.env.STDNET_PICKLE_SEED ?? 20261125) });
-    const theirs = pythonJson<string[][]>(PY_BUILD, JSON.stringify(samples));
+    const theirs = pythonJson<string[][]>(`${PY_BUILD}\n${PY_SCRIPT}`, JSON.stringify(samples));
     const diffs: string[] = [];
     let refused = 0;
     samples.forEach((d, i) => {
