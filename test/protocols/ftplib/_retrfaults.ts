@@ -3,10 +3,8 @@
  * (JSON), downloads `big.bin` with retrbinary RETRIES times, and prints the
  * page faults (minor, from /proc/self/stat) each download took, as JSON.
  */
-import { readFileSync } from "node:fs";
 import { FTP } from "stdnet/ftplib";
-
-const minorFaults = (): number => Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")[7]);
+import { minorFaults } from "../../helpers/processes.js";
 
 const info = JSON.parse(process.env.STDNET_FTP_SERVER ?? "{}") as { host: string; port: number; user: string; password: string };
 const ftp = await FTP.open(info.host, info.user, info.password, "", { port: info.port, timeout: 30 });

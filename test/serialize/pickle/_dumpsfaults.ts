@@ -4,10 +4,8 @@
  * again, and prints the page faults (minor, from /proc/self/stat) each
  * `dumps` took, as JSON.
  */
-import { readFileSync } from "node:fs";
 import { dumps, float } from "stdnet/pickle";
-
-const minorFaults = (): number => Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")[7]);
+import { minorFaults } from "../../helpers/processes.js";
 
 const records = Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `user${i}`, score: float(i * 0.5), tags: ["a", "bb"], blob: new Uint8Array(16) }));
 const faults: number[] = [];
