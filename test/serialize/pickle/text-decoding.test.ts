@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { loads, UnpicklingError } from "stdnet/pickle";
 import { ValueError } from "stdnet/socket";
 import { pythonJson } from "../../helpers/python.js";
+import { seedFrom, seededRandom } from "../../helpers/seeded.js";
 
 /** A decoded str, or the message of CPython's exception. */
 type Outcome = string | { error: string };
@@ -194,6 +195,58 @@ print(json.dumps([[decode(bytes.fromhex(h), e) for e in ("strict", "surrogateesc
     });
     expect(mismatches.slice(0, 10)).toEqual([]);
     expect(strings.length).toBeGreaterThan(100_000);
+  });
+
+  it("random str opcodes of 0-40 bytes (ASCII, 2-, 3- and 4-byte sequences, encoded surrogates, now and then a broken byte): CPython's str or error", () => {
+    // 32 bytes and under are decoded by a hand loop, longer ones natively; both sides of that line, alone and in a list
+    const seed = seedFrom(process.env.STDNET_PICKLE_TEXT_SEED, 20261207);
+    const random = seededRandom(seed);
+    const pieces = ["a", "Z", "~", "\xc3\xa9", "\xdf\xbf", "\xe6\x97\xa5", "\xef\xbf\xbf", "\xe0\xa0\x80", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xf0\x90\x80\x80"];
+    const broken = ["\x80", "\xc0\xaf", "\xe0\x80\x80", "\xf4\x90\x80\x80", "\xf8", "\xe6\x97", "\xf0\x9f\x98"];
+    const strs: Buffer[] = [];
+    const wellFormed: Buffer[] = [];
+    while (strs.length < 3000) {
+      const target = Math.floor(random() * 41);
+      let b = "";
+      while (b.length < target) b += pieces[Math.floor(random() * pieces.length)]!;
+      if (random() < 0.1) {
+        const at = Math.floor(random() * (b.length + 1));
+        b = b.slice(0, at) + broken[Math.floor(random() * broken.length)]! + b.slice(at);
+      }
+      else wellFormed.push(Buffer.from(b, "latin1"));
+      strs.push(Buffer.from(b, "latin1"));
+    }
+    const one = (b: Buffer): Buffer => Buffer.concat([Buffer.of(0x8c, b.length), b, Buffer.of(0x2e)]);
+    const list = Buffer.concat([Buffer.of(0x5d, 0x28), ...wellFormed.slice(0, 1000).map((b) => Buffer.concat([Buffer.of(0x8c, b.length), b])), Buffer.of(0x65, 0x2e)]);
+    const expected = pythonJson<{ each: Outcome[]; list: Outcome[] | { error: string } }>(
+      String.raw`
+import json, pickle, sys
+def outcome(p):
+    try:
+        return pickle.loads(p)
+    except Exception as e:
+        return {"error": str(e)}
+c = json.loads(sys.stdin.read())
+print(json.dumps({"each": [outcome(bytes.fromhex(h)) for h in c["each"]], "list": outcome(bytes.fromhex(c["list"]))}))
+`,
+      JSON.stringify({ each: strs.map((b) => one(b).toString("hex")), list: list.toString("hex") }),
+    );
+    const got = strs.map((b) => ours(one(b)));
+    const firstDiff = got.findIndex((g, i) => JSON.stringify(g) !== JSON.stringify(expected.each[i]));
+    expect(firstDiff, firstDiff >= 0 ? `seed ${seed}: ${strs[firstDiff]!.toString("hex")}` : "").toBe(-1);
+    let listGot: unknown;
+    try {
+      listGot = loads(list);
+    } catch (e) {
+      if (!(e instanceof UnpicklingError)) throw e;
+      listGot = { error: e.message };
+    }
+    expect(listGot, `seed ${seed}`).toEqual(expected.list);
+    expect(Array.isArray(listGot) && listGot.length).toBe(1000);
+    // both sides of 32 bytes, well-formed and not
+    expect(got.filter((g, i) => typeof g === "string" && strs[i]!.length <= 32).length).toBeGreaterThan(1000);
+    expect(got.filter((g, i) => typeof g !== "string" && strs[i]!.length <= 32).length).toBeGreaterThan(50);
+    expect(got.filter((g, i) => typeof g === "string" && strs[i]!.length > 32).length).toBeGreaterThan(200);
   });
 
   it("protocol 0's escapes: raw-unicode-escape (UNICODE) and escape_decode (STRING) errors with CPython's text", () => {
