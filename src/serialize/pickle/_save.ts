@@ -544,7 +544,9 @@ export class Saver {
       buf[p] = 0x43;
       buf[p + 1] = n;
       p += 2;
-      for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
+      // (set() from 16 bytes: 1.03-1.05x the records' dumps a second of a loop)
+      if (n < 16) for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
+      else buf.set(b, p);
       const m = memo.size++;
       this.pos = this.putMemoize(p + n, m);
       memo.objects.set(x, m);
