@@ -189,4 +189,28 @@ describe("loads() agrees with CPython on damaged pickles", () => {
     expect(lenient.size).toBeLessThanOrEqual(7);
     expect(strict).toBeLessThan(compared / 100);
   }, TEST_MS);
+
+  it("loads() takes a MEMOIZE after a str, bytes, list or dict with that opcode, and a PUT that filled the memo's next index first is kept in count as CPython's", async () => {
+    // each kind memoized twice after `]q\x01` filled index 1: CPython numbers MEMOIZE from its memo's count, so both
+    // take index 1 and a GET of it gives the second; a dict memoized twice then given an int key is a Map wherever fetched
+    const kinds = [
+      ["\x8c\x01a\x94", "\x8c\x01b\x94"],
+      ["C\x02xy\x94", "C\x02zw\x94"],
+      ["]\x94", "]\x94"],
+      ["}\x94", "}\x94"],
+    ];
+    const pickles = kinds.flatMap(([a, b]) => [`\x80\x04]q\x01(${a}${b}h\x01e.`, `\x80\x04]q\x01(${a}h\x01h\x00e.`, `\x80\x04(${a}${b}h\x00h\x01l.`]);
+    pickles.push("\x80\x04(}\x94q\x05K\x01\x8c\x01vsh\x00l.", "\x80\x04(}\x94h\x00\x8c\x01kK\x01sh\x00l.");
+    const data = pickles.map((p) => Buffer.from(p, "latin1"));
+    const outcomes = JSON.parse((await runPython(`${PY_TAGGED}\n${CPYTHON_LOADS}`, [], JSON.stringify(data.map((d) => d.toString("hex"))), 60_000)).toString()) as Outcome[];
+    data.forEach((d, i) => {
+      const cpython = outcomes[i]!;
+      const where = `${pickles[i]}: ${JSON.stringify(cpython)}`;
+      if ("ok" in cpython) expect(pyDiff(loads(d), expectedJs(cpython.ok)), where).toBe("");
+      else if ("err" in cpython) expect(() => loads(d), where).toThrow(new UnpicklingError(cpython.err.replace(/^\w+: /, "")));
+      else expect.unreachable(where);
+    });
+    expect(outcomes.filter((o) => "ok" in o).length).toBeGreaterThan(5);
+    expect(outcomes.filter((o) => "err" in o).length).toBeGreaterThan(2);
+  });
 });
