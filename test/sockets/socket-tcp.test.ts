@@ -230,13 +230,15 @@ describe("socket over TCP", () => {
     await new Promise((r) => setTimeout(r, 20));
     const reused = Buffer.from("original");
     const second = c.sendall(reused);
-    await second;
-    reused.write("MUTATED!");
+    // the peer reads from here on: where node's queue was still above its high-water mark,
+    // sendall waits for the kernel to take the bytes, which it does only as the peer reads
     const draining = (async () => {
       let got = Buffer.alloc(0);
       while (got.length < big.length + 8) got = Buffer.concat([got, await s.recv(1 << 20)]);
       return got;
     })();
+    await second;
+    reused.write("MUTATED!");
     await first;
     const got = await draining;
     expect(got.subarray(big.length).toString()).toBe("original");
