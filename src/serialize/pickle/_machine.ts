@@ -481,6 +481,13 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           stack[sp++] = v;
           continue;
         default:
+          // the REDUCE of _codecs.encode, as protocols 0-2 write every bytes object, here (no user code runs)
+          if (op === 0x52 && sp - base >= 2 && isCodecsEncode(stack[sp - 2]) && stack[sp - 1] instanceof Tuple) {
+            v = callGlobal(stack[sp - 2], stack[sp - 1]);
+            sp -= 2;
+            stack[sp++] = v;
+            continue;
+          }
           st.pos = pos;
           st.sp = sp;
           st.base = base;
