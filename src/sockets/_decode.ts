@@ -151,6 +151,44 @@ function utf8Step(d: Uint8Array, i: number, end: number): number {
 }
 
 /**
+ * Decodes well-formed UTF-8 data[start, end) into `out` as UTF-16 code
+ * units, allocating nothing; with `surrogatepass`, an encoded lone surrogate
+ * is its code unit. Returns how many units (`out` must have room for
+ * end - start), or -1 at anything ill-formed, whose error the caller's
+ * general path words.
+ *
+ * @example
+ * ```ts
+ * utf8Units(Uint8Array.of(0x61, 0xc3, 0xa9), 0, 3, new Uint16Array(3), false); // 2 ("a", "é")
+ * ```
+ */
+export function utf8Units(d: Uint8Array, start: number, end: number, out: Uint16Array, surrogatepass: boolean): number {
+  let k = 0;
+  let i = start;
+  while (i < end) {
+    const c = d[i]!;
+    if (c < 0x80) {
+      out[k++] = c;
+      i++;
+      continue;
+    }
+    const cp = utf8Step(d, i, end);
+    if (cp >= 0x10000) {
+      out[k++] = 0xd800 + ((cp - 0x10000) >> 10);
+      out[k++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+    } else if (cp >= 0) out[k++] = cp;
+    else {
+      const cu = surrogatepass ? encodedSurrogate(d, i, end) : -1;
+      if (cu < 0) return -1;
+      out[k++] = cu;
+      stepLength = 3;
+    }
+    i += stepLength;
+  }
+  return k;
+}
+
+/**
  * How many bytes at the end of data[0, end) begin a UTF-8 sequence that
  * more bytes could complete (0 to 3): what an incremental decoder, as
  * Python's, holds back for the next chunk. A sequence already ill-formed is

@@ -4,7 +4,7 @@
  * 'raw-unicode-escape' (protocol 0 str), and the escapes of protocol 0's
  * quoted Python 2 strings.
  */
-import { type DecodeError, decodeError, decodeText, spanMessage } from "../../sockets/_decode.js";
+import { type DecodeError, decodeError, decodeText, spanMessage, utf8Units } from "../../sockets/_decode.js";
 
 const encoder = new TextEncoder();
 
@@ -19,7 +19,10 @@ export function decodeUtf8(data: Uint8Array, start: number, end: number): string
     let i = start;
     while (i < end && data[i]! < 0x80) i++;
     if (i === end) return charsShort(data, start, n);
-    const k = utf8Units(data, start, i, end);
+    // into a scratch array, not decodeText's general loop: that made ~250 bytes of garbage
+    // per short non-ASCII str, and V8's scavenges copying a half-built result took most of
+    // the time of loads of such strs
+    const k = utf8Units(data, start, end, units, true);
     if (k >= 0) return charsShort(units, 0, k);
   }
   return decodeText(data, start, end, "utf_8", "surrogatepass");
@@ -27,47 +30,6 @@ export function decodeUtf8(data: Uint8Array, start: number, end: number): string
 
 /** The UTF-16 code units of a short str being decoded (32 bytes of UTF-8 make at most 32). */
 const units = new Uint16Array(32);
-
-/**
- * Decodes data[start, end), ASCII up to `from`, into `units` ('surrogatepass':
- * an encoded lone surrogate is its code unit); returns how many units, or -1
- * at anything ill-formed. Allocates nothing: `decodeText`'s general loop made
- * ~250 bytes of garbage per short non-ASCII str, and V8's young-generation
- * GCs, copying a `loads` result half built, took most of the time of
- * `loads` of such strs.
- */
-function utf8Units(d: Uint8Array, start: number, from: number, end: number): number {
-  let k = 0;
-  for (let i = start; i < from; i++) units[k++] = d[i]!;
-  let i = from;
-  while (i < end) {
-    const c = d[i]!;
-    if (c < 0x80) {
-      units[k++] = c;
-      i++;
-    } else if (c < 0xc2) return -1;
-    else if (c < 0xe0) {
-      if (i + 1 >= end || (d[i + 1]! & 0xc0) !== 0x80) return -1;
-      units[k++] = ((c & 0x1f) << 6) | (d[i + 1]! & 0x3f);
-      i += 2;
-    } else if (c < 0xf0) {
-      if (i + 2 >= end || (d[i + 1]! & 0xc0) !== 0x80 || (d[i + 2]! & 0xc0) !== 0x80) return -1;
-      const cp = ((c & 0x0f) << 12) | ((d[i + 1]! & 0x3f) << 6) | (d[i + 2]! & 0x3f);
-      // (overlong below U+0800; surrogates pass)
-      if (cp < 0x800) return -1;
-      units[k++] = cp;
-      i += 3;
-    } else {
-      if (c > 0xf4 || i + 3 >= end || (d[i + 1]! & 0xc0) !== 0x80 || (d[i + 2]! & 0xc0) !== 0x80 || (d[i + 3]! & 0xc0) !== 0x80) return -1;
-      const cp = ((c & 0x07) << 18) | ((d[i + 1]! & 0x3f) << 12) | ((d[i + 2]! & 0x3f) << 6) | (d[i + 3]! & 0x3f);
-      if (cp < 0x10000 || cp > 0x10ffff) return -1;
-      units[k++] = 0xd800 + ((cp - 0x10000) >> 10);
-      units[k++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
-      i += 4;
-    }
-  }
-  return k;
-}
 
 /** n (<= 32) code units at `start` (bytes of ASCII, or decoded units) as a string, in one allocation (no concatenation). */
 function charsShort(d: Uint8Array | Uint16Array, s: number, n: number): string {
