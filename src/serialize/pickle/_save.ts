@@ -932,14 +932,14 @@ export class Saver {
       return;
     }
     // a persistent_id sees every item; otherwise runs of int32s are written from here (int32Run)
-    const inline = this.cfg.persistentId === undefined;
+    const intRuns = this.cfg.persistentId === undefined;
     let total = 0;
     do {
       this.byte(0x28);
       const stop = Math.min(total + BATCHSIZE, n);
       while (total < stop) {
         const x = items[total];
-        if (inline && isInt32(x)) total = this.int32Run(items, total, stop);
+        if (intRuns && isInt32(x)) total = this.int32Run(items, total, stop);
         else {
           this.saveValue(x);
           total++;
