@@ -983,6 +983,32 @@ export class Saver {
   }
 
   /**
+   * Saves the `i`th key `k` of a plain object and its value `v`. A key met
+   * at the same place in the object before is a GET, written in place with
+   * its value where both fit before the limit one value in place has (see
+   * saveValue): one test of room and frame for the pair, where saveKey and
+   * saveValue make one each (and the GET's own, through saveGet, two more).
+   */
+  private saveItem(k: string, v: unknown, i: number): void {
+    if (this.inline && i < 32 && this.lastKeys[i] === k) {
+      const p = this.pos;
+      // the GET takes at most 5 bytes: the value then starts below the limit
+      if (p + 5 < this.inlineLimit()) {
+        // (putContainer writes some values from this.pos, as saveValue has them)
+        const q = (this.pos = putMemoOp(this.buf, p, 0x68, 0x6a, this.lastKeyMemo[i]!));
+        if (typeof v === "object" && v !== null && this.putContainer(v, q)) return;
+        const r = this.putScalar(v, q);
+        if (r >= 0) this.pos = r;
+        else this.save(v);
+        return;
+      }
+    }
+    if (i < 32) this.saveKey(k, i);
+    else this.save(k);
+    this.saveValue(v);
+  }
+
+  /**
    * SETITEM(S) of a plain object's own keys, batched as CPython's dicts: one
    * item is a SETITEM; more are MARK ... SETITEMS per 1,000 (and an empty
    * batch after a full last one). At the binary protocols the keys come from
@@ -1010,16 +1036,13 @@ export class Saver {
       else {
         if (n === 1) {
           this.byte(0x28);
-          this.saveKey(first, 0);
-          this.saveValue(d[first]);
+          this.saveItem(first, d[first], 0);
         } else if (n % BATCHSIZE === 0) {
           // a full batch: SETITEMS, and the next one's MARK
           this.byte(0x75);
           this.byte(0x28);
         }
-        if (n < 32) this.saveKey(k, n);
-        else this.save(k);
-        this.saveValue(d[k]);
+        this.saveItem(k, d[k], n);
       }
       n++;
     }
