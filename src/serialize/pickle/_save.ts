@@ -462,15 +462,16 @@ export class Saver {
       // a longer one is hashed once, by save
       if (x.length > 85) return -1;
       const strings = this.memo.strings;
-      const idx = strings.get(x);
+      // an ASCII str is copied where its payload goes as it is hashed, and not walked again to encode it
+      const at = this.proto >= 4 ? p + 2 : p + 5;
+      const idx = strings.getCopying(x, buf, at);
       if (idx >= 0) return putMemoOp(buf, p, 0x68, 0x6a, idx);
+      const n = strings.copiedAscii ? x.length : encodeUtf8Into(x, buf, at);
       if (this.proto >= 4) {
-        const n = encodeUtf8Into(x, buf, p + 2);
         buf[p] = 0x8c;
         buf[p + 1] = n;
         p += 2 + n;
       } else {
-        const n = encodeUtf8Into(x, buf, p + 5);
         buf[p] = 0x58;
         this.dv.setUint32(p + 1, n, true);
         p += 5 + n;

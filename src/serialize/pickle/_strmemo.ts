@@ -14,7 +14,7 @@
  * are distinct objects, and the pickle loads equal either way.
  */
 
-/** FNV-1a over the UTF-16 code units, mixed; never 0 (0 marks an empty slot). */
+/** FNV-1a over the UTF-16 code units, mixed; never 0 (0 marks an empty slot). StrMemo.getCopying computes it as well. */
 function strHash(s: string): number {
   let h = 0x811c9dc5 ^ s.length;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -36,10 +36,36 @@ export class StrMemo {
   private pendingHash = 0;
   private pendingSlot = -1;
   private pendingKey: string | undefined = undefined;
+  /** Whether the str the last `getCopying` copied is ASCII (its bytes then are its UTF-8). */
+  copiedAscii = false;
 
   /** The memo index of `s`, or -1 when it is not there. */
   get(s: string): number {
-    const h = strHash(s);
+    return this.lookup(s, strHash(s));
+  }
+
+  /**
+   * `get`, having also copied the code units of `s` into `buf` from `at` on
+   * as bytes (room assumed): for an ASCII str (`copiedAscii`) its UTF-8,
+   * written in the walk that hashes it (a new str is then not walked again
+   * to encode it). The hash is strHash's.
+   */
+  getCopying(s: string, buf: Uint8Array, at: number): number {
+    let h = 0x811c9dc5 ^ s.length;
+    let units = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h = Math.imul(h ^ c, 0x01000193);
+      buf[at + i] = c;
+      units |= c;
+    }
+    h ^= h >>> 15;
+    this.copiedAscii = units < 0x80;
+    return this.lookup(s, h === 0 ? 1 : h);
+  }
+
+  /** The memo index of `s`, whose hash is `h`, or -1 (then `set` of `s` fills the slot where the search stopped). */
+  private lookup(s: string, h: number): number {
     const t = this.table;
     const mask = this.mask;
     let i = h & mask;
