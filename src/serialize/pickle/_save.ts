@@ -30,6 +30,10 @@ const BATCHSIZE = 1000;
 const INLINE_ROOM = 288;
 /** In fast mode, lists and dicts nested deeper than this are checked for cycles (CPython's FAST_NESTING_LIMIT). */
 const FAST_NESTING_LIMIT = 50;
+/** The places (the first keys of a plain object) whose keys are remembered for the next object (Saver.saveItem). */
+const KEY_PLACES = 32;
+const NO_KEYS: readonly string[] = Array.from({ length: KEY_PLACES }, () => "");
+const NO_KEY_MEMO: readonly number[] = Array.from({ length: KEY_PLACES }, () => -1);
 /** Nesting deeper than this is refused (CPython's default recursion limit is 1000). */
 export const MAX_DEPTH = 1000;
 
@@ -963,10 +967,12 @@ export class Saver {
   /**
    * The keys of the last plain object saved and their memo indexes: a list
    * of records repeats one set of keys, and a key seen at the same place
-   * goes straight to its memo GET without hashing it again.
+   * goes straight to its memo GET without hashing it again. Before a key is
+   * saved at a place, "" and -1: with a str at every place V8 compares the
+   * keys as strs (an undefined met first made each compare a generic one).
    */
-  private lastKeys: string[] = [];
-  private lastKeyMemo: number[] = [];
+  private lastKeys = NO_KEYS.slice();
+  private lastKeyMemo = NO_KEY_MEMO.slice();
 
   /** Saves key `k` (the `i`th of its object) as `save` would, remembering its memo index for the next object. */
   private saveKey(k: string, i: number): void {
@@ -974,7 +980,7 @@ export class Saver {
       this.save(k);
       return;
     }
-    if (this.lastKeys[i] === k) {
+    if (this.lastKeys[i] === k && this.lastKeyMemo[i]! >= 0) {
       this.saveGet(this.lastKeyMemo[i]!);
       return;
     }
@@ -991,7 +997,7 @@ export class Saver {
    * saveValue make one each (and the GET's own, through saveGet, two more).
    */
   private saveItem(k: string, v: unknown, i: number): void {
-    if (this.inline && i < 32 && this.lastKeys[i] === k) {
+    if (this.inline && i < KEY_PLACES && this.lastKeys[i] === k && this.lastKeyMemo[i]! >= 0) {
       const p = this.pos;
       // the GET takes at most 5 bytes: the value then starts below the limit
       if (p + 5 < this.inlineLimit()) {
@@ -1004,7 +1010,7 @@ export class Saver {
         return;
       }
     }
-    if (i < 32) this.saveKey(k, i);
+    if (i < KEY_PLACES) this.saveKey(k, i);
     else this.save(k);
     this.saveValue(v);
   }

@@ -51,6 +51,7 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["objects", { a: 1, b: [2], "": null, nested: { x: { y: "z" } } }, true],
   ["objects whose keys repeat, reorder and differ", [{ a: 1, b: 2, c: 3 }, { b: 1, a: 2, c: 3 }, { a: 1, b: 2 }, { a: 1, b: 2, c: 3, d: 4 }, { x: { a: 1, b: { a: 2, c: 3 } }, a: 0 }, { a: "a", b: "b" }], true],
   ["__proto__ and constructor keys", protoKeys, true],
+  ["objects with the empty key, first and after others", [{ "": 1, a: 2 }, { "": 3, a: 4 }, { b: 1, "": 2 }, { c: 5, "": 6 }, { "": { "": 7 } }], true],
   ["Maps", [new Map([[1, "a"], [2, "b"]]), new Map<unknown, unknown>([["a", 1], [2, "b"], [tuple(1, 2), "t"], [null, 0], [1.5, 2]])], true],
   ["a dict of exactly 1000 items", new Map(Array.from({ length: 1000 }, (_, i) => [i, i])), true],
   // a plain object's items are batched as a dict's: SETITEM for one, MARK ... SETITEMS per 1,000 (an empty batch after exactly 1,000)
