@@ -204,9 +204,16 @@ export class Saver {
   pos = 0;
   readonly proto: number;
   readonly bin: boolean;
-  framing = false;
-  frameStart = -1;
+  /** Whether frames are written (protocols 4-5; see startFraming), and where the open one starts (-1: none). */
+  private framing = false;
+  private frameStart = -1;
   depth = 0;
+  /**
+   * The position below which a value may be written in place (see
+   * inlineLimit): computed again wherever the buffer, the framing or the
+   * open frame changes, not for each value.
+   */
+  private limit: number;
   /** Python's `Pickler.fast`: nothing memoized (memoize() writes nothing and gives -1); what an earlier dump memoized is still fetched. */
   readonly fast: boolean;
   /** Whether items of lists and dicts may be written in place (saveValue): a binary protocol, the memo on, no persistent_id. */
@@ -229,6 +236,13 @@ export class Saver {
     this.bin = cfg.protocol >= 1;
     this.fast = cfg.fast;
     this.inline = this.bin && !cfg.fast && cfg.persistentId === undefined;
+    this.limit = this.inlineLimit();
+  }
+
+  /** Writes frames from here on (protocols 4-5). */
+  startFraming(): void {
+    this.framing = true;
+    this.limit = this.inlineLimit();
   }
 
   /** Makes room for `n` more bytes (and opens a frame when one is due). */
@@ -238,6 +252,7 @@ export class Saver {
       n += FRAME_HEADER_SIZE;
       this.grow(n);
       this.pos += FRAME_HEADER_SIZE;
+      this.limit = this.inlineLimit();
       return;
     }
     if (this.pos + n > this.buf.length) this.grow(n);
@@ -251,6 +266,7 @@ export class Saver {
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.dv = new DataView(next.buffer);
+    this.limit = this.inlineLimit();
   }
 
   byte(b: number): void {
@@ -279,6 +295,7 @@ export class Saver {
       this.pos -= FRAME_HEADER_SIZE;
     }
     this.frameStart = -1;
+    this.limit = this.inlineLimit();
   }
 
   /** Before each value is saved: a frame that reached 64 KiB is closed. */
@@ -300,6 +317,7 @@ export class Saver {
     this.buf.set(payload, this.pos);
     this.pos += payload.length;
     this.framing = framing;
+    this.limit = this.inlineLimit();
   }
 
   /** Writes the memo opcode for the object just saved and returns its index (-1 and nothing written in fast mode). */
@@ -437,7 +455,7 @@ export class Saver {
   private saveValue(x: unknown): void {
     if (this.inline) {
       const p = this.pos;
-      if (p < this.inlineLimit()) {
+      if (p < this.limit) {
         // containers first: they are most of the objects, and the float test walks their prototype chain
         if (typeof x === "object" && x !== null && this.putContainer(x, p)) return;
         const q = this.putScalar(x, p);
@@ -1000,7 +1018,7 @@ export class Saver {
     if (this.inline && i < KEY_PLACES && this.lastKeys[i] === k && this.lastKeyMemo[i]! >= 0) {
       const p = this.pos;
       // the GET takes at most 5 bytes: the value then starts below the limit
-      if (p + 5 < this.inlineLimit()) {
+      if (p + 5 < this.limit) {
         // (putContainer writes some values from this.pos, as saveValue has them)
         const q = (this.pos = putMemoOp(this.buf, p, 0x68, 0x6a, this.lastKeyMemo[i]!));
         if (typeof v === "object" && v !== null && this.putContainer(v, q)) return;

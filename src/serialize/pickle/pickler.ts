@@ -92,7 +92,7 @@ function run(obj: unknown, cfg: SaveConfig, memo: Memo): Uint8Array {
       saver.buf[saver.pos++] = 0x80;
       saver.buf[saver.pos++] = cfg.protocol;
     }
-    if (cfg.protocol >= 4) saver.framing = true;
+    if (cfg.protocol >= 4) saver.startFraming();
     saver.save(obj);
     saver.byte(0x2e);
     saver.commitFrame();
