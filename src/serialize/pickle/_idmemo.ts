@@ -103,6 +103,30 @@ export class IdentityMemo {
     return this.slotted(obj, slot);
   }
 
+  /**
+   * The memo index of `obj` in this use; or, where it has none, records it
+   * at memo index `idx` and returns -1: `get`, then `set`. The object the
+   * last use met next (with no stale Maps to decide about) is taken in one
+   * step, as a value pickled again meets all of its objects.
+   */
+  getOrSet(obj: unknown, idx: number): number {
+    const c = this.cursor;
+    if (c < this.lastSeen && this.last[c] === obj && this.stale === undefined) {
+      const slot = this.lastSlots[c]!;
+      const stamp = this.stamps[slot]! - this.base;
+      if (stamp >= 0) return stamp;
+      this.stamps[slot] = this.base + idx;
+      this.live++;
+      this.cursor = c + 1;
+      this.record(obj, slot);
+      return -1;
+    }
+    const found = this.get(obj);
+    if (found !== undefined) return found;
+    this.set(obj, idx);
+    return -1;
+  }
+
   /** The memo index of `obj`, found at `slot`, in this use, or undefined (then `set` writes that slot). */
   private slotted(obj: unknown, slot: number): number | undefined {
     const stamp = this.stamps[slot]! - this.base;

@@ -549,20 +549,30 @@ export class Saver {
     else if (proto === Object.prototype && !hasReducer(x)) kind = "dict";
     else return false;
     const memo = this.memo;
-    const idx = memo.objects.get(x);
     const buf = this.buf;
-    if (idx !== undefined) {
+    // below protocol 3, bytes go by their _codecs.encode reduction, which memoizes them after its
+    // arguments; and past the depth limit a new object is refused, not memoized
+    if ((kind === "bytes" && this.proto < 3) || this.depth >= MAX_DEPTH) {
+      const idx = memo.objects.get(x);
+      if (idx !== undefined) {
+        this.pos = putMemoOp(buf, p, 0x68, 0x6a, idx);
+        return true;
+      }
+      if (this.depth >= MAX_DEPTH) throw new PicklingError("maximum recursion depth exceeded while pickling an object");
+      // as writeBytes writes it (making its own room)
+      this.saveBytesCodecs(x as Uint8Array, x);
+      return true;
+    }
+    // the memo index it has in this use, or the one it is given now
+    const m = memo.size;
+    const idx = memo.objects.getOrSet(x, m);
+    if (idx >= 0) {
       this.pos = putMemoOp(buf, p, 0x68, 0x6a, idx);
       return true;
     }
-    if (this.depth >= MAX_DEPTH) throw new PicklingError("maximum recursion depth exceeded while pickling an object");
+    memo.size = m + 1;
     if (kind === "bytes") {
       const b = x as Uint8Array;
-      if (this.proto < 3) {
-        // as writeBytes writes it (making its own room)
-        this.saveBytesCodecs(b, b);
-        return true;
-      }
       const n = b.length;
       buf[p] = 0x43;
       buf[p + 1] = n;
@@ -570,16 +580,12 @@ export class Saver {
       // (set() from 16 bytes: 1.03-1.05x the records' dumps a second of a loop)
       if (n < 16) for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
       else buf.set(b, p);
-      const m = memo.size++;
       this.pos = this.putMemoize(p + n, m);
-      memo.objects.set(x, m);
       return true;
     }
     this.depth++;
     buf[p] = kind === "list" ? 0x5d : 0x7d;
-    const m = memo.size++;
     this.pos = this.putMemoize(p + 1, m);
-    memo.objects.set(x, m);
     if (kind === "list") this.appends(x as unknown[]);
     else this.setitemsObject(x as Record<string, unknown>);
     this.depth--;
