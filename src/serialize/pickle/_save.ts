@@ -270,7 +270,8 @@ export class Saver {
   }
 
   byte(b: number): void {
-    this.ensure(1);
+    // below the in-place limit there is room, and no frame is due to open
+    if (this.pos >= this.limit) this.ensure(1);
     this.buf[this.pos++] = b;
   }
 
