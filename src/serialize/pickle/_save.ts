@@ -1005,13 +1005,19 @@ export class Saver {
       this.save(k);
       return;
     }
-    if (this.lastKeys[i] === k && this.lastKeyMemo[i]! >= 0) {
-      this.saveGet(this.lastKeyMemo[i]!);
+    const m = this.keyMemo(k, i);
+    if (m >= 0) {
+      this.saveGet(m);
       return;
     }
     this.boundary();
     this.lastKeys[i] = k;
     this.lastKeyMemo[i] = this.saveMemoStr(k);
+  }
+
+  /** The memo index of key `k` where the last object had it at place `i` (below KEY_PLACES), else -1 (also before any key was there). */
+  private keyMemo(k: string, i: number): number {
+    return this.lastKeys[i] === k ? this.lastKeyMemo[i]! : -1;
   }
 
   /**
@@ -1022,12 +1028,13 @@ export class Saver {
    * saveValue make one each (and the GET's own, through saveGet, two more).
    */
   private saveItem(k: string, v: unknown, i: number): void {
-    if (this.inline && i < KEY_PLACES && this.lastKeys[i] === k && this.lastKeyMemo[i]! >= 0) {
+    const m = this.inline && i < KEY_PLACES ? this.keyMemo(k, i) : -1;
+    if (m >= 0) {
       const p = this.pos;
       // the GET takes at most 5 bytes: the value then starts below the limit
       if (p + 5 < this.limit) {
         // (putContainer writes some values from this.pos, as saveValue has them)
-        const q = (this.pos = putMemoOp(this.buf, p, 0x68, 0x6a, this.lastKeyMemo[i]!));
+        const q = (this.pos = putMemoOp(this.buf, p, 0x68, 0x6a, m));
         if (typeof v === "object" && v !== null && this.putContainer(v, q)) return;
         const r = this.putScalar(v, q);
         if (r >= 0) this.pos = r;
