@@ -10,7 +10,9 @@
 # warm-up left out. Both builds are seen at one path (a private bind mount,
 # so root): the path's text alone moved counts by ~3%. GC and write barriers
 # are counted apart, as "gc": when a collection falls inside the window
-# depends on where it starts, not on the code measured. Two runs of one build
+# depends on where it starts, not on the code measured (where the two "gc" figures
+# differ much, or one is negative, some of a collection was counted as the
+# code's: take another window). Two runs of one build
 # agree to 0.01%. Instructions are not time (a cache miss costs more than an
 # add), so a change is also timed; they tell what a change does to the
 # work, where times need dozens of turns to tell 5% apart.
