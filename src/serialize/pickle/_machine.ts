@@ -307,7 +307,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             pos += 8;
           }
           if (n > end - pos) truncated();
-          v = stack[sp++] = decodeUtf8(data, pos, pos + n);
+          v = stack[sp++] = decodeUtf8(data, dv, pos, pos + n);
           pos += n;
           // the MEMOIZE that follows at protocols 4 and 5, in the same turn of the loop (as for bytes, lists and dicts)
           if (data[pos] === 0x94) {

@@ -11,14 +11,13 @@ const encoder = new TextEncoder();
 /**
  * Decodes UTF-8 as Python does with 'surrogatepass' (how pickle's str
  * opcodes read): hand loops for short strs, `decodeText` for the rest (and
- * for anything ill-formed, whose error it words).
+ * for anything ill-formed, whose error it words). `dv` views the same bytes
+ * as `data`.
  */
-export function decodeUtf8(data: Uint8Array, start: number, end: number): string {
+export function decodeUtf8(data: Uint8Array, dv: DataView, start: number, end: number): string {
   const n = end - start;
   if (n <= 32) {
-    let i = start;
-    while (i < end && data[i]! < 0x80) i++;
-    if (i === end) return charsShort(data, start, n);
+    if (isAscii(data, dv, start, end)) return charsShort(data, start, n);
     // into a scratch array, not decodeText's general loop: that made ~250 bytes of garbage
     // per short non-ASCII str, and V8's scavenges copying a half-built result took most of
     // the time of loads of such strs
@@ -26,6 +25,18 @@ export function decodeUtf8(data: Uint8Array, start: number, end: number): string
     if (k >= 0) return charsShort(units, 0, k);
   }
   return decodeText(data, start, end, "utf_8", "surrogatepass");
+}
+
+/** Whether data[start, end) (at most 32 bytes) is ASCII: four bytes at a time, the last four overlapping. */
+function isAscii(data: Uint8Array, dv: DataView, start: number, end: number): boolean {
+  if (end - start < 4) {
+    let bits = 0;
+    for (let i = start; i < end; i++) bits |= data[i]!;
+    return bits < 0x80;
+  }
+  let bits = dv.getInt32(end - 4, true);
+  for (let i = start; i < end - 4; i += 4) bits |= dv.getInt32(i, true);
+  return (bits & 0x80808080) === 0;
 }
 
 /** The UTF-16 code units of a short str being decoded (32 bytes of UTF-8 make at most 32). */

@@ -27,6 +27,16 @@ function ours(pickle: Uint8Array, options: { encoding?: string; errors?: string 
 const py2Str = (b: Uint8Array): Uint8Array => Uint8Array.of(0x55, b.length, ...b, 0x2e);
 const binUnicode = (b: Uint8Array): Uint8Array => Uint8Array.of(0x58, b.length, 0, 0, 0, ...b, 0x2e);
 
+/** Python that defines outcome(p): what pickle.loads(p) returns, or {"error": its message}. */
+const OUTCOME_PY = `
+import json, pickle, sys
+def outcome(p):
+    try:
+        return pickle.loads(p)
+    except Exception as e:
+        return {"error": str(e)}
+`;
+
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 /** Where the bytes of UTF-8 change meaning: ASCII, the continuation ranges' edges, and lead bytes of each length. */
@@ -219,14 +229,7 @@ print(json.dumps([[decode(bytes.fromhex(h), e) for e in ("strict", "surrogateesc
     const one = (b: Buffer): Buffer => Buffer.concat([Buffer.of(0x8c, b.length), b, Buffer.of(0x2e)]);
     const list = Buffer.concat([Buffer.of(0x5d, 0x28), ...wellFormed.slice(0, 1000).map((b) => Buffer.concat([Buffer.of(0x8c, b.length), b])), Buffer.of(0x65, 0x2e)]);
     const expected = pythonJson<{ each: Outcome[]; list: Outcome[] | { error: string } }>(
-      String.raw`
-import json, pickle, sys
-def outcome(p):
-    try:
-        return pickle.loads(p)
-    except Exception as e:
-        return {"error": str(e)}
-c = json.loads(sys.stdin.read())
+      String.raw`${OUTCOME_PY}c = json.loads(sys.stdin.read())
 print(json.dumps({"each": [outcome(bytes.fromhex(h)) for h in c["each"]], "list": outcome(bytes.fromhex(c["list"]))}))
 `,
       JSON.stringify({ each: strs.map((b) => one(b).toString("hex")), list: list.toString("hex") }),
@@ -247,6 +250,30 @@ print(json.dumps({"each": [outcome(bytes.fromhex(h)) for h in c["each"]], "list"
     expect(got.filter((g, i) => typeof g === "string" && strs[i]!.length <= 32).length).toBeGreaterThan(1000);
     expect(got.filter((g, i) => typeof g !== "string" && strs[i]!.length <= 32).length).toBeGreaterThan(50);
     expect(got.filter((g, i) => typeof g === "string" && strs[i]!.length > 32).length).toBeGreaterThan(200);
+  });
+
+  it("str opcodes of 0-36 bytes, ASCII but for one byte at each place (where the test for ASCII reads four bytes at a time): CPython's str or error", () => {
+    const strs: Buffer[] = [];
+    for (let n = 0; n <= 36; n++) {
+      const ascii = Buffer.from("abcdefghijklmnopqrstuvwxyz0123456789".slice(0, n), "latin1");
+      strs.push(ascii);
+      for (let at = 0; at < n; at++) {
+        // a lone continuation byte (an error), and the first byte of "é" in place of one letter (its second byte after it)
+        const broken = Buffer.from(ascii);
+        broken[at] = 0x80;
+        strs.push(broken, Buffer.concat([ascii.subarray(0, at), Buffer.of(0xc3, 0xa9), ascii.subarray(at + 1)]));
+      }
+    }
+    const one = (b: Buffer): Buffer => Buffer.concat([Buffer.of(0x8c, b.length), b, Buffer.of(0x2e)]);
+    const expected = pythonJson<Outcome[]>(
+      String.raw`${OUTCOME_PY}print(json.dumps([outcome(bytes.fromhex(h)) for h in json.loads(sys.stdin.read())]))
+`,
+      JSON.stringify(strs.map((b) => one(b).toString("hex"))),
+    );
+    const got = strs.map((b) => ours(one(b)));
+    const firstDiff = got.findIndex((g, i) => JSON.stringify(g) !== JSON.stringify(expected[i]));
+    expect(firstDiff, firstDiff >= 0 ? strs[firstDiff]!.toString("hex") : "").toBe(-1);
+    expect(got.filter((g) => typeof g !== "string").length).toBe((36 * 37) / 2);
   });
 
   it("protocol 0's escapes: raw-unicode-escape (UNICODE) and escape_decode (STRING) errors with CPython's text", () => {
