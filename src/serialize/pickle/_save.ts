@@ -160,6 +160,16 @@ function pidText(pid: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A buffer for a Saver to write in: uninitialized (nothing is read before it
+ * is written), and always a Buffer, so that the compiled code's every access
+ * to it meets one kind of typed array (a Buffer and a Uint8Array differ, and
+ * each access then tested for both).
+ */
+export function newBuffer(n: number): Buffer {
+  return Buffer.allocUnsafeSlow(n);
+}
+
 /** The prototypes of the values CPython saves by their exact type, before any reducer (dict: see isExactBuiltin). */
 const EXACT_PROTOTYPES: ReadonlySet<unknown> = new Set<unknown>([
   Array.prototype,
@@ -262,7 +272,8 @@ export class Saver {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
+    // a Buffer, as every buffer a Saver writes in (see newBuffer)
+    const next = newBuffer(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.dv = new DataView(next.buffer);

@@ -7,7 +7,7 @@ import { PicklingError } from "./_errors.js";
 import { describe } from "./_globals.js";
 import { writeAll, type AsyncWritable, type DumpResult, type PickleWritable, type SyncWritable } from "./_files.js";
 import type { ReduceValue } from "./_reduce.js";
-import { Memo, Saver, type SaveConfig } from "./_save.js";
+import { Memo, newBuffer, Saver, type SaveConfig } from "./_save.js";
 import { StrMemo } from "./_strmemo.js";
 import { keepFreedHeap } from "../../sockets/_heap.js";
 import type { PickleBuffer } from "./_values.js";
@@ -84,7 +84,7 @@ const SCRATCH_MAX = 1 << 26;
 
 function run(obj: unknown, cfg: SaveConfig, memo: Memo): Uint8Array {
   const own = !scratchInUse;
-  const saver = new Saver(cfg, memo, own ? (scratch ??= Buffer.allocUnsafeSlow(scratchSize)) : new Uint8Array(256));
+  const saver = new Saver(cfg, memo, own ? (scratch ??= newBuffer(scratchSize)) : newBuffer(256));
   if (own) scratchInUse = true;
   try {
     if (cfg.protocol >= 2) {
