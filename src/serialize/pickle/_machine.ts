@@ -42,6 +42,11 @@ export interface MachineConfig {
   /** True when `memo` holds nothing (a reused array emptied to undefined). */
   memoEmpty?: boolean;
   /**
+   * True when nothing but this load sees `memo` (loads' own, emptied after
+   * it): an entry may then be a stand-in for its value (see PendingTuple).
+   */
+  memoPrivate?: boolean;
+  /**
    * Set when a PUT went far past the memo's end (the array is then sparse,
    * a dictionary to V8, and emptying it by index would take time in
    * proportion to that index, not to what it holds).
@@ -181,6 +186,34 @@ function memoizeNext(memo: unknown[], len: number, v: unknown): number {
   }
   memo[len] = v;
   return len;
+}
+
+/**
+ * The memo's stand-in for the tuple of arguments of a `_codecs.encode`
+ * REDUCE (as protocols 0-2 write every bytes object: `(str, 'latin1')`,
+ * TUPLE2, a PUT, REDUCE), made into the tuple only when a GET fetches it.
+ * A Tuple is a JS array given Tuple's prototype, a call into V8's runtime
+ * that cost ~10% of a protocol 2 `loads` of the records; the GET of such
+ * a tuple is the rare case.
+ */
+class PendingTuple {
+  constructor(
+    readonly str: string,
+    readonly encoding: string,
+  ) {}
+
+  make(): Tuple {
+    return tupleOf([this.str, this.encoding], 0, 2);
+  }
+}
+
+/**
+ * Where the REDUCE is, when the bytes at `pos` are a BINPUT or LONG_BINPUT
+ * and then a REDUCE; -1 otherwise.
+ */
+function reduceAfterPut(data: Uint8Array, pos: number, end: number): number {
+  const at = data[pos] === 0x71 ? pos + 2 : data[pos] === 0x72 ? pos + 5 : end;
+  return at < end && data[at] === 0x52 ? at : -1;
 }
 
 function machine(data: Uint8Array, cfg: MachineConfig): unknown {
@@ -404,8 +437,11 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
           }
           v = memo[memoIdx as number];
           if (v === undefined) missing(memoIdx);
-          // (not isPlainDict: inlined at this hot GET it costs more than its fresh-dict test saves)
-          if (!dictAsMap && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && isPlainObject(v)) trackShared(tracking, v);
+          if (typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v)) {
+            if (v instanceof PendingTuple) v = memo[memoIdx as number] = v.make();
+            // (not isPlainDict: inlined at this hot GET it costs more than its fresh-dict test saves)
+            else if (!dictAsMap && isPlainObject(v)) trackShared(tracking, v);
+          }
           stack[sp++] = v;
           continue;
         case 0x29: // EMPTY_TUPLE
@@ -416,6 +452,22 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
         case 0x87: // TUPLE3
           n = op - 0x84;
           if (sp - base < n) underflow(marks);
+          // the arguments of a _codecs.encode REDUCE, memoized by a PUT between: the bytes made at once, the tuple at a GET
+          if (op === 0x86 && cfg.memoPrivate === true && sp - base >= 3 && isCodecsEncode(stack[sp - 3]) && typeof stack[sp - 2] === "string" && typeof stack[sp - 1] === "string") {
+            k = reduceAfterPut(data, pos, end);
+            if (k >= 0) {
+              memoIdx = data[pos] === 0x71 ? data[pos + 1]! : dv.getUint32(pos + 1, true);
+              // (as a PUT counts and stores)
+              if (memoIdx > memo.length + 1024) cfg.memoSparse = true;
+              if (memo[memoIdx] === undefined) memoLen++;
+              memo[memoIdx] = new PendingTuple(stack[sp - 2] as string, stack[sp - 1] as string);
+              v = callGlobal(stack[sp - 3], [stack[sp - 2], stack[sp - 1]]);
+              sp -= 3;
+              stack[sp++] = v;
+              pos = k + 1;
+              continue;
+            }
+          }
           v = tupleOf(stack, sp - n, sp);
           sp -= n;
           stack[sp++] = v;

@@ -137,6 +137,7 @@ export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): un
   // one memo array reused across calls (emptied after each): fresh memory costs more than filling
   const cfg = configOf(options, resolverOf(userFindClass(options)), pl, scratchMemo);
   cfg.memoEmpty = true;
+  cfg.memoPrivate = true;
   scratchInUse = true;
   try {
     return runMachine(toBytes(data), cfg);

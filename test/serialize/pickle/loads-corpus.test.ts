@@ -5,7 +5,7 @@
  * shared references and cycles.
  */
 import { describe, expect, it } from "vitest";
-import { loads, Tuple } from "stdnet/pickle";
+import { loads, Tuple, Unpickler } from "stdnet/pickle";
 import { pythonJson } from "../../helpers/python.js";
 import { PY_TAGGED, expectedJs, pyDiff, type Tagged } from "./_oracle.js";
 
@@ -150,6 +150,38 @@ print(json.dumps({"pickle": pickle.dumps(items, 4).hex(), "items": [b.hex() for 
     const c = corpus.find((x) => x.name === "tuples")!;
     const got = loads(Buffer.from(c.pickles[0]![1], "hex")) as unknown[];
     expect(got.every((t) => t instanceof Tuple)).toBe(true);
+  });
+
+  it("loads() gives the arguments tuple of a _codecs.encode REDUCE to a GET as CPython does: one Tuple, however often fetched, and in an Unpickler's memo", () => {
+    // protocols 0-2 write bytes as _codecs.encode(str, 'latin1'), the tuple memoized by a PUT between
+    // TUPLE2 and REDUCE; no pickler fetches it again, but a pickle may (BINPUT, and LONG_BINPUT past 255)
+    const cases = pythonJson<{ pickle: string; tagged: Tagged; same: boolean }[]>(`${PY_TAGGED}
+import pickletools
+def fetched(put, get):
+    return (b"\\x80\\x02(c_codecs\\nencode\\nX\\x03\\x00\\x00\\x00a\\xc3\\xbfX\\x06\\x00\\x00\\x00latin1\\x86" + put + b"R" + get + get + b"l.")
+out = []
+for put, get in [(b"q\\x07", b"h\\x07"), (b"r\\x00\\x01\\x00\\x00", b"j\\x00\\x01\\x00\\x00"), (b"q\\x07", b"j\\x07\\x00\\x00\\x00")]:
+    p = fetched(put, get)
+    v = pickle.loads(p)
+    out.append({"pickle": p.hex(), "tagged": enc(v), "same": v[1] is v[2]})
+print(json.dumps(out))
+`);
+    for (const c of cases) {
+      const got = loads(Buffer.from(c.pickle, "hex")) as unknown[];
+      expect(pyDiff(got, expectedJs(c.tagged)), c.pickle).toBe("");
+      expect(got[1]).toBeInstanceOf(Tuple);
+      expect(c.same).toBe(true);
+      expect(got[2]).toBe(got[1]);
+    }
+    // an Unpickler's memo, which its user sees, holds the tuple itself
+    const data = Buffer.from(cases[0]!.pickle, "hex");
+    let pos = 0;
+    const u = new Unpickler({ read: (n: number) => data.subarray(pos, (pos += n)) });
+    const value = u.load() as unknown[];
+    expect(u.memo[7]).toBe(value[1]);
+    // never fetched, as CPython's own pickles of bytes: the bytes alone, and the next pickle fetches nothing stale
+    const bytesPickle = pythonJson<string>(`import json, pickle; print(json.dumps(pickle.dumps([b"ab", b"ab", bytes(300)], 2).hex()))`);
+    for (let i = 0; i < 2; i++) expect(loads(Buffer.from(bytesPickle, "hex"))).toEqual([Buffer.from("ab"), Buffer.from("ab"), new Uint8Array(300)].map((b) => new Uint8Array(b)));
   });
 
   for (const [name, data] of deepPickles) {
