@@ -53,15 +53,49 @@ export function newSlab(): void {
  */
 export function copyBytes(source: Uint8Array, from: number, n: number): Uint8Array {
   if (n > SLAB_ITEM_MAX) return source.slice(from, from + n);
+  const d = cut(n);
+  const target = slab.bytes;
+  // a loop is quicker than set() of a subarray for a few bytes
+  if (n <= 64) for (let k = 0; k < n; k++) target[d + k] = source[from + k]!;
+  else target.set(source.subarray(from, from + n), d);
+  return new Uint8Array(slab.buffer, d, n);
+}
+
+/** The current slab as a Buffer, for Node's string writers (made again for each slab). */
+let slabBuffer: Buffer | undefined;
+
+/**
+ * `s`, whose every character is below 256, as latin-1 bytes in a new
+ * Uint8Array (cut from the slab when small), written by Node's native
+ * latin-1 writer: ~0.3 µs for 4,096 characters where a `charCodeAt` loop
+ * takes ~18 µs. (For a few dozen characters the loop is quicker.)
+ *
+ * @example
+ * ```ts
+ * latin1Bytes("a\xff"); // Uint8Array [0x61, 0xff]
+ * ```
+ */
+export function latin1Bytes(s: string): Uint8Array {
+  const n = s.length;
+  if (n > SLAB_ITEM_MAX) {
+    // memory of its own, all of it written
+    const own = Buffer.allocUnsafeSlow(n);
+    own.write(s, 0, n, "latin1");
+    return new Uint8Array(own.buffer, own.byteOffset, n);
+  }
+  const d = cut(n);
+  if (slabBuffer?.buffer !== slab.buffer) slabBuffer = Buffer.from(slab.buffer);
+  slabBuffer.write(s, d, n, "latin1");
+  return new Uint8Array(slab.buffer, d, n);
+}
+
+/** Where in the slab `n` bytes (at most SLAB_ITEM_MAX) go: the next multiple of 8 that has room, in a new slab if need be. */
+function cut(n: number): number {
   let d = slab.offset;
   if (d + n > SLAB_SIZE) {
     newSlab();
     d = 0;
   }
-  const target = slab.bytes;
-  // a loop is quicker than set() of a subarray for a few bytes
-  if (n <= 64) for (let k = 0; k < n; k++) target[d + k] = source[from + k]!;
-  else target.set(source.subarray(from, from + n), d);
   slab.offset = (d + n + 7) & ~7;
-  return new Uint8Array(slab.buffer, d, n);
+  return d;
 }

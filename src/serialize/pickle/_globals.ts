@@ -12,6 +12,7 @@ import { encodeText as sharedEncodeText } from "../../sockets/_encode.js";
 import { LookupError, UnicodeEncodeError, ValueError } from "../../sockets/errors.js";
 import { PickleBuffer, Tuple, bytearray, frozenset, isClass, pyTypeName, tuple } from "./_values.js";
 import { pySet } from "./_pyequal.js";
+import { latin1Bytes } from "../_slab.js";
 
 /** Python's `object`, as `builtins.object` resolves (a base for copyreg._reconstructor). */
 export const PY_OBJECT: object = Object.freeze({ __name__: "object" });
@@ -46,6 +47,11 @@ export function pyIndex(v: unknown): number | bigint | undefined {
  * caller wrapped, as it does through the codec registry (`_codecs.encode`
  * always, `bytes()` for names it does not take straight to the codec).
  */
+/** From this many characters `encodeText` writes latin-1 and ASCII natively (below, its loop is quicker). */
+const NATIVE_ENCODE_MIN = 64;
+const PAST_ASCII = /[^\x00-\x7f]/;
+const PAST_LATIN1 = /[^\x00-\xff]/;
+
 function encodeText(s: unknown, encoding: unknown, what = "encode", errors = "strict", registry = true): Uint8Array {
   if (typeof encoding !== "string") throw notStr(what, "encoding", encoding);
   // (every bytes object of protocols 0-2 comes through here with 'latin1')
@@ -55,6 +61,8 @@ function encodeText(s: unknown, encoding: unknown, what = "encode", errors = "st
   if (typeof s !== "string") throw dataError(`encoding with '${encoding}' codec failed (TypeError: ${codec}_encode() argument 1 must be str, not ${describe(s)})`);
   if (codec !== "utf_8") {
     const limit = codec === "ascii" ? 0x80 : 0x100;
+    // a long str (a bytes object of protocols 0-2) natively, once a regular expression has found nothing to refuse in it
+    if (s.length >= NATIVE_ENCODE_MIN && !(limit === 0x80 ? PAST_ASCII : PAST_LATIN1).test(s)) return latin1Bytes(s);
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);

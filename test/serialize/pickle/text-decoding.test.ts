@@ -142,7 +142,10 @@ print(json.dumps(out))
   });
 
   it("_codecs.encode, bytes() and bytearray() in a pickle apply their errors handler as CPython's: the same bytes, or its error text", () => {
-    const strs = ["ab", "caf\u00e9", "\udcff\udc80x", "a\ud800b", "\u20ac\u{1f600}", "\u00e9\udcff"];
+    const short = ["ab", "caf\u00e9", "\udcff\udc80x", "a\ud800b", "\u20ac\u{1f600}", "\u00e9\udcff"];
+    // from 64 characters a str is encoded natively once nothing in it is refused: the same bytes, and the same errors where it is
+    const long = ["x".repeat(64), "caf\u00e9".repeat(40), `${"\u00ff".repeat(70)}\u0100`, `\u20ac${"a".repeat(80)}`, `${"b".repeat(5000)}\udcff`, "\u00e9".repeat(6000)];
+    const strs = [...short, ...long];
     const names = ["latin1", "ascii", "utf-8", "u8", "646"];
     const handlers = ["strict", "ignore", "replace", "backslashreplace", "xmlcharrefreplace", "surrogateescape", "surrogatepass", "bogus"];
     const cases = strs.flatMap((s) => names.flatMap((name) => handlers.flatMap((errors) => ["_codecs.encode", "builtins.bytes", "builtins.bytearray"].map((f) => ({ s, name, errors, f })))));
