@@ -722,17 +722,24 @@ export class Saver {
         this.pos = start + 5 + n;
       }
     } else {
-      const tmp = new Uint8Array(3 * len);
-      const enc = tmp.subarray(0, encodeUtf8Into(s, tmp, 0));
-      const header = new Uint8Array(9);
-      if (this.proto >= 4 && enc.length <= 0xff) {
-        header[0] = 0x8c;
-        header[1] = enc.length;
-        this.headerAndPayload(header, 2, enc);
-      } else {
-        header[0] = 0x58;
-        new DataView(header.buffer).setUint32(1, enc.length, true);
-        this.headerAndPayload(header, 5, enc);
+      // the exact length of its UTF-8 (a lone surrogate's three bytes too, as surrogatepass writes
+      // it), so that it is encoded straight into the buffer; a payload of a frame's size or more
+      // is written outside any frame (as headerAndPayload writes one)
+      const n = Buffer.byteLength(s, "utf8");
+      const big = n >= FRAME_SIZE_TARGET;
+      const framing = this.framing;
+      if (big) {
+        this.commitFrame();
+        this.framing = false;
+      }
+      this.ensure(5 + n);
+      const start = this.pos;
+      this.buf[start] = 0x58;
+      this.dv.setUint32(start + 1, n, true);
+      this.pos = start + 5 + encodeUtf8Into(s, this.buf, start + 5);
+      if (big) {
+        this.framing = framing;
+        this.limit = this.inlineLimit();
       }
     }
     return this.memoize();

@@ -33,7 +33,9 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["floats", [float(2), 1.5, -0, NaN, Infinity, -Infinity, 1e16, 1e-5, 0.1, 1e300, 5e-324, 2 ** 53, 123456789.125], true],
   ["strs", ["", "a", "é", "日本語", "😀", "x".repeat(300), "\\u\n\r\0\x1a", "a\\u1234", "\x80\xff", "ascii only but longer than forty-eight characters!!"], true],
   ["long strs", ["y".repeat(70000), "é".repeat(40000), "😀".repeat(20000)], true],
-  ["a lone surrogate", ["\ud800", "a\udc00b"], true],
+  // an equal str met again is a GET, however long (past 256 characters the memo keeps them in a Map) and however made
+  ["long strs met again", ["z".repeat(257), "z".repeat(256), ["z".repeat(200), "z".repeat(57)].join(""), "é".repeat(300), "z".repeat(256), `${"é".repeat(150)}${"é".repeat(150)}`, "y".repeat(70000), "y".repeat(70000)], true],
+  ["a lone surrogate", ["\ud800", "a\udc00b", `${"a".repeat(30000)}\ud800${"b".repeat(30000)}`, `${"\udc00".repeat(30000)}é`], true],
   ["bytes", [new Uint8Array(0), new Uint8Array([0, 255]), Uint8Array.from({ length: 256 }, (_, i) => i), new Uint8Array(70000).fill(7)], true],
   // in CPython b'' and each one-byte bytes is one object however made: a second is a GET of the first
   ["bytes of length 0 and 1, each a distinct object", [new Uint8Array(0), new Uint8Array(0), new Uint8Array([120]), new Uint8Array([120]), Buffer.from("x"), new Uint8Array([0xe9]), new Uint8Array([1, 2]), new Uint8Array([1, 2])], true],

@@ -33,6 +33,23 @@ describe("StrMemo", () => {
     expect(memo.getCopying(strs[1000]!, buf, 0)).toBe(-1);
   });
 
+  it("a str past 256 characters is found by get after set, until clear", () => {
+    const memo = new StrMemo();
+    const long = (i: number): string => `${"w".repeat(300)}${i}`;
+    for (let i = 0; i < 1000; i++) {
+      expect(memo.get(long(i))).toBe(-1);
+      memo.set(long(i), i);
+    }
+    // equal strs made anew, and a short one beside them
+    expect(memo.get(long(999))).toBe(999);
+    expect(memo.get(long(0))).toBe(0);
+    memo.set("short", 5000);
+    expect(memo.get("short")).toBe(5000);
+    memo.clear();
+    expect(memo.get(long(0))).toBe(-1);
+    expect(memo.get("short")).toBe(-1);
+  });
+
   it("getCopying copies an ASCII str's bytes where it is told, and says whether the str was ASCII", () => {
     const memo = new StrMemo();
     const buf = new Uint8Array(64);
