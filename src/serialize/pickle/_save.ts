@@ -7,7 +7,7 @@
  */
 import { toPython2 } from "./_compat.js";
 import { PicklingError } from "./_errors.js";
-import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage } from "./_ints.js";
+import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage, putLong } from "./_ints.js";
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
 import { repr, type Reprable } from "../../sockets/repr.js";
 import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
@@ -441,7 +441,20 @@ export class Saver {
 
   saveInt(x: number): void {
     if (this.bin && x >= -2147483648 && x <= 2147483647) this.writeInt32(x);
+    else if (this.proto >= 2) this.writeLong1(x);
     else this.saveBigInt(BigInt(x));
+  }
+
+  /** LONG1 of `x` (past int32) when it takes at most 16 bytes; returns false, writing nothing, for a wider one. */
+  private writeLong1(x: number | bigint): boolean {
+    this.ensure(18);
+    const p = this.pos;
+    const n = putLong(x, this.dv, p + 2);
+    if (n < 0) return false;
+    this.buf[p] = 0x8a;
+    this.buf[p + 1] = n;
+    this.pos = p + 2 + n;
+    return true;
   }
 
   /** BININT1, BININT2 or BININT: an int32 at a binary protocol. */
@@ -647,6 +660,7 @@ export class Saver {
       return;
     }
     if (this.proto >= 2) {
+      if (this.writeLong1(x)) return;
       const enc = encodeLong(x);
       const n = enc.length;
       if (n < 256) {

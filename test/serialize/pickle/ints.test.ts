@@ -97,6 +97,32 @@ print(json.dumps(out))
     expect(loads(dumps(10n ** 4300n, 2))).toBe(10n ** 4300n);
   });
 
+  it("LONG1 of 5 to 18 bytes (written and read through 32- and 64-bit halves up to 16): CPython's bytes and values at every edge", () => {
+    // ±2^k and its neighbours, k from 31 to 140: numbers up to 2^53, bigints past it
+    const values: bigint[] = [];
+    for (let k = 31n; k <= 140n; k++) for (const d of [-1n, 0n, 1n]) values.push((1n << k) + d, -(1n << k) + d);
+    const asJs = (v: bigint): number | bigint => (v >= -(2n ** 53n - 1n) && v <= 2n ** 53n - 1n ? Number(v) : v);
+    const theirs = pythonJson<string[]>(
+      String.raw`
+import json, pickle, sys
+print(json.dumps([pickle.dumps(int(v), 2).hex() for v in json.loads(sys.stdin.read())]))
+`,
+      JSON.stringify(values.map(String)),
+    );
+    values.forEach((v, i) => {
+      const where = `${v}`;
+      expect(Buffer.from(dumps(asJs(v), 2)).toString("hex"), where).toBe(theirs[i]);
+      // a number that is safe also as a bigint
+      expect(Buffer.from(dumps(v, 2)).toString("hex"), where).toBe(theirs[i]);
+      expect(loads(Buffer.from(theirs[i]!, "hex")), where).toBe(asJs(v));
+    });
+    // LONG1 of 7 to 16 bytes that are not the shortest (CPython reads them, and so do we)
+    for (const n of [7, 8, 9, 16]) {
+      expect(loads(Buffer.from([0x80, 2, 0x8a, n, 5, ...new Array<number>(n - 1).fill(0), 0x2e]))).toBe(5);
+      expect(loads(Buffer.from([0x80, 2, 0x8a, n, ...new Array<number>(n).fill(0xff), 0x2e]))).toBe(-1);
+    }
+  });
+
   it("dumps() and loads() of an int of 300,000 bytes (LONG4) agree with CPython, in linear time", () => {
     const big = -(3n ** 1_500_000n) - 12345n; // about 2.4 million bits
     const t0 = performance.now();
