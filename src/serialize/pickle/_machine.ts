@@ -101,13 +101,40 @@ function missing(idx: number | string): never {
 
 /** The index of the '\n' that ends the line at `pos`. */
 function lineEnd(data: Uint8Array, pos: number): number {
-  const nl = data.indexOf(0x0a, pos);
+  // the short lines of protocol 0's numbers by a loop; past 32 bytes by indexOf (memchr, but a call into V8 that costs more)
+  const stop = Math.min(data.length, pos + 32);
+  for (let i = pos; i < stop; i++) if (data[i] === 0x0a) return i;
+  const nl = data.indexOf(0x0a, stop);
   if (nl < 0) truncated();
   return nl;
 }
 
+/**
+ * The value of data[pos, nl) when it is `-?(0|[1-9][0-9]{0,14})`, the usual
+ * text int, read straight from the bytes; NaN for any other line, which is
+ * then read as CPython reads it (signs, spaces, underscores, prefixes, big
+ * values and the errors of each).
+ */
+function plainDecimal(data: Uint8Array, pos: number, nl: number): number {
+  let i = pos;
+  const neg = data[i] === 0x2d;
+  if (neg) i++;
+  const n = nl - i;
+  if (n < 1 || n > 15 || (data[i] === 0x30 && n > 1)) return NaN;
+  let v = 0;
+  for (; i < nl; i++) {
+    const d = data[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  // (0 - 0 is 0: "-0" is the int 0)
+  return neg ? 0 - v : v;
+}
+
 /** The memo key for the text PUT/GET line at `pos..nl` (CPython: a PUT's negative index is refused, a GET's is not found). */
 function textIndex(data: Uint8Array, pos: number, nl: number, what: "PUT" | "GET"): number | string {
+  const plain = plainDecimal(data, pos, nl);
+  if (plain >= 0 && plain <= 0xfffffffe) return plain;
   const v = readTextIndex(latin1(data.subarray(pos, nl + 1)));
   if (v < 0n) {
     if (what === "PUT") throw dataError("negative PUT argument");
@@ -616,6 +643,13 @@ function rareOp(op: number, st: RareState): number {
     case 0x4c: // LONG (text)
     case 0x46: { // FLOAT (text)
       const nl = lineEnd(data, pos);
+      // INT and LONG ('123L') of plain digits, straight from the bytes (but for INT's lines of two
+      // characters, where "00", "01" and "-0" are bools)
+      const plain = op === 0x49 && nl - pos !== 2 ? plainDecimal(data, pos, nl) : op === 0x4c && data[nl - 1] === 0x4c ? plainDecimal(data, pos, nl - 1) : NaN;
+      if (plain === plain) {
+        stPush(st, plain);
+        return nl + 1;
+      }
       // (the line with its '\n', as CPython reads it)
       const line = latin1(data.subarray(pos, nl + 1));
       pos = nl + 1;

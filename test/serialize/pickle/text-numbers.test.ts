@@ -18,6 +18,8 @@ const TEXTS = [
   ...["0x7fffffffffffffff", "0x8000000000000000", "0777777777777777777777777", "00000000000000000000", "9".repeat(4301)],
   ...["inf", "-inf", "+inf", "infinity", "-Infinity", "infinit", "nan", "NaN", "-nan", " 1.5", "1.5 ", "1_0.5", "1.5e3", ".5", "5.", ".", "1e", "1e+", "1e-3x"],
   ...["1.5\x00junk", "0x1p3", "1e400", "-1e400", "1e-400", "1.5\r"],
+  // either side of the plain digits read straight from the bytes (at most 15, and indexes to 2^32 - 2)
+  ...["123456789012345", "1234567890123456", "-999999999999999", "-9999999999999999", "-0L", "99L", "999999999999999L", "9999999999999999L", "4294967294", "4294967295"],
 ];
 
 /** Each text on an INT, a LONG and a FLOAT line, and as the index of a PUT and of a GET. */
