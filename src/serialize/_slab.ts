@@ -52,7 +52,12 @@ export function newSlab(): void {
  * ```
  */
 export function copyBytes(source: Uint8Array, from: number, n: number): Uint8Array {
-  if (n > SLAB_ITEM_MAX) return source.slice(from, from + n);
+  if (n > SLAB_ITEM_MAX) {
+    // memory of its own, not zeroed first (all of it is written)
+    const own = Buffer.allocUnsafeSlow(n);
+    own.set(source.subarray(from, from + n));
+    return new Uint8Array(own.buffer, own.byteOffset, n);
+  }
   const d = cut(n);
   const target = slab.bytes;
   // a loop is quicker than set() of a subarray for a few bytes
