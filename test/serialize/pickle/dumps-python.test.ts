@@ -36,7 +36,8 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   // an equal str met again is a GET, however long (past 256 characters the memo keeps them in a Map) and however made
   ["long strs met again", ["z".repeat(257), "z".repeat(256), ["z".repeat(200), "z".repeat(57)].join(""), "é".repeat(300), "z".repeat(256), `${"é".repeat(150)}${"é".repeat(150)}`, "y".repeat(70000), "y".repeat(70000)], true],
   ["a lone surrogate", ["\ud800", "a\udc00b", `${"a".repeat(30000)}\ud800${"b".repeat(30000)}`, `${"\udc00".repeat(30000)}é`], true],
-  ["bytes", [new Uint8Array(0), new Uint8Array([0, 255]), Uint8Array.from({ length: 256 }, (_, i) => i), new Uint8Array(70000).fill(7)], true],
+  // (from 4,096 bytes protocols 0-2 write their latin-1 text's UTF-8 natively)
+  ["bytes", [new Uint8Array(0), new Uint8Array([0, 255]), Uint8Array.from({ length: 256 }, (_, i) => i), new Uint8Array(70000).fill(7), Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) % 256)], true],
   // in CPython b'' and each one-byte bytes is one object however made: a second is a GET of the first
   ["bytes of length 0 and 1, each a distinct object", [new Uint8Array(0), new Uint8Array(0), new Uint8Array([120]), new Uint8Array([120]), Buffer.from("x"), new Uint8Array([0xe9]), new Uint8Array([1, 2]), new Uint8Array([1, 2])], true],
   // and at protocols 0-2 the one-char str of a one-byte bytes is CPython's one str of that char
