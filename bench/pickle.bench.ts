@@ -129,6 +129,35 @@ const workloads: Workload[] = [
     js: () => Array.from({ length: 200_000 }, (_, i) => (i % 10 ? `s${i}` : `é${i}日`)),
     json: () => Array.from({ length: 200_000 }, (_, i) => (i % 10 ? `s${i}` : `é${i}日`)),
   },
+  // shapes beyond the issue's four, where stdnet once trailed by 10-100x (see BENCHMARKS.md)
+  {
+    name: "a str of 1 MiB (ASCII), protocol 4",
+    protocol: 4,
+    py: "'abcdefgh' * (1 << 17)",
+    js: () => "abcdefgh".repeat(1 << 17),
+    json: () => "abcdefgh".repeat(1 << 17),
+  },
+  {
+    name: "50,000 ints of 100 bits, protocol 4",
+    protocol: 4,
+    py: "[(i * 0x9E3779B97F4A7C15F39CC0605) % (1 << 100) for i in range(50_000)]",
+    js: () => Array.from({ length: 50_000 }, (_, i) => (BigInt(i) * 0x9e3779b97f4a7c15f39cc0605n) % (1n << 100n)),
+    json: () => Array.from({ length: 50_000 }, (_, i) => ((BigInt(i) * 0x9e3779b97f4a7c15f39cc0605n) % (1n << 100n)).toString()),
+  },
+  {
+    name: "bytes of 1 MiB, protocol 2",
+    protocol: 2,
+    py: "bytes((i * 7919) % 256 for i in range(1 << 20))",
+    js: () => Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7919) % 256),
+    json: () => Buffer.from(Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7919) % 256)).toString("hex"),
+  },
+  {
+    name: "5,000 records, protocol 0",
+    protocol: 0,
+    py: "[{'id': i, 'name': 'user%d' % i} for i in range(5000)]",
+    js: () => Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `user${i}` })),
+    json: () => Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `user${i}` })),
+  },
 ];
 
 interface PyFigures {
