@@ -45,7 +45,8 @@ export function decodeLong(data: Uint8Array, start: number, n: number): number |
  * Python's `pickle.encode_long` of `x` (not 0), written at `p` through `dv`
  * (room for 16 bytes) when it takes at most 16 bytes: a number by its two
  * 32-bit halves, a bigint by DataView's 64-bit setters. Returns how many
- * bytes it takes, or -1 (nothing meant) for a wider bigint.
+ * bytes it takes, or -1 for a wider bigint (what was written then means
+ * nothing).
  */
 export function putLong(x: number | bigint, dv: DataView, p: number): number {
   let width = 8;
