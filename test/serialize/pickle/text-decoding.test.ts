@@ -4,6 +4,7 @@
  * with 'surrogatepass') over every short byte string, and the escapes of
  * protocol 0 — the same text, or an UnpicklingError with CPython's message.
  */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { loads, UnpicklingError } from "stdnet/pickle";
 import { ValueError } from "stdnet/socket";
@@ -277,6 +278,22 @@ print(json.dumps({"each": [outcome(bytes.fromhex(h)) for h in c["each"]], "list"
     const firstDiff = got.findIndex((g, i) => JSON.stringify(g) !== JSON.stringify(expected[i]));
     expect(firstDiff, firstDiff >= 0 ? strs[firstDiff]!.toString("hex") : "").toBe(-1);
     expect(got.filter((g) => typeof g !== "string").length).toBe((36 * 37) / 2);
+  });
+
+  it("strs of about a MiB (ASCII from 1 MiB is read as latin-1, which node keeps outside V8's heap): CPython's text", () => {
+    const MiB = 1 << 20;
+    const cases = pythonJson<{ pickle: string; sha: string; length: number }[]>(String.raw`
+import hashlib, json, pickle
+out = []
+for s in ["a" * (${MiB} - 1), "b" * ${MiB}, "c" * (${MiB} + 3) + "\x7f", "d" * ${MiB} + "é", "é" + "e" * ${MiB}]:
+    out.append({"pickle": pickle.dumps(s, 4).hex(), "sha": hashlib.sha256(s.encode("utf-8")).hexdigest(), "length": len(s)})
+print(json.dumps(out))
+`);
+    for (const c of cases) {
+      const s = loads(Buffer.from(c.pickle, "hex")) as string;
+      expect(s.length).toBe(c.length);
+      expect(createHash("sha256").update(s, "utf8").digest("hex")).toBe(c.sha);
+    }
   });
 
   it("protocol 0's escapes: raw-unicode-escape (UNICODE) and escape_decode (STRING) errors with CPython's text", () => {
