@@ -105,9 +105,24 @@ const streamUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * it the kernel giving V8 fresh pages for it.
  */
 function nativeUtf8(bytes: Uint8Array): string {
-  if (isAscii(bytes)) return bytes.length >= EXTERNAL_MIN ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1") : fatalUtf8.decode(bytes);
+  if (isAscii(bytes)) return bytes.length >= EXTERNAL_MIN ? latin1(bytes) : fatalUtf8.decode(bytes);
   // (a decoder that throws starts afresh: node resets it)
   return streamUtf8.decode(bytes, STREAM) + streamUtf8.decode();
+}
+
+/**
+ * Bytes as latin-1 text, a byte a character, by node's native reader. (Not
+ * TextDecoder("latin1"): by the Encoding Standard that label is
+ * windows-1252, which node 20 decodes as latin-1 by mistake and later
+ * versions correctly.)
+ *
+ * @example
+ * ```ts
+ * latin1(Uint8Array.of(0x61, 0xe9)); // "aé"
+ * ```
+ */
+export function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
 /** Bytes below 0x100 as the characters of those code points. */

@@ -13,7 +13,7 @@ import { decodeLong, intValue } from "./_ints.js";
 import { readTextFloat, readTextIndex, readTextInt, readTextLong } from "./_textnumbers.js";
 import { decodeRawUnicodeEscape, decodeUtf8, escapeDecode } from "./_text.js";
 import { codecOf, decodesDirectly } from "../../sockets/_codecs.js";
-import { DecodeError, decodeError, decodeText } from "../../sockets/_decode.js";
+import { DecodeError, decodeError, decodeText, latin1 } from "../../sockets/_decode.js";
 import { pySet } from "./_pyequal.js";
 import { copyBytes } from "../_slab.js";
 import { PickleBuffer, Tuple, bytearray, frozenset } from "./_values.js";
@@ -58,15 +58,6 @@ export interface MachineConfig {
    * each load of a long stream); the machine leaves the count here.
    */
   memoCount?: number;
-}
-
-/**
- * Bytes as latin-1 text, a byte a character. (Not TextDecoder("latin1"):
- * by the Encoding Standard that label is windows-1252, which node 20
- * decodes as latin-1 by mistake and later versions correctly.)
- */
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
 /** The bytes of a buffer as a plain Uint8Array over the same memory (a read-only memoryview's JS form). */
@@ -484,7 +475,7 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
             k = reduceAfterPut(data, pos, end);
             if (k >= 0) {
               memoIdx = data[pos] === 0x71 ? data[pos + 1]! : dv.getUint32(pos + 1, true);
-              // (as a PUT counts and stores)
+              // (as a PUT counts and stores; the PUT case keeps its own copy, on the machine's hot path)
               if (memoIdx > memo.length + 1024) cfg.memoSparse = true;
               if (memo[memoIdx] === undefined) memoLen++;
               memo[memoIdx] = new PendingTuple(stack[sp - 2] as string, stack[sp - 1] as string);

@@ -332,17 +332,29 @@ export class Saver {
 
   /** Writes an opcode header and a payload; a payload of 64 KiB or more goes outside any frame. */
   headerAndPayload(header: Uint8Array, headerLen: number, payload: Uint8Array): void {
-    const big = payload.length >= FRAME_SIZE_TARGET;
-    const framing = this.framing;
-    if (big) {
-      this.commitFrame();
-      this.framing = false;
+    this.unframedIfLarge(payload.length, () => {
+      this.ensure(headerLen + payload.length);
+      this.buf.set(header.subarray(0, headerLen), this.pos);
+      this.pos += headerLen;
+      this.buf.set(payload, this.pos);
+      this.pos += payload.length;
+    });
+  }
+
+  /**
+   * Runs `write`, which writes an opcode whose payload is `n` bytes: one of
+   * 64 KiB or more goes outside any frame, the open one closed first (as
+   * CPython writes a large payload).
+   */
+  private unframedIfLarge(n: number, write: () => void): void {
+    if (n < FRAME_SIZE_TARGET) {
+      write();
+      return;
     }
-    this.ensure(headerLen + payload.length);
-    this.buf.set(header.subarray(0, headerLen), this.pos);
-    this.pos += headerLen;
-    this.buf.set(payload, this.pos);
-    this.pos += payload.length;
+    const framing = this.framing;
+    this.commitFrame();
+    this.framing = false;
+    write();
     this.framing = framing;
     this.limit = this.inlineLimit();
   }
@@ -752,24 +764,15 @@ export class Saver {
       }
     } else {
       // the exact length of its UTF-8 (a lone surrogate's three bytes too, as surrogatepass writes
-      // it), so that it is encoded straight into the buffer; a payload of a frame's size or more
-      // is written outside any frame (as headerAndPayload writes one)
+      // it), so that it is encoded straight into the buffer
       const n = Buffer.byteLength(s, "utf8");
-      const big = n >= FRAME_SIZE_TARGET;
-      const framing = this.framing;
-      if (big) {
-        this.commitFrame();
-        this.framing = false;
-      }
-      this.ensure(5 + n);
-      const start = this.pos;
-      this.buf[start] = 0x58;
-      this.dv.setUint32(start + 1, n, true);
-      this.pos = start + 5 + encodeUtf8Into(s, this.buf, start + 5);
-      if (big) {
-        this.framing = framing;
-        this.limit = this.inlineLimit();
-      }
+      this.unframedIfLarge(n, () => {
+        this.ensure(5 + n);
+        const start = this.pos;
+        this.buf[start] = 0x58;
+        this.dv.setUint32(start + 1, n, true);
+        this.pos = start + 5 + encodeUtf8Into(s, this.buf, start + 5);
+      });
     }
     return this.memoize();
   }
