@@ -93,6 +93,22 @@ export function float(x: number): PyFloat {
 export class bytearray extends Uint8Array {}
 
 /**
+ * A mark on the prototypes of Tuple, bytearray and PyFloat, so that `dumps`
+ * can tell their objects from lists, bytes and dicts by a property read,
+ * which optimized code makes in line (`instanceof` of a class from another
+ * module, and `Object.getPrototypeOf`, are calls into V8).
+ *
+ * @example
+ * ```ts
+ * (tuple(1) as { [SUBTYPE]?: string })[SUBTYPE]; // "tuple"
+ * ```
+ */
+export const SUBTYPE: unique symbol = Symbol("stdnet.pickle.subtype");
+Object.defineProperty(Tuple.prototype, SUBTYPE, { value: "tuple" });
+Object.defineProperty(bytearray.prototype, SUBTYPE, { value: "bytearray" });
+Object.defineProperty(PyFloat.prototype, SUBTYPE, { value: "float" });
+
+/**
  * A Python frozenset: a `Set` that refuses changes once built. A plain `Set`
  * pickles as `set`. `loads` gives one for every frozenset.
  *

@@ -67,6 +67,17 @@ attempt("override-list", over)
 def table():
     b = io.BytesIO(); p = pickle.Pickler(b, 4); p.dispatch_table = {dict: lambda o: (len, ("x",))}; p.dump({"a": 1}); return b.getvalue()
 attempt("table-dict", table)
+# subclasses of list and bytes, items of a list and of a dict, go by both, at every binary protocol
+class L(list): pass
+class B(bytes): pass
+class OverB(pickle.Pickler):
+    def reducer_override(self, o):
+        return (len, ("b",)) if isinstance(o, B) else NotImplemented
+for proto in (1, 2, 3, 4, 5):
+    def subclasses(proto=proto):
+        b = io.BytesIO(); p = OverB(b, proto); p.dispatch_table = {L: lambda o: (len, ("l",))}
+        p.dump([L([1]), {"k": B(b"xy"), "m": L([2])}, [3], b"zw", B(b"uv")]); return b.getvalue()
+    attempt("subclass-hooks-%d" % proto, subclasses)
 
 # what a reducer returns
 class R:
@@ -241,6 +252,26 @@ describe("the pickle API as CPython's", () => {
     p.dispatch_table = new Map([[Object, () => [new Global("builtins", "len"), tuple("x")] as const]]);
     p.dump({ a: 1 });
     expect(hex(Buffer.concat(out))).toBe(PY["table-dict"]);
+  });
+
+  it("items that are subclasses of Array and Uint8Array go by dispatch_table and reducer_override, as CPython's subclasses of list and bytes", () => {
+    class L extends Array<unknown> {}
+    class B extends Uint8Array {}
+    // one args tuple each, as the constant tuple of Python's lambda is one object (memoized, then fetched)
+    const len = new Global("builtins", "len");
+    const [argsB, argsL] = [tuple("b"), tuple("l")];
+    class OverB extends Pickler {
+      override reducer_override(o: unknown): ReduceValue | undefined {
+        return o instanceof B ? [len, argsB] : undefined;
+      }
+    }
+    for (const proto of [1, 2, 3, 4, 5] as const) {
+      const chunks: Uint8Array[] = [];
+      const p = new OverB({ write: (b: Uint8Array) => void chunks.push(Buffer.from(b)) }, proto);
+      p.dispatch_table = new Map([[L, () => [len, argsL] as const]]);
+      void p.dump([L.from([1]), { k: new B([0x78, 0x79]), m: L.from([2]) }, [3], Buffer.from("zw"), new B([0x75, 0x76])]);
+      expect(hex(Buffer.concat(chunks)), `protocol ${proto}`).toBe(PY[`subclass-hooks-${proto}`]);
+    }
   });
 
   it("what a reducer returns is checked and written as CPython's save_reduce: the same texts, batches and state_setter", () => {
