@@ -21,7 +21,10 @@
  * them; the next use follows that list with a cursor, and an object that is
  * the one at the cursor takes its slot from there, without a lookup in any
  * Map. The first object that is not leaves the cursor where it is, and the
- * Maps answer as before.
+ * Maps answer as before. While a use meets the last use's objects in their
+ * order from its start, its list is not written: it is the last one's, as
+ * far as the use has followed it (writing it had cost a value pickled
+ * again 7-13%, much of it in the GC's barriers and scans of the list).
  *
  * Until it is known which, a use's new objects go into Maps of its own: a
  * young object stored into an old Map that then dies keeps that object,
@@ -65,6 +68,12 @@ export class IdentityMemo {
   private order: unknown[] = [];
   private orderSlots = new Int32Array(256);
   private seen = 0;
+  /**
+   * How many of this use's first objects are the last use's first, at the
+   * same slots: those are not written to `order` (while a value pickled
+   * again meets its objects as before, its list is the last one's).
+   */
+  private same = 0;
   private last: unknown[] = [];
   private lastSlots = new Int32Array(256);
   private lastSeen = 0;
@@ -118,7 +127,9 @@ export class IdentityMemo {
       this.stamps[slot] = this.base + idx;
       this.live++;
       this.cursor = c + 1;
-      this.record(obj, slot);
+      // still in the last use's order from the start: the list is the last one's (see same)
+      if (this.same === c && this.seen === c && this.listing) this.same = this.seen = c + 1;
+      else this.record(obj, slot);
       return -1;
     }
     const found = this.get(obj);
@@ -187,7 +198,7 @@ export class IdentityMemo {
     // a use of new objects is most likely followed by another: listing them
     // (an array the GC must scan, pointing at young objects) cost such uses 10-14%
     this.order = [];
-    this.seen = 0;
+    this.seen = this.same = 0;
     this.listing = false;
     this.stamps.copyWithin(0, first, this.next);
     this.next -= first;
@@ -209,6 +220,18 @@ export class IdentityMemo {
   private record(obj: unknown, slot: number): void {
     if (!this.listing) return;
     const n = this.seen++;
+    if (n === this.same) {
+      if (n < this.lastSeen && this.last[n] === obj && this.lastSlots[n] === slot) {
+        this.same = n + 1;
+        return;
+      }
+      // the first object out of the last use's order: the list so far is written out
+      if (n > 0) {
+        this.order = this.last.slice(0, n);
+        if (this.orderSlots.length <= n) this.orderSlots = new Int32Array(2 * n);
+        this.orderSlots.set(this.lastSlots.subarray(0, n));
+      }
+    }
     this.order[n] = obj;
     if (n === this.orderSlots.length) {
       const slots = new Int32Array(2 * n);
@@ -257,6 +280,7 @@ export class IdentityMemo {
     this.missed = undefined;
     this.missedSlot = -1;
     this.seen = 0;
+    this.same = 0;
     this.cursor = 0;
     this.listing = this.recycled;
   }
@@ -273,9 +297,12 @@ export class IdentityMemo {
       this.clear();
       return;
     }
-    // this use's list of new objects becomes the next use's to follow
-    [this.last, this.order] = [this.order, this.last];
-    [this.lastSlots, this.orderSlots] = [this.orderSlots, this.lastSlots];
+    // this use's list of new objects becomes the next use's to follow (where it is all the
+    // last use's, that one stays)
+    if (this.same < this.seen) {
+      [this.last, this.order] = [this.order, this.last];
+      [this.lastSlots, this.orderSlots] = [this.orderSlots, this.lastSlots];
+    }
     this.lastSeen = this.seen;
     this.start();
     this.stale = last.length > 0 ? last : undefined;
