@@ -27,6 +27,17 @@ Object.defineProperty(protoKeys, "__proto__", { value: 1, enumerable: true, writ
 Object.assign(protoKeys, { constructor: 2 });
 protoKeys["1"] = "one";
 
+/** For each value sent, whether CPython's dumps of it at each of `protocols` is the pickle written (in that order). */
+function sameAsCPython(sent: { tagged: Tagged; pickles: string[] }[], protocols: readonly number[]): boolean[][] {
+  return pythonJson<boolean[][]>(
+    `${PY_TAGGED}
+req = json.loads(sys.stdin.read())
+print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for p, h in zip(${JSON.stringify(protocols)}, item["pickles"])] for item in req]))
+`,
+    JSON.stringify(sent),
+  );
+}
+
 const cases: [name: string, value: unknown, exact: boolean][] = [
   ["None, bools and small ints", [null, undefined, true, false, 0, 1, -1, 255, 256, 65535, 65536, 2 ** 31 - 1, -(2 ** 31)], true],
   ["ints past 32 bits", [2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2n ** 63n, -(2n ** 64n), 10n ** 100n, 5n, -(2n ** 2400n)], true],
@@ -138,13 +149,7 @@ describe("dumps() writes what CPython loads", () => {
     root.push(root[1], root[4001], root);
     send(root);
     send([root[5], root[5], ...root.slice(0, 4500)]);
-    const exact = pythonJson<boolean[][]>(
-      `${PY_TAGGED}
-req = json.loads(sys.stdin.read())
-print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for p, h in zip((2, 4), item["pickles"])] for item in req]))
-`,
-      JSON.stringify(sent),
-    );
+    const exact = sameAsCPython(sent, [2, 4]);
     expect(exact).toEqual(sent.map(() => [true, true]));
   });
 
@@ -167,14 +172,49 @@ print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for 
     send([root, { c, b, a, n: [a] }, [c, b]]);
     send([[c, b], { c, b, a }]);
     send(root);
-    const exact = pythonJson<boolean[][]>(
-      `${PY_TAGGED}
-req = json.loads(sys.stdin.read())
-print(json.dumps([[pickle.dumps(dec(item["tagged"]), p) == bytes.fromhex(h) for p, h in zip((1, 2, 4), item["pickles"])] for item in req]))
-`,
-      JSON.stringify(sent),
-    );
+    const exact = sameAsCPython(sent, [1, 2, 4]);
     expect(exact).toEqual(sent.map(() => [true, true, true]));
+  });
+
+  it("dumps() of a value again and again as random edits change it (new objects, old ones again, removals, cuts, nesting) is CPython's each time", () => {
+    // seeded (STDNET_PICKLE_SEQ_SEED picks another sequence): the memo follows each call's objects in the last call's order
+    let state = Number(process.env.STDNET_PICKLE_SEQ_SEED ?? 20261207) >>> 0;
+    const rand = (n: number): number => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(state ^ (state >>> 15), state | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    let made = 0;
+    const leaf = (): unknown => {
+      made++;
+      const k = rand(3);
+      return k === 0 ? [made] : k === 1 ? { n: made } : new Uint8Array([made & 0xff, 7]);
+    };
+    const pool = Array.from({ length: 40 }, leaf);
+    const pick = (): unknown => pool[rand(pool.length)];
+    const root = Array.from({ length: 60 }, pick);
+    const sent: { tagged: Tagged; pickles: string[] }[] = [];
+    for (let round = 0; round < 60; round++) {
+      const edits = rand(4) === 0 ? 0 : 1 + rand(6);
+      for (let e = 0; e < edits; e++) {
+        const i = rand(root.length);
+        const k = rand(6);
+        if (k === 0) root[i] = leaf();
+        else if (k === 1) root[i] = pick();
+        else if (k === 2 && root.length > 1) root.splice(i, 1);
+        else if (k === 3) root.push(pick());
+        else if (k === 4) root.length = Math.max(1, i);
+        else {
+          const host = pick();
+          if (Array.isArray(host)) host.push(pick());
+        }
+      }
+      const value = rand(5) === 0 ? [root[rand(root.length)], root] : root;
+      sent.push({ tagged: toTagged(value), pickles: [2, 4].map((p) => Buffer.from(dumps(value, p)).toString("hex")) });
+    }
+    const exact = sameAsCPython(sent, [2, 4]);
+    expect(exact).toEqual(sent.map(() => [true, true]));
   });
 
   it("dumps() uses protocol 4 by default and the highest for a negative protocol", () => {
