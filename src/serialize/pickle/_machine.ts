@@ -344,26 +344,31 @@ function machine(data: Uint8Array, cfg: MachineConfig): unknown {
         case 0x8c: // SHORT_BINUNICODE
         case 0x58: // BINUNICODE
         case 0x8d: // BINUNICODE8
-          if (op === 0x8c) {
-            if (pos >= end) truncated();
-            n = data[pos++]!;
-          } else if (op === 0x58) {
-            if (pos + 4 > end) truncated();
-            n = dv.getUint32(pos, true);
-            pos += 4;
-          } else {
-            if (8 > end - pos) truncated();
-            if (sizeOverflows(dv, pos)) throw dataError(`BINUNICODE exceeds system's maximum size of ${MAX_SIZE_TEXT} bytes`);
-            n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
-            pos += 8;
-          }
-          if (n > end - pos) truncated();
-          v = stack[sp++] = decodeUtf8(data, dv, pos, pos + n);
-          pos += n;
-          // the MEMOIZE that follows at protocols 4 and 5, in the same turn of the loop (as for bytes, lists and dicts)
-          if (data[pos] === 0x94) {
+          // a run of SHORT_BINUNICODE (a list of strs) is taken in one turn of the loop
+          for (;;) {
+            if (op === 0x8c) {
+              if (pos >= end) truncated();
+              n = data[pos++]!;
+            } else if (op === 0x58) {
+              if (pos + 4 > end) truncated();
+              n = dv.getUint32(pos, true);
+              pos += 4;
+            } else {
+              if (8 > end - pos) truncated();
+              if (sizeOverflows(dv, pos)) throw dataError(`BINUNICODE exceeds system's maximum size of ${MAX_SIZE_TEXT} bytes`);
+              n = dv.getUint32(pos, true) + dv.getUint32(pos + 4, true) * 4294967296;
+              pos += 8;
+            }
+            if (n > end - pos) truncated();
+            v = stack[sp++] = decodeUtf8(data, dv, pos, pos + n);
+            pos += n;
+            // the MEMOIZE that follows at protocols 4 and 5, in the same turn (as for bytes, lists and dicts)
+            if (data[pos] === 0x94) {
+              pos++;
+              memoLen = memoizeNext(memo, memoLen, v);
+            }
+            if (op !== 0x8c || data[pos] !== 0x8c) break;
             pos++;
-            memoLen = memoizeNext(memo, memoLen, v);
           }
           continue;
         case 0x43: // SHORT_BINBYTES

@@ -256,6 +256,33 @@ print(json.dumps({"each": [outcome(bytes.fromhex(h)) for h in c["each"]], "list"
     expect(got.filter((g, i) => typeof g === "string" && strs[i]!.length > 32).length).toBeGreaterThan(200);
   });
 
+  it("a run of str opcodes (a list of strs), each memoized and fetched again by GETs, whole and cut at each byte of its start: CPython's value or error text", () => {
+    // loads takes a run of SHORT_BINUNICODEs, each with its MEMOIZE, in one turn of its loop
+    const cases = pythonJson<{ pickle: string; value: unknown }[]>(String.raw`${OUTCOME_PY}
+x = ["s%d" % i if i % 5 else ("\u00e9%d\u65e5" % i if i % 3 else "") for i in range(400)]
+v = [x, x[::7], [x[3], x[399], x[255], x[256], "new"]]
+out = []
+for p in (4, 5):
+    whole = pickle.dumps(v, p)
+    out.append({"pickle": whole.hex(), "value": outcome(whole)})
+    start = whole.index(b"\x8c")
+    for cut in range(start, start + 40):
+        out.append({"pickle": whole[:cut].hex(), "value": outcome(whole[:cut])})
+print(json.dumps(out))
+`);
+    for (const c of cases) {
+      let got: unknown;
+      try {
+        got = loads(Buffer.from(c.pickle, "hex"));
+      } catch (e) {
+        if (!(e instanceof UnpicklingError)) throw e;
+        got = { error: e.message };
+      }
+      expect(got, c.pickle.slice(0, 80)).toEqual(c.value);
+    }
+    expect(cases.filter((c) => Array.isArray(c.value)).length).toBe(2);
+  });
+
   it("str opcodes of 0-36 bytes, ASCII but for one byte at each place (where the test for ASCII reads four bytes at a time): CPython's str or error", () => {
     const strs: Buffer[] = [];
     for (let n = 0; n <= 36; n++) {
