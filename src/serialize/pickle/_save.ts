@@ -601,11 +601,13 @@ export class Saver {
   }
 
   /**
-   * Saves `x` from `p` on as `save` would when it is an exact list, bytes of
-   * 2-255 bytes (of 2 or more below protocol 3, there `_codecs.encode` as
-   * writeBytes writes it) or a plain object without a reducer: a GET
-   * when memoized, else its opcode and memo, then its items. Returns false,
-   * writing nothing, for any other object.
+   * Saves `x` from `p` on as `save` would when it is a list (an Array but a
+   * Tuple), bytes of 2-255 bytes (a Uint8Array but a bytearray; of 2 or more
+   * below protocol 3, there `_codecs.encode` as writeBytes writes it) or a
+   * plain object without a reducer: a GET when memoized, else its opcode and
+   * memo, then its items. With `reducer_override` or `dispatch_table` set,
+   * only an exact Array or Uint8Array. Returns false, writing nothing, for
+   * any other object.
    */
   private putContainer(x: object, p: number): boolean {
     let kind: "list" | "bytes" | "dict";
