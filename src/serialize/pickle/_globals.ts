@@ -41,17 +41,17 @@ export function pyIndex(v: unknown): number | bigint | undefined {
   return undefined;
 }
 
+/** From this many characters `encodeText` writes latin-1 and ASCII natively (below, its loop is quicker). */
+const NATIVE_ENCODE_MIN = 64;
+const PAST_ASCII = /[^\x00-\x7f]/;
+const PAST_LATIN1 = /[^\x00-\xff]/;
+
 /**
  * `s` encoded as `what` (`encode`, `bytes`, …) would encode it with the
  * handler `errors`; `registry` when a handler's LookupError reaches the
  * caller wrapped, as it does through the codec registry (`_codecs.encode`
  * always, `bytes()` for names it does not take straight to the codec).
  */
-/** From this many characters `encodeText` writes latin-1 and ASCII natively (below, its loop is quicker). */
-const NATIVE_ENCODE_MIN = 64;
-const PAST_ASCII = /[^\x00-\x7f]/;
-const PAST_LATIN1 = /[^\x00-\xff]/;
-
 function encodeText(s: unknown, encoding: unknown, what = "encode", errors = "strict", registry = true): Uint8Array {
   if (typeof encoding !== "string") throw notStr(what, "encoding", encoding);
   // (every bytes object of protocols 0-2 comes through here with 'latin1')

@@ -642,7 +642,7 @@ function rareOp(op: number, st: RareState): number {
       // INT and LONG ('123L') of plain digits, straight from the bytes (but for INT's lines of two
       // characters, where "00", "01" and "-0" are bools)
       const plain = op === 0x49 && nl - pos !== 2 ? plainDecimal(data, pos, nl) : op === 0x4c && data[nl - 1] === 0x4c ? plainDecimal(data, pos, nl - 1) : NaN;
-      if (plain === plain) {
+      if (!Number.isNaN(plain)) {
         stPush(st, plain);
         return nl + 1;
       }

@@ -10,6 +10,7 @@ import { PicklingError } from "./_errors.js";
 import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage, putLong } from "./_ints.js";
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
 import { repr, type Reprable } from "../../sockets/repr.js";
+import { latin1 } from "../../sockets/_decode.js";
 import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
 import { SUBTYPE, Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, pyTypeName, toTuple } from "./_values.js";
 import { hasReducer, saveObject, type ReduceValue } from "./_reduce.js";
@@ -892,7 +893,7 @@ export class Saver {
     p += 5;
     // the UTF-8 of the bytes read as latin-1: a long run by Node's native latin-1 reader and UTF-8 writer
     // (0.35x CPython's dumps of 1 MiB by the loop), a short one by the loop
-    if (n >= 4096) p += buf.write(Buffer.from(b.buffer, b.byteOffset, n).toString("latin1"), p, "utf8");
+    if (n >= 4096) p += buf.write(latin1(b), p, "utf8");
     else
       for (let i = 0; i < n; i++) {
         const c = b[i]!;
