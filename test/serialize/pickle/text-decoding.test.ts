@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { loads, UnpicklingError } from "stdnet/pickle";
+import { loads, Unpickler, UnpicklingError } from "stdnet/pickle";
 import { ValueError } from "stdnet/socket";
 import { pythonJson } from "../../helpers/python.js";
 import { seedFrom, seededRandom } from "../../helpers/seeded.js";
@@ -281,6 +281,61 @@ print(json.dumps(out))
       expect(got, c.pickle.slice(0, 80)).toEqual(c.value);
     }
     expect(cases.filter((c) => Array.isArray(c.value)).length).toBe(2);
+  });
+
+  it("strs of each str opcode memoized by MEMOIZE, BINPUT, LONG_BINPUT and PUT among memoized numbers, fetched by each GET: CPython's value, and an Unpickler's memo as CPython's", () => {
+    // loads() keeps a memoized str as its place in the data (decoded again at a GET), and a memoized number in a box
+    const cases = pythonJson<{ pickle: string; value: unknown; memo: [number, unknown][] }[]>(String.raw`
+import io, json, pickle, struct, random
+rnd = random.Random(20261207)
+def text(s, kind):
+    b = s.encode("utf-8", "surrogatepass")
+    if kind == 0: return b"\x8c" + bytes([len(b)]) + b
+    if kind == 1: return b"X" + struct.pack("<I", len(b)) + b
+    return b"\x8d" + struct.pack("<Q", len(b)) + b
+def number(x):
+    if isinstance(x, float): return b"G" + struct.pack(">d", x)
+    return b"K" + bytes([x]) if 0 <= x < 256 else b"J" + struct.pack("<i", x)
+def put(i, how):
+    return [b"\x94", b"q" + bytes([i]), b"r" + struct.pack("<I", i), b"p%d\n" % i][how]
+def get(i, how):
+    return [b"h" + bytes([i]), b"j" + struct.pack("<I", i), b"g%d\n" % i][how]
+strs = ["", "a", "s12345", "\u00e9\u65e5", "\ud800x", "x" * 255, "y" * 300, "\U0001f600" * 70]
+out = []
+for p in range(40):
+    body, n = b"", 0
+    how = rnd.randrange(4) if p % 2 else 0
+    for s in rnd.sample(strs, 5):
+        size = len(s.encode("utf-8", "surrogatepass"))
+        body += text(s, rnd.randrange(3) if size < 256 else rnd.randrange(1, 3)) + put(n, how)
+        n += 1
+        if rnd.random() < 0.5:
+            body += number(rnd.choice([0, 7, 255, -5, 70000, 0.5, 2.0])) + put(n, how)
+            n += 1
+    # a number PUT over a str's index, and a str over a number's
+    body += number(3) + put(1, 1) + b"0" + text("again", 0) + put(n - 1, 1) + b"0"
+    # a str fetched by a GET and memoized again at a new index
+    body += get(0, 0) + put(n, 1) + b"0"
+    n += 1
+    gets = b"".join(get(rnd.randrange(n), rnd.randrange(3)) for _ in range(12)) + get(n - 1, 0)
+    data = b"\x80\x04(" + body + b"1(" + gets + b"l."
+    up = pickle.Unpickler(io.BytesIO(data))
+    value = up.load()
+    out.append({"pickle": data.hex(), "value": value, "memo": sorted(up.memo.copy().items())})
+print(json.dumps(out))
+`);
+    for (const c of cases) {
+      const data = Buffer.from(c.pickle, "hex");
+      expect(loads(data), c.pickle).toEqual(c.value);
+      let pos = 0;
+      const u = new Unpickler({ read: (n: number) => data.subarray(pos, (pos += n)) });
+      expect(u.load(), c.pickle).toEqual(c.value);
+      expect(
+        u.memo.map((v, i): [number, unknown] => [i, v]),
+        c.pickle,
+      ).toEqual(c.memo);
+    }
+    expect(cases.filter((c) => c.memo.some(([, v]) => typeof v === "number")).length).toBeGreaterThan(20);
   });
 
   it("str opcodes of 0-36 bytes, ASCII but for one byte at each place (where the test for ASCII reads four bytes at a time): CPython's str or error", () => {
