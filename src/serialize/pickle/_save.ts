@@ -11,7 +11,7 @@ import { INT_MAX_STR_DIGITS, encodeLong, intDigitsMessage, putLong } from "./_in
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
 import { repr, type Reprable } from "../../sockets/repr.js";
 import { latin1 } from "../../sockets/_decode.js";
-import { encodeRawUnicodeEscape, encodeUtf8Into, floatRepr } from "./_text.js";
+import { encodeRawUnicodeEscape, encodeUtf8Into, encodeUtf8Some, floatRepr, isWellFormed } from "./_text.js";
 import { SUBTYPE, Global, PickleBuffer, PyFloat, Tuple, bytearray, frozenset, pyTypeName, toTuple } from "./_values.js";
 import { hasReducer, saveObject, type ReduceValue } from "./_reduce.js";
 import { StrMemo } from "./_strmemo.js";
@@ -793,6 +793,23 @@ export class Saver {
         this.dv.setUint32(start + 1, n, true);
         this.pos = start + 5 + n;
       }
+    } else if (len >= FRAME_SIZE_TARGET && isWellFormed(s)) {
+      // 64 Ki characters make 64 KiB or more of UTF-8, which goes outside any frame: encoded straight
+      // in with room for a byte a character (all of ASCII), then the rest, never measured first
+      // (Buffer.byteLength of a MiB of ASCII took a third of its dumps)
+      this.unframedIfLarge(len, () => {
+        this.ensure(5 + len);
+        const start = this.pos;
+        const done = encodeUtf8Some(s, this.buf.subarray(start + 5, start + 5 + len));
+        this.pos = start + 5 + done.written;
+        if (done.read < len) {
+          const rest = s.substring(done.read);
+          this.ensure(Buffer.byteLength(rest, "utf8"));
+          this.pos += encodeUtf8Some(rest, this.buf.subarray(this.pos)).written;
+        }
+        this.buf[start] = 0x58;
+        this.dv.setUint32(start + 1, this.pos - start - 5, true);
+      });
     } else {
       // the exact length of its UTF-8 (a lone surrogate's three bytes too, as surrogatepass writes
       // it), so that it is encoded straight into the buffer

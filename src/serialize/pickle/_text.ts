@@ -88,6 +88,26 @@ interface WellFormed {
   isWellFormed?: () => boolean;
 }
 
+/** Whether `s` has no lone surrogate (node's encoder writes the UTF-8 of such a str as Python's does). */
+export function isWellFormed(s: string): boolean {
+  const wf = (s as unknown as WellFormed).isWellFormed;
+  return wf === undefined || wf.call(s);
+}
+
+/**
+ * The UTF-8 of `s`, which has no lone surrogate, into `out` as far as it
+ * has room (never half a character): how many UTF-16 units it read and
+ * bytes it wrote.
+ *
+ * @example
+ * ```ts
+ * encodeUtf8Some("aé", new Uint8Array(2)); // { read: 1, written: 1 }
+ * ```
+ */
+export function encodeUtf8Some(s: string, out: Uint8Array): { read: number; written: number } {
+  return encoder.encodeInto(s, out);
+}
+
 /**
  * Writes `s` as UTF-8 ('surrogatepass': a lone surrogate becomes its 3-byte
  * form, as Python writes it) into `out` at `pos`; `out` must have room for
@@ -95,10 +115,7 @@ interface WellFormed {
  */
 export function encodeUtf8Into(s: string, out: Uint8Array, pos: number): number {
   const n = s.length;
-  if (n > 48) {
-    const wf = (s as unknown as WellFormed).isWellFormed;
-    if (wf === undefined || wf.call(s)) return encoder.encodeInto(s, out.subarray(pos)).written;
-  }
+  if (n > 48 && isWellFormed(s)) return encoder.encodeInto(s, out.subarray(pos)).written;
   let p = pos;
   for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);

@@ -44,6 +44,8 @@ const cases: [name: string, value: unknown, exact: boolean][] = [
   ["floats", [float(2), 1.5, -0, NaN, Infinity, -Infinity, 1e16, 1e-5, 0.1, 1e300, 5e-324, 2 ** 53, 123456789.125], true],
   ["strs", ["", "a", "é", "日本語", "😀", "x".repeat(300), "\\u\n\r\0\x1a", "a\\u1234", "\x80\xff", "ascii only but longer than forty-eight characters!!"], true],
   ["long strs", ["y".repeat(70000), "é".repeat(40000), "😀".repeat(20000)], true],
+  // from 64 Ki characters a str is encoded with room for a byte a character, then the rest
+  ["long strs of 64 Ki characters or more", ["é".repeat(70000), "😀".repeat(40000), `😀${"a".repeat(70000)}日`, `${"a".repeat(65535)}😀`, `${"b".repeat(70000)}\ud800`, `\udc00${"日".repeat(70000)}`], true],
   // an equal str met again is a GET, however long (past 256 characters the memo keeps them in a Map) and however made
   ["long strs met again", ["z".repeat(257), "z".repeat(256), ["z".repeat(200), "z".repeat(57)].join(""), "é".repeat(300), "z".repeat(256), `${"é".repeat(150)}${"é".repeat(150)}`, "y".repeat(70000), "y".repeat(70000)], true],
   ["a lone surrogate", ["\ud800", "a\udc00b", `${"a".repeat(30000)}\ud800${"b".repeat(30000)}`, `${"\udc00".repeat(30000)}é`], true],
