@@ -43,7 +43,8 @@ export interface MachineConfig {
   memoEmpty?: boolean;
   /**
    * True when nothing but this load sees `memo` (loads' own, emptied after
-   * it): an entry may then be a stand-in for its value (see PendingTuple).
+   * it, or that of the Unpickler load() makes for one pickle): an entry may
+   * then be a stand-in for its value (see PendingTuple and strAt).
    */
   memoPrivate?: boolean;
   /**

@@ -133,14 +133,22 @@ function resolverOf(user: ((m: string, n: string) => unknown) | undefined): Mach
  */
 export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
   const pl = options?.persistent_load ?? undefined;
-  if (scratchInUse) return runMachine(toBytes(data), configOf(options, resolverOf(userFindClass(options)), pl, []));
-  // one memo array reused across calls (emptied after each): fresh memory costs more than filling
-  const cfg = configOf(options, resolverOf(userFindClass(options)), pl, scratchMemo);
-  cfg.memoEmpty = true;
+  return runOwnMemo(toBytes(data), configOf(options, resolverOf(userFindClass(options)), pl, []));
+}
+
+/**
+ * Runs the machine with a memo that nothing else sees (see memoPrivate):
+ * one array reused across calls and emptied after each (fresh memory costs
+ * more than filling), or a new one while a call that has it runs.
+ */
+function runOwnMemo(data: Uint8Array, cfg: MachineConfig): unknown {
   cfg.memoPrivate = true;
+  if (scratchInUse) return runMachine(data, cfg);
+  cfg.memo = scratchMemo;
+  cfg.memoEmpty = true;
   scratchInUse = true;
   try {
-    return runMachine(toBytes(data), cfg);
+    return runMachine(data, cfg);
   } finally {
     scratchInUse = false;
     if (scratchMemo.length > 1 << 20 || cfg.memoSparse === true) scratchMemo = [];
@@ -164,8 +172,13 @@ let scratchInUse = false;
 export function load(file: Readable | AsyncReadable, options?: LoadOptions): Promise<unknown>;
 export function load(file: PickleReadable | Readable, options?: LoadOptions): unknown;
 export function load(file: PickleReadable | Readable, options?: LoadOptions): unknown {
-  return new Unpickler<PickleReadable | Readable>(file, options).load();
+  const u = new Unpickler<PickleReadable | Readable>(file, options);
+  ownMemos.add(u);
+  return u.load();
 }
+
+/** Unpicklers made by `load()` for one pickle, whose memo no one sees: they take loads()' (see runOwnMemo). */
+const ownMemos = new WeakSet<object>();
 
 /**
  * Python's `pickle.Unpickler`: reads pickles from a file. Subclass it and
@@ -241,6 +254,8 @@ export class Unpickler<F extends PickleReadable | Readable = PickleReadable | Re
     // (as CPython, a pickle's persistent id is refused before it is read when there is nothing to give it to)
     const persistent = this.persistent_load !== Unpickler.prototype.persistent_load || typeof this.#options?.persistent_load === "function";
     const cfg = configOf(this.#options, findClass, persistent ? (pid) => this.persistent_load(pid) : undefined, memo, this.#buffers, "Unpickler");
+    // (load()'s own Unpickler, for one pickle, needs no memo of its own)
+    if (ownMemos.has(this)) return runOwnMemo(toBytes(data), cfg);
     const known = this.#memoCount;
     // (a memo the user replaced or cut since is counted afresh)
     if (known?.memo === memo && known.length === memo.length) cfg.memoCount = known.count;

@@ -5,7 +5,7 @@
  */
 import { PassThrough, Readable, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { dump, dumps, load, Pickler, Unpickler, UnpicklingError } from "stdnet/pickle";
+import { dump, dumps, load, loads, Pickler, Unpickler, UnpicklingError } from "stdnet/pickle";
 import { pythonJson } from "../../helpers/python.js";
 
 /** A BytesIO: read(n), readline(), write(b), over one growing buffer. */
@@ -127,6 +127,47 @@ describe("dump() and load() over files", () => {
     expect(small).toBeGreaterThan(20);
     // at the end of the stream, as CPython's load() at EOF
     for (const f of [plain, whole, short]) expect(() => load(f)).toThrow("Ran out of input");
+  });
+
+  it("load() of big pickles (framed, unframed, text) through files with and without peek and through Readables ends each where CPython's pickle ends, with loads()' value", async () => {
+    // the opcodes that lie whole in a frame or in what is peeked are taken in one step
+    const py = pythonJson<{ stream: string; ends: number[] }>(`
+import pickle, io, json
+f = io.BytesIO()
+ends = []
+big = [["s%d" % i if i % 10 else "\\u00e9%d\\u65e5" % i for i in range(30000)], {"k%d" % i: (i, b"x" * (i % 40), 2 ** 70 + i, i * 0.5) for i in range(3000)}]
+for p in range(6):
+    for v in (big, ["after", p]):
+        pickle.dump(v, f, p)
+        ends.append(f.tell())
+print(json.dumps({"stream": f.getvalue().hex(), "ends": ends}))
+`);
+    const stream = Buffer.from(py.stream, "hex");
+    const files: [string, () => BytesIO & { peek?: (n: number) => Uint8Array }][] = [
+      ["without peek", () => new BytesIO(stream)],
+      ...[37, 4096, 64 * 1024, Infinity].map((limit): [string, () => BytesIO & { peek: (n: number) => Uint8Array }] => [
+        `with a peek of ${limit} bytes`,
+        () => Object.assign(new BytesIO(stream), { peek(this: BytesIO, n: number) { return this.data.subarray(this.pos, this.pos + Math.min(n, limit)); } }),
+      ]),
+    ];
+    for (const [way, open] of files) {
+      const f = open();
+      let start = 0;
+      for (const end of py.ends) {
+        expect(same(load(f), loads(stream.subarray(start, end))), `${way}, the pickle at ${start}`).toBe(true);
+        expect(f.pos, way).toBe(end);
+        start = end;
+      }
+    }
+    for (const chunk of [7, 65536]) {
+      const r = Readable.from(Array.from({ length: Math.ceil(stream.length / chunk) }, (_, k) => stream.subarray(chunk * k, chunk * k + chunk)), { objectMode: false });
+      let start = 0;
+      for (const end of py.ends) {
+        expect(same(await load(r), loads(stream.subarray(start, end))), `a Readable of ${chunk}-byte chunks, the pickle at ${start}`).toBe(true);
+        start = end;
+      }
+    }
+    expect(py.ends[0]).toBeGreaterThan(200_000);
   });
 
   it("load() of a pickle whose STOP comes before its frame's end reads the whole frame, as CPython: the value, then the next pickle after the frame", async () => {

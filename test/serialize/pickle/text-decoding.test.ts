@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { loads, Unpickler, UnpicklingError } from "stdnet/pickle";
+import { load, loads, Unpickler, UnpicklingError } from "stdnet/pickle";
 import { ValueError } from "stdnet/socket";
 import { pythonJson } from "../../helpers/python.js";
 import { seedFrom, seededRandom } from "../../helpers/seeded.js";
@@ -283,8 +283,8 @@ print(json.dumps(out))
     expect(cases.filter((c) => Array.isArray(c.value)).length).toBe(2);
   });
 
-  it("strs of each str opcode memoized by MEMOIZE, BINPUT, LONG_BINPUT and PUT among memoized numbers, fetched by each GET: CPython's value, and an Unpickler's memo as CPython's", () => {
-    // loads() keeps a memoized str as its place in the data (decoded again at a GET), and a memoized number in a box
+  it("strs of each str opcode memoized by MEMOIZE, BINPUT, LONG_BINPUT and PUT among memoized numbers, fetched by each GET: CPython's value from loads(), load() and an Unpickler, whose memo is CPython's", () => {
+    // loads() and load() keep a memoized str as its place in the data (decoded again at a GET), and a memoized number in a box
     const cases = pythonJson<{ pickle: string; value: unknown; memo: [number, unknown][] }[]>(String.raw`
 import io, json, pickle, struct, random
 rnd = random.Random(20261207)
@@ -327,6 +327,8 @@ print(json.dumps(out))
     for (const c of cases) {
       const data = Buffer.from(c.pickle, "hex");
       expect(loads(data), c.pickle).toEqual(c.value);
+      let at = 0;
+      expect(load({ read: (n: number) => data.subarray(at, (at += n)) }), c.pickle).toEqual(c.value);
       let pos = 0;
       const u = new Unpickler({ read: (n: number) => data.subarray(pos, (pos += n)) });
       expect(u.load(), c.pickle).toEqual(c.value);
