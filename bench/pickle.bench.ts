@@ -9,7 +9,10 @@
  * arrays (what Node offers for objects between its own processes). The
  * records at protocol 4 are also dumped as a program pickles new data: a value built
  * afresh for each call, the building not counted (timeit's loop pickles one
- * value over and over, whose objects both sides have already met).
+ * value over and over, whose objects both sides have already met). The
+ * records at protocol 4 and the strings are also read by load() from a file
+ * with peek, as from socket.makefile('rb') (CPython: a BufferedReader over
+ * a BytesIO, as its makefile gives).
  *
  * Every figure is operations per CPU second (process CPU time, Python's
  * time.process_time), so that other work on a shared machine does not tilt
@@ -36,7 +39,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deserialize as v8Deserialize, serialize as v8Serialize } from "node:v8";
 import { Parser } from "pickleparser";
-import { dumps, float, loads } from "stdnet/pickle";
+import { dumps, float, load, loads, type PickleReadable } from "stdnet/pickle";
 import type { BenchRow, BenchTable } from "./_harness.js";
 
 const require = createRequire(import.meta.url);
@@ -104,6 +107,8 @@ interface Workload {
   json: () => unknown;
   /** Whether dumps is also measured on a value built afresh for each call (as a program pickles new data). */
   fresh?: boolean;
+  /** Whether load() from a file with peek is also measured (as objects come over a socket). */
+  file?: boolean;
 }
 
 const workloads: Workload[] = [
@@ -114,6 +119,7 @@ const workloads: Workload[] = [
     js: () => Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `user${i}`, score: float(i * 0.5), tags: ["a", "bb"], blob: new Uint8Array(16) })),
     json: () => Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `user${i}`, score: i * 0.5, tags: ["a", "bb"], blob: "00".repeat(16) })),
     fresh: protocol === 4,
+    file: protocol === 4,
   })),
   {
     name: "list(range(1_000_000)), protocol 4",
@@ -128,6 +134,7 @@ const workloads: Workload[] = [
     py: "['s%d' % i if i % 10 else 'é%d日' % i for i in range(200_000)]",
     js: () => Array.from({ length: 200_000 }, (_, i) => (i % 10 ? `s${i}` : `é${i}日`)),
     json: () => Array.from({ length: 200_000 }, (_, i) => (i % 10 ? `s${i}` : `é${i}日`)),
+    file: true,
   },
   // shapes beyond the issue's four, where stdnet once trailed by 10-100x (see BENCHMARKS.md)
   {
@@ -165,6 +172,8 @@ interface PyFigures {
   dumps: number;
   /** dumps of the value built afresh for each call (0 when not measured). */
   freshDumps: number;
+  /** pickle.load from a BufferedReader over a BytesIO (0 when not measured). */
+  fileLoads: number;
   pickle: string;
 }
 
@@ -177,7 +186,7 @@ interface PyFigures {
  */
 function cpython(): PyFigures[] {
   const script = `
-import pickle, timeit, json, sys, time
+import io, pickle, timeit, json, sys, time
 out = []
 def fresh_rate(expr, p):
     code = compile(expr, "<workload>", "eval")
@@ -192,7 +201,7 @@ def fresh_rate(expr, p):
             n += 1
         if r > 0: best = max(best, n / spent)
     return best
-for expr, p, fresh in json.loads(sys.stdin.read()):
+for expr, p, fresh, file in json.loads(sys.stdin.read()):
     v = eval(expr)
     data = pickle.dumps(v, p)
     def rate(fn):
@@ -200,10 +209,11 @@ for expr, p, fresh in json.loads(sys.stdin.read()):
         n, t = timer.autorange()
         best = min(timer.repeat(3, n))
         return n / best
-    out.append({"loads": rate(lambda: pickle.loads(data)), "dumps": rate(lambda: pickle.dumps(v, p)), "freshDumps": fresh_rate(expr, p) if fresh else 0, "pickle": data.hex()})
+    file_rate = rate(lambda: pickle.load(io.BufferedReader(io.BytesIO(data)))) if file else 0
+    out.append({"loads": rate(lambda: pickle.loads(data)), "dumps": rate(lambda: pickle.dumps(v, p)), "freshDumps": fresh_rate(expr, p) if fresh else 0, "fileLoads": file_rate, "pickle": data.hex()})
 print(json.dumps(out))
 `;
-  const r = spawnSync("python3", ["-c", script], { input: JSON.stringify(workloads.map((w) => [w.py, w.protocol, w.fresh === true])), maxBuffer: 1 << 30, encoding: "utf8" });
+  const r = spawnSync("python3", ["-c", script], { input: JSON.stringify(workloads.map((w) => [w.py, w.protocol, w.fresh === true, w.file === true])), maxBuffer: 1 << 30, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as PyFigures[];
 }
@@ -223,6 +233,7 @@ interface JsFigures {
   loads: number;
   dumps: number;
   freshDumps: number;
+  fileLoads: number;
   pickleparser: number | undefined;
   jpickle: number | undefined;
   jsonParse: number;
@@ -237,8 +248,17 @@ interface JsFigures {
   oursMb: number;
 }
 
-/** What one measuring process does: stdnet's loads, its dumps, its dumps of values built afresh, or the JS peers. */
-type Job = "loads" | "dumps" | "freshDumps" | "peers";
+/** What one measuring process does: stdnet's loads, its dumps, its dumps of values built afresh, its load() from a file, or the JS peers. */
+type Job = "loads" | "dumps" | "freshDumps" | "fileLoads" | "peers";
+
+/** A file over `data` with read and peek, as socket.makefile('rb') gives one (peek shows what its buffer holds). */
+function fileOver(data: Buffer): PickleReadable {
+  let pos = 0;
+  return {
+    read: (n) => data.subarray(pos, (pos += n)),
+    peek: (n) => data.subarray(pos, pos + Math.min(n, 65536)),
+  };
+}
 
 /** One process's figures for workload `w`: those of `job`, 0 (or undefined) for the rest. */
 function measure(w: Workload, pyPickle: Buffer, job: Job): JsFigures {
@@ -256,6 +276,7 @@ function measure(w: Workload, pyPickle: Buffer, job: Job): JsFigures {
     jsonParse: peers ? opsPerSecond(() => JSON.parse(jsonText)) : 0,
     dumps: job === "dumps" ? opsPerSecond(() => dumps(value, w.protocol)) : 0,
     freshDumps: job === "freshDumps" ? freshOpsPerSecond(w.js, (v) => dumps(v, w.protocol)) : 0,
+    fileLoads: job === "fileLoads" ? opsPerSecond(() => load(fileOver(pyPickle))) : 0,
     jsonStringify: peers ? opsPerSecond(() => JSON.stringify(jsonValue)) : 0,
     v8Deserialize: v8Data !== undefined ? opsPerSecond(() => v8Deserialize(v8Data)) : 0,
     v8Serialize: peers ? opsPerSecond(() => v8Serialize(value)) : 0,
@@ -278,8 +299,8 @@ function child(i: number, file: string, job: Job): JsFigures {
 }
 
 /** The better of two figures of the same job. */
-function better<T extends { loads: number; dumps: number; freshDumps: number }>(a: T | undefined, b: T): T {
-  return a === undefined ? b : { ...a, loads: Math.max(a.loads, b.loads), dumps: Math.max(a.dumps, b.dumps), freshDumps: Math.max(a.freshDumps, b.freshDumps) };
+function better<T extends { loads: number; dumps: number; freshDumps: number; fileLoads: number }>(a: T | undefined, b: T): T {
+  return a === undefined ? b : { ...a, loads: Math.max(a.loads, b.loads), dumps: Math.max(a.dumps, b.dumps), freshDumps: Math.max(a.freshDumps, b.freshDumps), fileLoads: Math.max(a.fileLoads, b.fileLoads) };
 }
 
 export async function run(): Promise<BenchTable[]> {
@@ -299,7 +320,8 @@ export async function run(): Promise<BenchTable[]> {
         }
         py[i] = better(py[i], figures[i]!);
         const fresh = workloads[i]!.fresh === true ? child(i, file, "freshDumps").freshDumps : 0;
-        ours[i] = better(ours[i], { ...child(i, file, "loads"), dumps: child(i, file, "dumps").dumps, freshDumps: fresh });
+        const fromFile = workloads[i]!.file === true ? child(i, file, "fileLoads").fileLoads : 0;
+        ours[i] = better(ours[i], { ...child(i, file, "loads"), dumps: child(i, file, "dumps").dumps, freshDumps: fresh, fileLoads: fromFile });
       });
     }
   } finally {
@@ -319,6 +341,17 @@ export async function run(): Promise<BenchTable[]> {
     loadsRows.push({ subject: `Node v8.deserialize of the same value (${js.v8Mb.toFixed(2)} MB)`, value: js.v8Deserialize });
     tables.push({ workload: `loads: ${w.name} (${js.mb.toFixed(2)} MB pickle)`, unit: "pickles/s", rows: loadsRows });
     tables.push({ workload: `loads: ${w.name}`, unit: "MB/s of pickle", rows: loadsRows.filter((r) => !r.subject.startsWith("JSON") && !r.subject.startsWith("Node")).map((r) => ({ subject: r.subject, value: r.value * js.mb })) });
+    if (w.file === true) {
+      tables.push({
+        workload: `load() from a file with peek (as socket.makefile's): ${w.name}`,
+        unit: "pickles/s",
+        rows: [
+          { subject: "stdnet load", value: js.fileLoads },
+          { subject: "CPython 3.11 pickle.load from a BufferedReader (C)", value: fig.fileLoads },
+          { subject: "stdnet loads of the same bytes", value: js.loads },
+        ],
+      });
+    }
 
     const dumpsRows: BenchRow[] = [
       { subject: "stdnet dumps", value: js.dumps },

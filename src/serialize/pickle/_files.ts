@@ -543,7 +543,8 @@ async function continueAsync(gen: Generator<Request, Uint8Array[], Uint8Array>, 
 function concat(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const n = chunks.reduce((s, c) => s + c.length, 0);
-  const out = new Uint8Array(n);
+  // (every byte is written below)
+  const out = Buffer.allocUnsafeSlow(n);
   let p = 0;
   for (const c of chunks) {
     out.set(c, p);
