@@ -475,16 +475,17 @@ function readPeeked(f: PickleReadable, chunks: Uint8Array[], view: Uint8Array): 
     const rest = scanFile(f);
     return isPromise(rest) ? rest.then((r) => concat([...chunks, r])) : concat([...chunks, rest]);
   }
-  const stop = q < view.length && view[q] === 0x2e;
-  const got = readN(f, stop ? q + 1 : q);
+  const want = q < view.length && view[q] === 0x2e ? q + 1 : q;
+  const got = readN(f, want);
+  // (a read shorter than what was peeked is the end: the machine tells what is missing)
   if (isPromise(got)) {
     return got.then((b) => {
       chunks.push(b);
-      return stop ? concat(chunks) : readPeeking(f, chunks);
+      return want > q || b.length < want ? concat(chunks) : readPeeking(f, chunks);
     });
   }
   chunks.push(got);
-  return stop ? concat(chunks) : undefined;
+  return want > q || got.length < want ? concat(chunks) : undefined;
 }
 
 /** The little-endian 8-byte length at `p` (past 2 ** 63 negative, which the callers refuse like any oddity). */

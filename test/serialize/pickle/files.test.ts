@@ -170,6 +170,18 @@ print(json.dumps({"stream": f.getvalue().hex(), "ends": ends}))
     expect(py.ends[0]).toBeGreaterThan(200_000);
   });
 
+  it("load() from a file whose read ends before what its peek shows is UnpicklingError, not a hang", async () => {
+    const data = Buffer.from(dumps(Array.from({ length: 30000 }, (_, i) => `s${i}`), 2));
+    for (const cut of [0, 1, 100, 5000]) {
+      let pos = 0;
+      const read = (n: number): Uint8Array => (pos >= cut ? new Uint8Array(0) : data.subarray(pos, (pos = Math.min(pos + n, cut))));
+      const peek = (n: number): Uint8Array => data.subarray(pos, pos + Math.min(n, 4096));
+      expect(() => load({ read, peek }), `sync, read ending at ${cut}`).toThrow(UnpicklingError);
+      pos = 0;
+      await expect(load({ read: (n: number) => Promise.resolve(read(n)), peek: (n: number) => Promise.resolve(peek(n)) }), `async, read ending at ${cut}`).rejects.toThrow(UnpicklingError);
+    }
+  });
+
   it("load() of a pickle whose STOP comes before its frame's end reads the whole frame, as CPython: the value, then the next pickle after the frame", async () => {
     // a FRAME that counts 4 bytes past its pickle's STOP (a writer other than CPython's, or damage), then a pickle of its own
     const oracle = pythonJson<{ stream: string; values: string[]; positions: number[] }>(`
