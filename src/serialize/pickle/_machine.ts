@@ -215,7 +215,7 @@ function memoizeNext(memo: unknown[], len: number, v: unknown): number {
  * the write barrier's record of an old-to-young pointer, which V8's
  * scavenges then visit. A `loads` of a list of 200,000 strs ran 1.22x as
  * fast at protocol 4 (MEMOIZE) and 1.17x at protocol 2 (BINPUT), at about
- * the same instructions: its scavenges' went from 25M a call to 10M.
+ * the same instructions (the GC's went from 25M a call to 10M).
  */
 function strAt(data: Uint8Array, dv: DataView, at: number): string {
   const op = data[at]!;

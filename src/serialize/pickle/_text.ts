@@ -88,7 +88,7 @@ interface WellFormed {
   isWellFormed?: () => boolean;
 }
 
-/** Whether `s` has no lone surrogate (node's encoder writes the UTF-8 of such a str as Python's does). */
+/** Whether `s` has no lone surrogate (node's encoder then writes its UTF-8 as Python's does). */
 export function isWellFormed(s: string): boolean {
   const wf = (s as unknown as WellFormed).isWellFormed;
   return wf === undefined || wf.call(s);
