@@ -7,6 +7,8 @@
  */
 import { Readable, Writable } from "node:stream";
 import { UnpicklingError } from "./_errors.js";
+import { describe } from "./_globals.js";
+import { PyTypeError } from "../../sockets/errors.js";
 
 /**
  * A file `load` reads from: Python's `read(n)` (short only at EOF) and
@@ -278,15 +280,27 @@ function* scanOnePickle(): Generator<Request, Uint8Array[], Uint8Array> {
   }
 }
 
+/** What a file's read or readline gave, when it is bytes; else CPython's TypeError. */
+function bytesOf(b: unknown): Uint8Array {
+  if (b instanceof Uint8Array) return b;
+  throw new PyTypeError(`a bytes-like object is required, not '${describe(b)}'`);
+}
+
+/** `file.read(n)`, its bytes checked (see bytesOf). */
+function readSome(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array> {
+  const b = file.read(n);
+  return isPromise(b) ? b.then(bytesOf) : bytesOf(b);
+}
+
 /** Reads n bytes from a Python-like file, looping over short reads until EOF. */
 function readN(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array> {
-  const first = file.read(n);
+  const first = readSome(file, n);
   if (isPromise(first)) return first.then((b) => (b.length === 0 || b.length >= n ? b : finishAsync(file, n, [b])));
   if (first.length === 0 || first.length >= n) return first;
   const parts = [first];
   let got = first.length;
   while (got < n) {
-    const b = file.read(n - got);
+    const b = readSome(file, n - got);
     if (isPromise(b)) return b.then((x) => finishAsync(file, n, [...parts, x]));
     if (b.length === 0) break;
     parts.push(b);
@@ -298,7 +312,7 @@ function readN(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array
 async function finishAsync(file: PickleReadable, n: number, parts: Uint8Array[]): Promise<Uint8Array> {
   let got = parts.reduce((s, p) => s + p.length, 0);
   while (got < n && parts[parts.length - 1]!.length > 0) {
-    const b = await file.read(n - got);
+    const b = await readSome(file, n - got);
     if (b.length === 0) break;
     parts.push(b);
     got += b.length;
@@ -308,10 +322,13 @@ async function finishAsync(file: PickleReadable, n: number, parts: Uint8Array[])
 
 /** Reads one line (through '\n') from a Python-like file: its readline(), or byte by byte. */
 function readLine(file: PickleReadable): Uint8Array | Promise<Uint8Array> {
-  if (typeof file.readline === "function") return file.readline();
+  if (typeof file.readline === "function") {
+    const line = file.readline();
+    return isPromise(line) ? line.then(bytesOf) : bytesOf(line);
+  }
   const parts: number[] = [];
   for (;;) {
-    const b = file.read(1);
+    const b = readSome(file, 1);
     if (isPromise(b)) return b.then((x) => readLineAsync(file, parts, x));
     if (b.length === 0) return Uint8Array.from(parts);
     parts.push(b[0]!);
@@ -325,7 +342,7 @@ async function readLineAsync(file: PickleReadable, parts: number[], first: Uint8
     if (b.length === 0) return Uint8Array.from(parts);
     parts.push(b[0]!);
     if (b[0] === 0x0a) return Uint8Array.from(parts);
-    b = await file.read(1);
+    b = await readSome(file, 1);
   }
 }
 
@@ -406,7 +423,8 @@ function streamFile(s: Readable): PickleReadable {
 export function keepingExcess(file: PickleReadable): PickleReadable {
   let rest: Uint8Array = new Uint8Array(0);
   const cut = (b: Uint8Array, n: number): Uint8Array => {
-    if (b.length <= n) return b;
+    // (what is not bytes goes on to be refused where the read is taken)
+    if (!(b instanceof Uint8Array) || b.length <= n) return b;
     rest = b.subarray(n);
     return b.subarray(0, n);
   };
@@ -465,7 +483,9 @@ function readPeeking(f: PickleReadable, chunks: Uint8Array[]): Uint8Array | Prom
 }
 
 /** One step of readPeeking over the peeked `view`: the pickle's bytes, or undefined when it is to peek again. */
-function readPeeked(f: PickleReadable, chunks: Uint8Array[], view: Uint8Array): Uint8Array | Promise<Uint8Array> | undefined {
+function readPeeked(f: PickleReadable, chunks: Uint8Array[], peeked: unknown): Uint8Array | Promise<Uint8Array> | undefined {
+  // (a peek that gives other than bytes shows nothing: the reads tell what is wrong)
+  const view = peeked instanceof Uint8Array ? peeked : EMPTY;
   if (chunks.length === 0) {
     const n = wholePickleLength(view);
     if (n > 0) return readN(f, n);

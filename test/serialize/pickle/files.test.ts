@@ -170,6 +170,42 @@ print(json.dumps({"stream": f.getvalue().hex(), "ends": ends}))
     expect(py.ends[0]).toBeGreaterThan(200_000);
   });
 
+  it("load() from a file whose read or readline gives a str is CPython's TypeError; a peek that gives a str shows nothing", async () => {
+    const expected = pythonJson<string[]>(`
+import json, pickle
+class Reads:
+    def read(self, n): return "abc"
+    def readline(self): return b""
+class Lines:
+    def __init__(self): self.data = b"(lp0\\nI1\\na."
+    def read(self, n):
+        b, self.data = self.data[:n], self.data[n:]
+        return b
+    def readline(self): return "I1\\n"
+out = []
+for f in (Reads(), Lines()):
+    try:
+        pickle.load(f)
+    except TypeError as e:
+        out.append(str(e))
+print(json.dumps(out))
+`);
+    expect(expected).toHaveLength(2);
+    const text = Buffer.from("(lp0\nI1\na.", "latin1");
+    const lines = (): { read(n: number): Uint8Array; readline(): Uint8Array } => {
+      let pos = 0;
+      return { read: (n) => text.subarray(pos, (pos += n)), readline: () => "I1\n" as unknown as Uint8Array };
+    };
+    expect(() => load({ read: () => "abc" as unknown as Uint8Array })).toThrow(new TypeError(expected[0]));
+    expect(() => load(lines())).toThrow(new TypeError(expected[1]));
+    await expect(load({ read: () => Promise.resolve("abc" as unknown as Uint8Array) })).rejects.toThrow(new TypeError(expected[0]));
+    const data = Buffer.from(dumps([1, "two", [3]], 2));
+    for (const peeked of ["a str", 42, null]) {
+      let pos = 0;
+      expect(load({ read: (n: number) => data.subarray(pos, (pos += n)), peek: () => peeked as unknown as Uint8Array })).toEqual([1, "two", [3]]);
+    }
+  });
+
   it("load() from a file whose read ends before what its peek shows is UnpicklingError, not a hang", async () => {
     const data = Buffer.from(dumps(Array.from({ length: 30000 }, (_, i) => `s${i}`), 2));
     for (const cut of [0, 1, 100, 5000]) {
