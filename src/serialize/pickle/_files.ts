@@ -169,6 +169,48 @@ function walkOps(b: Uint8Array, p: number): number {
   return p;
 }
 
+/** Pieces of at most this many bytes are copied together (see Pieces). */
+const SMALL_PIECE = 512;
+
+/**
+ * The pieces of a pickle as they are read: small ones copied into shared
+ * buffers, larger ones kept as they are. A file without peek gives an
+ * unframed pickle an opcode or an argument at a time, and a view kept for
+ * each (millions for a few MB) had most of a load's time go to the GC
+ * copying them.
+ */
+class Pieces {
+  private readonly list: Uint8Array[] = [];
+  private small = EMPTY;
+  private used = 0;
+
+  push(b: Uint8Array): void {
+    if (b.length > SMALL_PIECE) {
+      this.flush();
+      this.list.push(b);
+      return;
+    }
+    if (this.used + b.length > this.small.length) {
+      this.flush();
+      this.small = new Uint8Array(16 * 1024);
+    }
+    this.small.set(b, this.used);
+    this.used += b.length;
+  }
+
+  /** Every piece, in order. */
+  done(): Uint8Array[] {
+    this.flush();
+    return this.list;
+  }
+
+  private flush(): void {
+    if (this.used > 0) this.list.push(this.small.subarray(0, this.used));
+    this.small = this.small.subarray(this.used);
+    this.used = 0;
+  }
+}
+
 /**
  * Walks the opcodes of one pickle, asking for bytes as it goes (a count, or
  * "line"), and returns every byte it consumed, up to and including STOP (or
@@ -176,7 +218,7 @@ function walkOps(b: Uint8Array, p: number): number {
  * the error). A FRAME is asked for whole, then walked in memory.
  */
 function* scanOnePickle(): Generator<Request, Uint8Array[], Uint8Array> {
-  const chunks: Uint8Array[] = [];
+  const chunks = new Pieces();
   let frame: Uint8Array = EMPTY;
   let fpos = 0;
   // takes n bytes: from the current frame when it holds them, else from the file
@@ -230,23 +272,22 @@ function* scanOnePickle(): Generator<Request, Uint8Array[], Uint8Array> {
       }
     }
     const opb = yield* take(1);
-    if (opb === undefined) return chunks;
+    if (opb === undefined) return chunks.done();
     chunks.push(opb);
     const op = opb[0]!;
     if (op === 0x2e) {
       // a STOP before its frame's end: the whole frame was read (as CPython reads it), and goes to the machine with the header that counts it
       if (fpos < frame.length) chunks.push(frame.subarray(fpos));
-      return chunks;
+      return chunks.done();
     }
     if (op === 0x95) {
       const h = yield* take(8);
-      if (h === undefined) return chunks;
+      if (h === undefined) return chunks.done();
       chunks.push(h);
-      const dv = new DataView(h.buffer, h.byteOffset, 8);
-      const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 4294967296;
+      const n = uint32At(h, 0) + uint32At(h, 4) * 4294967296;
       // the rest of the current frame (normally nothing) comes first, then the new frame
       const body = yield* take(n);
-      if (body === undefined) return chunks;
+      if (body === undefined) return chunks.done();
       frame = body;
       fpos = 0;
       continue;
@@ -254,29 +295,28 @@ function* scanOnePickle(): Generator<Request, Uint8Array[], Uint8Array> {
     const fixed = FIXED[op]!;
     if (fixed > 0) {
       const b = yield* take(fixed);
-      if (b === undefined) return chunks;
+      if (b === undefined) return chunks.done();
       chunks.push(b);
       continue;
     }
     const sized = SIZED[op]!;
     if (sized > 0) {
       const h = yield* take(sized);
-      if (h === undefined) return chunks;
+      if (h === undefined) return chunks.done();
       chunks.push(h);
-      const dv = new DataView(h.buffer, h.byteOffset, sized);
-      const n = sized === 1 ? h[0]! : sized === 4 ? (op === 0x54 || op === 0x8b ? dv.getInt32(0, true) : dv.getUint32(0, true)) : dv.getUint32(0, true) + dv.getUint32(4, true) * 4294967296;
-      if (n < 0) return chunks;
+      const n = sized === 1 ? h[0]! : sized === 4 ? (op === 0x54 || op === 0x8b ? uint32At(h, 0) | 0 : uint32At(h, 0)) : uint32At(h, 0) + uint32At(h, 4) * 4294967296;
+      if (n < 0) return chunks.done();
       const body = yield* take(n);
-      if (body === undefined) return chunks;
+      if (body === undefined) return chunks.done();
       chunks.push(body);
       continue;
     }
     const lines = LINES[op]!;
     if (lines > 0) {
-      for (let i = 0; i < lines; i++) if (!(yield* line())) return chunks;
+      for (let i = 0; i < lines; i++) if (!(yield* line())) return chunks.done();
       continue;
     }
-    if (NO_ARG[op] === 0) return chunks;
+    if (NO_ARG[op] === 0) return chunks.done();
   }
 }
 
@@ -289,19 +329,21 @@ function bytesOf(b: unknown): Uint8Array {
 /** `file.read(n)`, its bytes checked (see bytesOf). */
 function readSome(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array> {
   const b = file.read(n);
+  // (bytes first: looking for a \`then\` on a typed array was a generic property load at each read)
+  if (b instanceof Uint8Array) return b;
   return isPromise(b) ? b.then(bytesOf) : bytesOf(b);
 }
 
 /** Reads n bytes from a Python-like file, looping over short reads until EOF. */
 function readN(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array> {
   const first = readSome(file, n);
-  if (isPromise(first)) return first.then((b) => (b.length === 0 || b.length >= n ? b : finishAsync(file, n, [b])));
+  if (!(first instanceof Uint8Array)) return first.then((b) => (b.length === 0 || b.length >= n ? b : finishAsync(file, n, [b])));
   if (first.length === 0 || first.length >= n) return first;
   const parts = [first];
   let got = first.length;
   while (got < n) {
     const b = readSome(file, n - got);
-    if (isPromise(b)) return b.then((x) => finishAsync(file, n, [...parts, x]));
+    if (!(b instanceof Uint8Array)) return b.then((x) => finishAsync(file, n, [...parts, x]));
     if (b.length === 0) break;
     parts.push(b);
     got += b.length;
@@ -508,6 +550,11 @@ function readPeeked(f: PickleReadable, chunks: Uint8Array[], peeked: unknown): U
   return want > q || got.length < want ? concat(chunks) : undefined;
 }
 
+/** The little-endian unsigned 4-byte length at `p`. */
+function uint32At(b: Uint8Array, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+}
+
 /** The little-endian 8-byte length at `p` (past 2 ** 63 negative, which the callers refuse like any oddity). */
 function uint64At(b: Uint8Array, p: number): number {
   return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 2 ** 24 + (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 2 ** 32;
@@ -545,7 +592,7 @@ function scanFile(f: PickleReadable): Uint8Array | Promise<Uint8Array> {
   while (r.done !== true) {
     const req = r.value;
     const next = req === "line" ? readLine(f) : readN(f, req);
-    if (isPromise(next)) return continueAsync(gen, next, f);
+    if (!(next instanceof Uint8Array)) return continueAsync(gen, next, f);
     r = gen.next(next);
   }
   return concat(r.value);
