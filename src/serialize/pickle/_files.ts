@@ -151,9 +151,8 @@ function walkOps(b: Uint8Array, p: number): number {
     else if (SIZED[op]! > 0) {
       const sized = SIZED[op]!;
       if (q + sized > end) return p;
-      let len = b[q]!;
-      if (sized === 4) len = b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24);
-      else if (sized === 8) len = uint64At(b, q);
+      // (4 bytes read as int32: past 2 GiB it is negative, and left to the caller like any oddity)
+      const len = sized === 1 ? b[q]! : sized === 4 ? uint32At(b, q) | 0 : uint64At(b, q);
       if (len < 0) return p;
       q += sized + len;
     } else if (LINES[op]! > 0) {
@@ -320,18 +319,30 @@ function* scanOnePickle(): Generator<Request, Uint8Array[], Uint8Array> {
   }
 }
 
-/** What a file's read or readline gave, when it is bytes; else CPython's TypeError. */
-function bytesOf(b: unknown): Uint8Array {
+/**
+ * `b` when it is bytes (what a file's read or readline gave, what loads was
+ * given); else CPython's TypeError.
+ *
+ * @example
+ * ```ts
+ * bytesOf("abc"); // TypeError: a bytes-like object is required, not 'str'
+ * ```
+ */
+export function bytesOf(b: unknown): Uint8Array {
   if (b instanceof Uint8Array) return b;
   throw new PyTypeError(`a bytes-like object is required, not '${describe(b)}'`);
 }
 
-/** `file.read(n)`, its bytes checked (see bytesOf). */
-function readSome(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array> {
-  const b = file.read(n);
+/** What a read or readline gave (or will), its bytes checked (see bytesOf). */
+function checked(b: Uint8Array | Promise<Uint8Array>): Uint8Array | Promise<Uint8Array> {
   // (bytes first: looking for a \`then\` on a typed array was a generic property load at each read)
   if (b instanceof Uint8Array) return b;
   return isPromise(b) ? b.then(bytesOf) : bytesOf(b);
+}
+
+/** `file.read(n)`, its bytes checked. */
+function readSome(file: PickleReadable, n: number): Uint8Array | Promise<Uint8Array> {
+  return checked(file.read(n));
 }
 
 /** Reads n bytes from a Python-like file, looping over short reads until EOF. */
@@ -364,10 +375,7 @@ async function finishAsync(file: PickleReadable, n: number, parts: Uint8Array[])
 
 /** Reads one line (through '\n') from a Python-like file: its readline(), or byte by byte. */
 function readLine(file: PickleReadable): Uint8Array | Promise<Uint8Array> {
-  if (typeof file.readline === "function") {
-    const line = file.readline();
-    return isPromise(line) ? line.then(bytesOf) : bytesOf(line);
-  }
+  if (typeof file.readline === "function") return checked(file.readline());
   const parts: number[] = [];
   for (;;) {
     const b = readSome(file, 1);

@@ -219,7 +219,8 @@ function memoizeNext(memo: unknown[], len: number, v: unknown): number {
  */
 function strAt(data: Uint8Array, dv: DataView, at: number): string {
   const op = data[at]!;
-  const [from, n] = op === 0x8c ? [at + 2, data[at + 1]!] : op === 0x58 ? [at + 5, dv.getUint32(at + 1, true)] : [at + 9, dv.getUint32(at + 1, true) + dv.getUint32(at + 5, true) * 4294967296];
+  const from = op === 0x8c ? at + 2 : op === 0x58 ? at + 5 : at + 9;
+  const n = op === 0x8c ? data[at + 1]! : op === 0x58 ? dv.getUint32(at + 1, true) : dv.getUint32(at + 1, true) + dv.getUint32(at + 5, true) * 4294967296;
   // (decodeUtf8's general path: a second caller of decodeUtf8 kept V8 from inlining it into the machine)
   return decodeText(data, from, from + n, "utf_8", "surrogatepass");
 }

@@ -5,7 +5,7 @@
  */
 import { Readable } from "node:stream";
 import { NO_PERSISTENT_LOAD, UnpicklingError } from "./_errors.js";
-import { keepingExcess, readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
+import { bytesOf, keepingExcess, readOnePickle, type AsyncReadable, type LoadResult, type PickleReadable } from "./_files.js";
 import { describe, safeGlobal } from "./_globals.js";
 import { fromPython2 } from "./_compat.js";
 import { PyTypeError, ValueError } from "../../sockets/errors.js";
@@ -48,7 +48,7 @@ function toBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   // any other bytes-like object: its bytes, as Python's buffer protocol reads them
   if (ArrayBuffer.isView(data)) return new Uint8Array((data as ArrayBufferView).buffer, (data as ArrayBufferView).byteOffset, (data as ArrayBufferView).byteLength);
-  throw new PyTypeError(`a bytes-like object is required, not '${describe(data)}'`);
+  return bytesOf(data);
 }
 
 function forbidden(module: string, name: string): never {
