@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js", "bench/instructions.mjs"],
+    files: ["eslint.config.js", "bench/instructions.mjs", "bench/_ftp-client.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -3,11 +3,17 @@
  * another size) through stdnet's `FTP`, through basic-ftp's `Client`
  * directly, and through CPython's ftplib (python3), all against the same
  * ftp-srv server on loopback; and stdnet's `FTP` once more in a process
- * whose glibc malloc keeps the memory it frees (see KEEP_HEAP). The server
- * and each client run in a process of their own, so no two share an event
- * loop or a heap. The clients take turns, five rounds; each figure is a
- * client's best transfer, MB/s, login excluded (TYPE, PASV and the transfer
- * included).
+ * whose glibc malloc keeps the memory it frees (see KEEP_HEAP), which also
+ * shows how far two runs of one client differ. The server and each client
+ * run in a process of their own, so no two share an event loop or a heap;
+ * the node clients run in plain node, as python3 runs ftplib (see
+ * _ftp-client.mjs).
+ *
+ * Each direction starts with one untimed round (the server's JIT and heap,
+ * each client's first transfer), then the clients take turns for
+ * `STDNET_BENCH_FTP_RUNS` rounds (9), each round starting with the next
+ * client, so none always follows another; each figure is a client's median
+ * transfer, MB/s, login excluded (TYPE, PASV and the transfer included).
  *
  * Every client does what its users write by default: ours and Python's
  * `retrbinary` with a callback that counts the bytes (blocksize 8192) and
@@ -19,16 +25,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Client } from "basic-ftp";
-import { FTP } from "stdnet/ftplib";
-import { seconds, type BenchTable } from "./_harness.js";
+import type { BenchTable } from "./_harness.js";
 
 const MB = Number(process.env.STDNET_BENCH_FTP_MB ?? "128");
 const SIZE = Math.round(MB * 1024 * 1024);
-const RUNS = Number(process.env.STDNET_BENCH_FTP_RUNS ?? "5");
+const RUNS = Number(process.env.STDNET_BENCH_FTP_RUNS ?? "9");
 
 interface ServerInfo {
   host: string;
@@ -50,24 +53,12 @@ async function serve(): Promise<void> {
   });
 }
 
-/** Child mode: one client, logged in, timing the transfers asked for on stdin ("down", "up"). */
-async function client(kind: string): Promise<void> {
-  const info = JSON.parse(process.env.STDNET_FTP_BENCH_SERVER ?? "{}") as ServerInfo;
-  const local = process.env.STDNET_FTP_BENCH_LOCAL ?? "";
-  const subject = kind === "stdnet" ? await stdnetSubject(info, local) : await basicFtpSubject(info, local);
-  console.log("ready");
-  for await (const line of createInterface({ input: process.stdin })) {
-    if (line !== "down" && line !== "up") break;
-    console.log(await subject.time(line));
-  }
-  await subject.close();
-}
-
 if (process.env.STDNET_FTP_BENCH_SERVE === "1") await serve();
 
 function startServerProcess(): Promise<{ child: ChildProcess; info: ServerInfo }> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-    env: { ...process.env, STDNET_FTP_BENCH_SERVE: "1" },
+    // the server keeps its freed heap too: otherwise its first several transfers fault its memory in afresh (see KEEP_HEAP)
+    env: { ...process.env, ...KEEP_HEAP, STDNET_FTP_BENCH_SERVE: "1" },
     stdio: ["pipe", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
@@ -133,64 +124,29 @@ interface Subject {
   close(): Promise<void>;
 }
 
-async function stdnetSubject(info: ServerInfo, local: string): Promise<Subject> {
-  const ftp = await FTP.open(info.host, info.user, info.password, "", { port: info.port });
-  return {
-    time: (direction) =>
-      seconds(async () => {
-        if (direction === "up") {
-          await ftp.storbinary("STOR up-stdnet.bin", local);
-          return;
-        }
-        let n = 0;
-        await ftp.retrbinary("RETR big.bin", (b) => {
-          n += b.length;
-        });
-        if (n !== SIZE) throw new Error(`stdnet downloaded ${n} bytes`);
-      }),
-    close: async () => {
-      await ftp.quit();
-    },
-  };
-}
-
-async function basicFtpSubject(info: ServerInfo, local: string): Promise<Subject> {
-  const client = new Client(0);
-  await client.access({ host: info.host, port: info.port, user: info.user, password: info.password });
-  return {
-    time: (direction) =>
-      seconds(async () => {
-        if (direction === "up") {
-          await client.uploadFrom(local, "up-basic.bin");
-          return;
-        }
-        let n = 0;
-        const sink = new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            n += chunk.length;
-            done();
-          },
-        });
-        await client.downloadTo(sink, "big.bin");
-        if (n !== SIZE) throw new Error(`basic-ftp downloaded ${n} bytes`);
-      }),
-    close: () => {
-      client.close();
-      return Promise.resolve();
-    },
-  };
-}
-
-/** Best time of each subject in a direction, the subjects taking turns so load changes hit all alike. */
+/**
+ * Median time of each subject in a direction, after one untimed round. The
+ * subjects take turns, so load changes hit all alike, and each round starts
+ * one subject later, so none is always the one after another (the server's
+ * speed drifts while it warms up).
+ */
 async function race(subjects: readonly Subject[], direction: Direction): Promise<number[]> {
-  const bestTimes = subjects.map(() => Infinity);
+  for (const subject of subjects) await subject.time(direction);
+  const times: number[][] = subjects.map(() => []);
   for (let round = 0; round < RUNS; round++) {
-    for (const [i, subject] of subjects.entries()) bestTimes[i] = Math.min(bestTimes[i]!, await subject.time(direction));
+    for (let k = 0; k < subjects.length; k++) {
+      const i = (round + k) % subjects.length;
+      times[i]!.push(await subjects[i]!.time(direction));
+    }
   }
-  return bestTimes;
+  return times.map(median);
 }
 
-if (process.env.STDNET_FTP_BENCH_CLIENT !== undefined) await client(process.env.STDNET_FTP_BENCH_CLIENT);
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 /** A subject in a process of its own, speaking the protocol of the python script: "ready", then one time per command. */
 async function processSubject(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Subject> {
@@ -223,13 +179,13 @@ export async function run(): Promise<BenchTable[]> {
     const data = randomBytes(SIZE);
     writeFileSync(join(info.root, "big.bin"), data);
     writeFileSync(local, data);
-    // every client in a process of its own, as python3 is
+    // every client in a process of its own, as python3 is, and in plain node (see _ftp-client.mjs)
     const nodeClient = (kind: string, env: NodeJS.ProcessEnv = {}): Promise<Subject> =>
-      processSubject(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+      processSubject(process.execPath, [fileURLToPath(new URL("_ftp-client.mjs", import.meta.url)), kind], {
         ...env,
-        STDNET_FTP_BENCH_CLIENT: kind,
         STDNET_FTP_BENCH_SERVER: JSON.stringify(info),
         STDNET_FTP_BENCH_LOCAL: local,
+        STDNET_FTP_BENCH_SIZE: String(SIZE),
       });
     const subjects = [
       await nodeClient("stdnet"),
@@ -243,7 +199,7 @@ export async function run(): Promise<BenchTable[]> {
     const mbps = (s: number | undefined): number => SIZE / 1e6 / (s ?? Infinity);
     return [
       {
-        workload: `RETR of a ${MB} MiB file over loopback (retrbinary, blocksize 8192)`,
+        workload: `RETR of a ${MB} MiB file over loopback (retrbinary, blocksize 8192; median of ${RUNS} turns)`,
         unit: "MB/s",
         rows: [
           { subject: "stdnet FTP.retrbinary", value: mbps(oursDown) },
@@ -253,7 +209,7 @@ export async function run(): Promise<BenchTable[]> {
         ],
       },
       {
-        workload: `STOR of a ${MB} MiB file over loopback (storbinary from the local file)`,
+        workload: `STOR of a ${MB} MiB file over loopback (storbinary from the local file; median of ${RUNS} turns)`,
         unit: "MB/s",
         rows: [
           { subject: "stdnet FTP.storbinary", value: mbps(oursUp) },
