@@ -11,7 +11,7 @@
  *
  * Each direction starts with one untimed round (the server's JIT and heap,
  * each client's first transfer), then the clients take turns for
- * `STDNET_BENCH_FTP_RUNS` rounds (9), each round starting with the next
+ * `STDNET_BENCH_FTP_RUNS` rounds (15), each round starting with the next
  * client, so none always follows another; each figure is a client's median
  * transfer, MB/s, login excluded (TYPE, PASV and the transfer included).
  *
@@ -31,7 +31,7 @@ import type { BenchTable } from "./_harness.js";
 
 const MB = Number(process.env.STDNET_BENCH_FTP_MB ?? "128");
 const SIZE = Math.round(MB * 1024 * 1024);
-const RUNS = Number(process.env.STDNET_BENCH_FTP_RUNS ?? "9");
+const RUNS = Number(process.env.STDNET_BENCH_FTP_RUNS ?? "15");
 
 interface ServerInfo {
   host: string;
