@@ -110,8 +110,11 @@ ftp.quit()
  * glibc's malloc, told to keep freed memory instead of giving the top of its
  * heap back to the kernel: node reads each 64 KiB of a socket into memory
  * malloc'd for it and freed at a GC, and by default that memory goes back to
- * the kernel and faults in afresh for the next reads. A fourth subject is
- * stdnet's client run with these (the process's environment, not the adapter).
+ * the kernel and faults in afresh for the next reads. The server process runs
+ * with these, so that its first transfers are not slower than the rest; and a
+ * fourth subject is stdnet's client run with these (the process's environment,
+ * not the adapter: stdnet's own `keepFreedHeap` does the same from inside, so
+ * this subject measures the same code, and its ratio shows the noise).
  */
 const KEEP_HEAP: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024), MALLOC_TOP_PAD_: String(64 * 1024 * 1024) };
 const KEPT_LABEL = "stdnet, MALLOC_TRIM_THRESHOLD_=256M MALLOC_TOP_PAD_=64M";
