@@ -63,3 +63,10 @@ export async function seconds(fn: () => unknown): Promise<number> {
   await fn();
   return (performance.now() - start) / 1000;
 }
+
+/** The median of `xs` (the mean of the middle two when their count is even). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

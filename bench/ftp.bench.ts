@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { BenchTable } from "./_harness.js";
+import { median, type BenchTable } from "./_harness.js";
 
 const MB = Number(process.env.STDNET_BENCH_FTP_MB ?? "128");
 const SIZE = Math.round(MB * 1024 * 1024);
@@ -142,13 +142,7 @@ async function race(subjects: readonly Subject[], direction: Direction): Promise
       times[i]!.push(await subjects[i]!.time(direction));
     }
   }
-  return times.map(median);
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return times.map((t) => median(t));
 }
 
 /** A subject in a process of its own, speaking the protocol of the python script: "ready", then one time per command. */
