@@ -4,10 +4,13 @@
  * directly, and through CPython's ftplib (python3), all against the same
  * ftp-srv server on loopback; and stdnet's `FTP` once more in a process
  * whose glibc malloc keeps the memory it frees (see KEEP_HEAP), which also
- * shows how far two runs of one client differ. The server and each client
- * run in a process of their own, so no two share an event loop or a heap;
- * the node clients run in plain node, as python3 runs ftplib (see
- * _ftp-client.mjs).
+ * shows how far two runs of one client differ. Two references that are no
+ * FTP client: node's own net.Socket reading the data connection with a
+ * 'data' listener (what any node client that hands out fresh blocks pays at
+ * least) and into one reused buffer (RETR only: a floor for node's event
+ * loop); see _ftp-client.mjs. The server (_ftp-server.mjs) and each client
+ * run in a process of their own, so no two share an event loop or a heap,
+ * and all in plain node, as python3 runs ftplib, not under tsx.
  *
  * Each direction starts with one untimed round (the server's JIT and heap,
  * each client's first transfer), then the clients take turns for
@@ -41,24 +44,11 @@ interface ServerInfo {
   password: string;
 }
 
-/** Child mode: start the test server and print where it is. */
-async function serve(): Promise<void> {
-  const { startFtpServer } = await import("../test/helpers/ftpserver.js");
-  const srv = await startFtpServer();
-  const info: ServerInfo = { host: srv.host, port: srv.port, root: srv.root, user: srv.user, password: srv.password };
-  console.log(JSON.stringify(info));
-  process.stdin.resume();
-  process.stdin.on("end", () => {
-    void srv.close().then(() => process.exit(0));
-  });
-}
-
-if (process.env.STDNET_FTP_BENCH_SERVE === "1") await serve();
-
+/** Starts bench/_ftp-server.mjs (ftp-srv in plain node) and resolves to where it listens. */
 function startServerProcess(): Promise<{ child: ChildProcess; info: ServerInfo }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("_ftp-server.mjs", import.meta.url))], {
     // the server keeps its freed heap too: otherwise its first several transfers fault its memory in afresh (see KEEP_HEAP)
-    env: { ...process.env, ...KEEP_HEAP, STDNET_FTP_BENCH_SERVE: "1" },
+    env: { ...process.env, ...KEEP_HEAP },
     stdio: ["pipe", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
@@ -114,7 +104,9 @@ ftp.quit()
  * with these, so that its first transfers are not slower than the rest; and a
  * fourth subject is stdnet's client run with these (the process's environment,
  * not the adapter: stdnet's own `keepFreedHeap` does the same from inside, so
- * this subject measures the same code, and its ratio shows the noise).
+ * this subject measures the same code, and its ratio shows the noise). The
+ * two references run with these too, as they have no `keepFreedHeap` of
+ * their own (without it a bare socket's RETR took 240 ms of CPU, not 80).
  */
 const KEEP_HEAP: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024), MALLOC_TOP_PAD_: String(64 * 1024 * 1024) };
 const KEPT_LABEL = "stdnet, MALLOC_TRIM_THRESHOLD_=256M MALLOC_TOP_PAD_=64M";
@@ -189,9 +181,12 @@ export async function run(): Promise<BenchTable[]> {
       await nodeClient("basic-ftp"),
       await processSubject("python3", ["-u", "-c", PYTHON, info.host, String(info.port), info.user, info.password, local, String(SIZE)], {}),
       await nodeClient("stdnet", KEEP_HEAP),
+      await nodeClient("socket", KEEP_HEAP),
+      await nodeClient("socket-reused", KEEP_HEAP),
     ];
-    const [oursDown, basicDown, pyDown, keptDown] = await race(subjects, "down");
-    const [oursUp, basicUp, pyUp, keptUp] = await race(subjects, "up");
+    const [oursDown, basicDown, pyDown, keptDown, socketDown, reusedDown] = await race(subjects, "down");
+    // the reused buffer only matters to reads: uploads of both references are the same code
+    const [oursUp, basicUp, pyUp, keptUp, socketUp] = await race(subjects.slice(0, 5), "up");
     for (const subject of subjects) await subject.close();
     const mbps = (s: number | undefined): number => SIZE / 1e6 / (s ?? Infinity);
     return [
@@ -203,6 +198,8 @@ export async function run(): Promise<BenchTable[]> {
           { subject: "basic-ftp Client.downloadTo", value: mbps(basicDown) },
           { subject: "CPython 3.11 ftplib retrbinary", value: mbps(pyDown) },
           { subject: KEPT_LABEL, value: mbps(keptDown) },
+          { subject: "reference, no FTP client: node net.Socket, 'data' events counted", value: mbps(socketDown) },
+          { subject: "reference, no FTP client: node net.Socket reading into one reused buffer (onread)", value: mbps(reusedDown) },
         ],
       },
       {
@@ -213,6 +210,7 @@ export async function run(): Promise<BenchTable[]> {
           { subject: "basic-ftp Client.uploadFrom", value: mbps(basicUp) },
           { subject: "CPython 3.11 ftplib storbinary", value: mbps(pyUp) },
           { subject: KEPT_LABEL, value: mbps(keptUp) },
+          { subject: "reference, no FTP client: node net.Socket, the file's read stream piped in", value: mbps(socketUp) },
         ],
       },
     ];
