@@ -39,7 +39,8 @@ let kept = false;
 /**
  * Lets glibc keep the memory this process frees in bulk (see the module
  * comment); once per process, on Linux. ftplib calls it when the first
- * download starts, pickle when `dumps` first hands out a pickle of 64 KiB.
+ * download starts, pickle when `dumps` first hands out a pickle of 64 KiB,
+ * a stream socket when it first receives a full read of node's (64 KiB).
  *
  * @example
  * ```ts

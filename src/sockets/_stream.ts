@@ -10,9 +10,13 @@
 import type { Socket as NetSocket } from "node:net";
 import { BlockingIOError, BrokenPipeError, badFileDescriptor, errno, fromNodeError } from "./errors.js";
 import { Signal, waitFor, type Settle } from "./_wait.js";
+import { keepFreedHeap } from "./_heap.js";
 
 /** Bytes queued unread before the node socket is paused. */
 export const RECV_HIGH_WATER_MARK = 1024 * 1024;
+
+/** node's read size: a chunk this large means bulk traffic, whose freed reads glibc should keep (see keepFreedHeap). */
+const FULL_READ = 64 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -71,6 +75,7 @@ export class StreamConnection {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#readShut) return;
+    if (chunk.length >= FULL_READ) keepFreedHeap();
     this.#chunks.push(chunk);
     this.#size += chunk.length;
     if (this.#size >= RECV_HIGH_WATER_MARK && !this.#paused) {
