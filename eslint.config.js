@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js", "bench/instructions.mjs", "bench/_ftp-client.mjs", "bench/_ftp-server.mjs"],
+    files: ["eslint.config.js", "bench/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },
 );

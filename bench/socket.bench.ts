@@ -2,20 +2,34 @@
  * The socket layer against raw node:net and CPython, on loopback:
  * sequential echo round trips of 100-byte messages, and 128 MiB streamed
  * through an echo server and back. Servers run in their own processes; the
- * load generator (raw node:net) is the same for every server. Then our
- * client against the raw server, beside a raw node:net client and CPython's.
- * STDNET_BENCH_ECHO_MB sizes the bulk transfer (default 128).
+ * load generator (raw node:net, in a process of its own) is the same for
+ * every server. Then our client against the raw server, beside a raw
+ * node:net client and CPython's. STDNET_BENCH_ECHO_MB sizes the bulk
+ * transfer (default 128).
+ *
+ * Every node server and client runs in plain node on the built package
+ * (_echo-server.mjs, _echo-client.mjs), as its users run it and as python3
+ * runs its side; not under tsx, whose heap made the bulk figures swing (see
+ * BENCHMARKS.md). node:net's processes run with glibc's malloc told to keep
+ * freed memory (KEEP_HEAP), which stdnet's socket asks for itself
+ * (keepFreedHeap): without it node's own echo server took 300-8,600 page
+ * faults per 128 MiB, by chance of the process.
+ *
+ * Each workload starts with one untimed round; then the subjects take turns
+ * for STDNET_BENCH_SOCKET_RUNS rounds (9), each round starting one subject
+ * later, and each figure is a subject's median turn.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import * as net from "node:net";
 import { createInterface } from "node:readline";
-import { create_connection, MSG_WAITALL, SHUT_WR } from "stdnet/socket";
-import type { BenchTable } from "./_harness.js";
+import { fileURLToPath } from "node:url";
+import { median, type BenchTable } from "./_harness.js";
 
-const MESSAGE = Buffer.alloc(100, 0x61);
 const ROUND_TRIP_MS = 1000;
-const ROUNDS = 5;
+const RUNS = Number(process.env.STDNET_BENCH_SOCKET_RUNS ?? "9");
 const BULK_BYTES = Number(process.env.STDNET_BENCH_ECHO_MB ?? 128) * 1024 * 1024;
+
+/** glibc's malloc keeping freed memory (see the module comment and src/sockets/_heap.ts). */
+const KEEP_HEAP: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024), MALLOC_TOP_PAD_: String(64 * 1024 * 1024) };
 
 const PYTHON_SERVER = `
 import socket
@@ -56,116 +70,52 @@ interface Server {
   child: ChildProcess;
 }
 
-function startServer(cmd: string, args: string[]): Promise<Server> {
+function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
     const lines = createInterface({ input: child.stdout });
     lines.once("line", (line) => resolve({ port: Number(line), child }));
     child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });
 }
 
-function stop(server: Server): Promise<void> {
+function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    server.child.once("exit", () => resolve());
-    server.child.kill("SIGKILL");
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
   });
 }
 
-function rawConnect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, "127.0.0.1", () => resolve(s));
-    s.once("error", reject);
-  });
+const nodeScript = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+
+/** A node client of _echo-client.mjs in a process of its own: `rtt(port)` and `bulk(port)` each give one figure. */
+interface EchoClient {
+  rtt(port: number): Promise<number>;
+  bulk(port: number): Promise<number>;
+  close(): Promise<void>;
 }
 
-/** Sequential round trips/s with a raw node:net client. */
-async function rawRoundTrips(port: number): Promise<number> {
-  const s = await rawConnect(port);
-  let pending: (() => void) | null = null;
-  let got = 0;
-  s.on("data", (d: Buffer) => {
-    got += d.length;
-    if (got >= MESSAGE.length && pending !== null) {
-      got -= MESSAGE.length;
-      const p = pending;
-      pending = null;
-      p();
-    }
-  });
-  const once = (): Promise<void> =>
-    new Promise((resolve) => {
-      pending = resolve;
-      s.write(MESSAGE);
-    });
-  const rate = await measure(once);
-  s.destroy();
-  return rate;
-}
-
-/** Sequential round trips/s with a stdnet client. */
-async function stdnetRoundTrips(port: number): Promise<number> {
-  const s = await create_connection(["127.0.0.1", port]);
-  const rate = await measure(async () => {
-    await s.sendall(MESSAGE);
-    await s.recv(MESSAGE.length, MSG_WAITALL);
-  });
-  s.close();
-  return rate;
-}
-
-async function measure(once: () => Promise<void>): Promise<number> {
-  const warm = performance.now() + ROUND_TRIP_MS / 2;
-  while (performance.now() < warm) await once();
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < ROUND_TRIP_MS) {
-    await once();
-    n++;
-  }
-  return (n * 1000) / (performance.now() - start);
-}
-
-/** MB/s streaming BULK_BYTES through the server and back, with a raw node:net client. */
-async function rawBulk(port: number): Promise<number> {
-  const s = await rawConnect(port);
-  const block = Buffer.alloc(64 * 1024, 0x62);
-  const start = performance.now();
-  const received = new Promise<void>((resolve) => {
-    let got = 0;
-    s.on("data", (d: Buffer) => {
-      got += d.length;
-      if (got >= BULK_BYTES) resolve();
-    });
-  });
-  for (let sent = 0; sent < BULK_BYTES; sent += block.length) {
-    if (!s.write(block)) await new Promise((r) => s.once("drain", r));
-  }
-  await received;
-  const seconds = (performance.now() - start) / 1000;
-  s.destroy();
-  return BULK_BYTES / 1e6 / seconds;
-}
-
-/** The same with a stdnet client: one task sends, one receives. */
-async function stdnetBulk(port: number): Promise<number> {
-  const s = await create_connection(["127.0.0.1", port]);
-  const block = Buffer.alloc(64 * 1024, 0x62);
-  const start = performance.now();
-  const receiving = (async () => {
-    let got = 0;
-    while (got < BULK_BYTES) {
-      const d = await s.recv(256 * 1024);
-      if (d.length === 0) break;
-      got += d.length;
-    }
-  })();
-  for (let sent = 0; sent < BULK_BYTES; sent += block.length) await s.sendall(block);
-  s.shutdown(SHUT_WR);
-  await receiving;
-  const seconds = (performance.now() - start) / 1000;
-  s.close();
-  return BULK_BYTES / 1e6 / seconds;
+async function startClient(kind: "raw" | "stdnet", env: NodeJS.ProcessEnv = {}): Promise<EchoClient> {
+  const child = spawn(process.execPath, [nodeScript("_echo-client.mjs"), kind], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const r = await lines.next();
+    if (r.done === true) throw new Error(`the ${kind} echo client ended early`);
+    return r.value;
+  };
+  if ((await next()) !== "ready") throw new Error(`the ${kind} echo client did not start`);
+  const ask = async (line: string): Promise<number> => {
+    child.stdin.write(line + "\n");
+    return Number(await next());
+  };
+  return {
+    rtt: (port) => ask(`rtt ${port} ${ROUND_TRIP_MS}`),
+    bulk: (port) => ask(`bulk ${port} ${BULK_BYTES}`),
+    async close() {
+      child.stdin.end();
+      await new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
 }
 
 async function pythonClientRoundTrips(port: number): Promise<number> {
@@ -176,45 +126,54 @@ async function pythonClientRoundTrips(port: number): Promise<number> {
   return Number(out.trim());
 }
 
-/** Measures every subject ROUNDS times, taking turns, and keeps each one's best. */
+/**
+ * Each subject's median of RUNS turns, after one untimed round; each round
+ * starts one subject later, so none always follows another.
+ */
 async function table(workload: string, unit: string, subjects: [string, () => Promise<number>][]): Promise<BenchTable> {
-  const best = subjects.map(() => 0);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, [, measure]] of subjects.entries()) best[i] = Math.max(best[i]!, await measure());
+  for (const [, measure] of subjects) await measure();
+  const figures: number[][] = subjects.map(() => []);
+  for (let round = 0; round < RUNS; round++) {
+    for (let k = 0; k < subjects.length; k++) {
+      const i = (round + k) % subjects.length;
+      figures[i]!.push(await subjects[i]![1]());
+    }
   }
-  return { workload: `${workload}, best of ${ROUNDS} turns`, unit, rows: subjects.map(([subject], i) => ({ subject, value: best[i]! })) };
+  return { workload: `${workload}, median of ${RUNS} turns`, unit, rows: subjects.map(([subject], i) => ({ subject, value: median(figures[i]!) })) };
 }
 
 export async function run(): Promise<BenchTable[]> {
-  const tsx = [process.execPath, ["--import", "tsx", new URL("./_echo-server.ts", import.meta.url).pathname]] as const;
-  const ours = await startServer(tsx[0], [...tsx[1], "stdnet"]);
-  const raw = await startServer(tsx[0], [...tsx[1], "raw"]);
+  const echoServer = nodeScript("_echo-server.mjs");
+  const ours = await startServer(process.execPath, [echoServer, "stdnet"]);
+  const raw = await startServer(process.execPath, [echoServer, "raw"], KEEP_HEAP);
   const python = await startServer("python3", ["-u", "-c", PYTHON_SERVER]);
+  const load = await startClient("raw", KEEP_HEAP);
+  const client = await startClient("stdnet");
   try {
     const serverRtt = await table(
       "echo server: sequential round trips, 100-byte messages (raw node:net client as load)",
       "round trips/s",
       [
-        ["stdnet serveEcho", () => rawRoundTrips(ours.port)],
-        ["raw node:net server", () => rawRoundTrips(raw.port)],
-        ["CPython 3.11 socket server", () => rawRoundTrips(python.port)],
+        ["stdnet serveEcho", () => load.rtt(ours.port)],
+        ["raw node:net server", () => load.rtt(raw.port)],
+        ["CPython 3.11 socket server", () => load.rtt(python.port)],
       ],
     );
     const serverBulk = await table(
       `echo server: ${BULK_BYTES / 1024 / 1024} MiB streamed and echoed back (raw node:net client as load)`,
       "MB/s",
       [
-        ["stdnet serveEcho", () => rawBulk(ours.port)],
-        ["raw node:net server", () => rawBulk(raw.port)],
-        ["CPython 3.11 socket server", () => rawBulk(python.port)],
+        ["stdnet serveEcho", () => load.bulk(ours.port)],
+        ["raw node:net server", () => load.bulk(raw.port)],
+        ["CPython 3.11 socket server", () => load.bulk(python.port)],
       ],
     );
     const clientRtt = await table(
       "echo client: sequential round trips, 100-byte messages, against the raw node:net server",
       "round trips/s",
       [
-        ["stdnet socket client", () => stdnetRoundTrips(raw.port)],
-        ["raw node:net client", () => rawRoundTrips(raw.port)],
+        ["stdnet socket client", () => client.rtt(raw.port)],
+        ["raw node:net client", () => load.rtt(raw.port)],
         ["CPython 3.11 socket client", () => pythonClientRoundTrips(raw.port)],
       ],
     );
@@ -222,12 +181,13 @@ export async function run(): Promise<BenchTable[]> {
       `echo client: ${BULK_BYTES / 1024 / 1024} MiB streamed and read back, against the raw node:net server`,
       "MB/s",
       [
-        ["stdnet socket client", () => stdnetBulk(raw.port)],
-        ["raw node:net client", () => rawBulk(raw.port)],
+        ["stdnet socket client", () => client.bulk(raw.port)],
+        ["raw node:net client", () => load.bulk(raw.port)],
       ],
     );
     return [serverRtt, serverBulk, clientRtt, clientBulk];
   } finally {
-    await Promise.all([stop(ours), stop(raw), stop(python)]);
+    await Promise.all([load.close(), client.close()]);
+    await Promise.all([stop(ours.child), stop(raw.child), stop(python.child)]);
   }
 }
