@@ -29,6 +29,24 @@ describe("stuffMessage()", () => {
     );
   });
 
+  it("produces what DataStream produces for long messages of many lines, whatever their line ends", async () => {
+    // lines of up to 100 bytes, some starting with ".", each ended by CRLF, LF, CR or nothing
+    const line = fc.tuple(fc.boolean(), fc.string({ maxLength: 100 }), fc.constantFrom("\r\n", "\n", "\r", "\r\n", ""));
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 50, maxLength: 400 }), async (lines) => {
+        const message = Buffer.from(lines.map(([dot, text, end]) => (dot ? "." : "") + text + end).join(""), "latin1");
+        expect(stuffMessage(message).equals(await viaDataStream(message))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("reads a Uint8Array that is a window on a larger buffer as its own bytes", () => {
+    const whole = Buffer.from("xx.a\nb\r.c\r\nyy", "latin1");
+    const view = new Uint8Array(whole.buffer, whole.byteOffset + 2, whole.length - 4);
+    expect(stuffMessage(view).toString("latin1")).toBe("..a\r\nb\r\n..c\r\n.\r\n");
+  });
+
   it("doubles leading dots, makes bare CR and LF into CRLF and ends with CRLF.CRLF", () => {
     expect(stuffMessage(Buffer.from(".a\nb\r.c\r\n..d")).toString()).toBe("..a\r\nb\r\n..c\r\n...d\r\n.\r\n");
     expect(stuffMessage(Buffer.alloc(0)).toString()).toBe("\r\n.\r\n");
