@@ -3,9 +3,9 @@
  * the same local smtp-server — through stdnet's `SMTP.sendmail`, through
  * nodemailer's `SMTPConnection.send` directly, and through CPython's
  * `smtplib.SMTP.sendmail` (python3, timed inside Python so that its start-up
- * is not counted). The server runs in a child process of its own (this file
- * started with `--smtp-bench-server`), the same one for all three, so no
- * client shares its event loop with it. Each client is timed from its first
+ * is not counted). The server runs in a child process of its own, in plain
+ * node (_smtp-server.mjs), the same one for all three, so no client shares
+ * its event loop with it. Each client is timed from its first
  * MAIL to its last reply, connection setup excluded; the node clients send
  * 300 untimed messages first; the three take turns, three rounds, the best
  * round of each counts (the box is shared, so the spread is wide).
@@ -92,10 +92,9 @@ async function cpython(port: number): Promise<number> {
   return Number.parseFloat(out.toString());
 }
 
-/** Starts this file as the server process; resolves with its port. */
+/** Starts bench/_smtp-server.mjs (smtp-server in plain node); resolves with its port. */
 function startServer(): Promise<{ port: number; child: ChildProcess }> {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ["--import", "tsx", self, "--smtp-bench-server"], {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("_smtp-server.mjs", import.meta.url))], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
@@ -142,25 +141,4 @@ export async function run(): Promise<BenchTable[]> {
   } finally {
     child.kill("SIGTERM");
   }
-}
-
-if (process.argv.includes("--smtp-bench-server")) {
-  // The server process: a plain smtp-server that reads and drops each message.
-  const { SMTPServer } = await import("smtp-server");
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ["AUTH", "STARTTLS"],
-    disableReverseLookup: true,
-    onData(stream, _session, callback) {
-      stream.on("data", () => undefined);
-      stream.on("end", () => {
-        callback(null, "queued");
-      });
-    },
-  });
-  server.listen(0, "127.0.0.1", () => {
-    const address = (server as unknown as { server: import("node:net").Server }).server.address();
-    process.stdout.write(`${typeof address === "object" && address !== null ? address.port : 0}\n`);
-  });
 }
