@@ -70,3 +70,15 @@ export function median(xs: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/**
+ * A child process's environment that tells glibc's malloc to keep freed
+ * memory instead of giving the top of its heap back to the kernel. node
+ * reads each 64 KiB of a socket into memory malloc'd for it and freed at a
+ * GC; by default that memory goes back to the kernel and faults in afresh
+ * for the next reads, by chance of the process (see src/sockets/_heap.ts,
+ * whose `keepFreedHeap` does the same from inside stdnet). Node processes
+ * of peers, servers and references that have no such call of their own run
+ * with these.
+ */
+export const KEEP_HEAP: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024), MALLOC_TOP_PAD_: String(64 * 1024 * 1024) };

@@ -30,7 +30,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { median, type BenchTable } from "./_harness.js";
+import { KEEP_HEAP, median, type BenchTable } from "./_harness.js";
 
 const MB = Number(process.env.STDNET_BENCH_FTP_MB ?? "128");
 const SIZE = Math.round(MB * 1024 * 1024);
@@ -96,20 +96,16 @@ for command in sys.stdin:
 ftp.quit()
 `;
 
-/**
- * glibc's malloc, told to keep freed memory instead of giving the top of its
- * heap back to the kernel: node reads each 64 KiB of a socket into memory
- * malloc'd for it and freed at a GC, and by default that memory goes back to
- * the kernel and faults in afresh for the next reads. The server process runs
- * with these, so that its first transfers are not slower than the rest; and a
- * fourth subject is stdnet's client run with these (the process's environment,
- * not the adapter: stdnet's own `keepFreedHeap` does the same from inside, so
- * this subject measures the same code, and its ratio shows the noise). The
- * two references run with these too, as they have no `keepFreedHeap` of
- * their own: without them a bare socket took 240 ms of CPU a RETR in one
- * run, against 56-95 ms with them.
+/*
+ * KEEP_HEAP (the harness's): the server process runs with these, so that its
+ * first transfers are not slower than the rest; and a fourth subject is
+ * stdnet's client run with these (the process's environment, not the
+ * adapter: stdnet's own `keepFreedHeap` does the same from inside, so this
+ * subject measures the same code, and its ratio shows the noise). The two
+ * references run with these too, as they have no `keepFreedHeap` of their
+ * own: without them a bare socket took 240 ms of CPU a RETR in one run,
+ * against 56-95 ms with them.
  */
-const KEEP_HEAP: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024), MALLOC_TOP_PAD_: String(64 * 1024 * 1024) };
 const KEPT_LABEL = "stdnet, MALLOC_TRIM_THRESHOLD_=256M MALLOC_TOP_PAD_=64M";
 
 type Direction = "down" | "up";

@@ -22,14 +22,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { median, type BenchTable } from "./_harness.js";
+import { KEEP_HEAP, median, type BenchTable } from "./_harness.js";
 
 const ROUND_TRIP_MS = 1000;
 const RUNS = Number(process.env.STDNET_BENCH_SOCKET_RUNS ?? "9");
 const BULK_BYTES = Number(process.env.STDNET_BENCH_ECHO_MB ?? 128) * 1024 * 1024;
-
-/** glibc's malloc keeping freed memory (see the module comment and src/sockets/_heap.ts). */
-const KEEP_HEAP: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024), MALLOC_TOP_PAD_: String(64 * 1024 * 1024) };
 
 const PYTHON_SERVER = `
 import socket

@@ -12,6 +12,11 @@ const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
 
+/** The end of the DATA section, after data ending in LF, in CR, or in anything else (or nothing). */
+const END_AFTER_LF = Buffer.from(".\r\n", "latin1");
+const END_AFTER_CR = Buffer.from("\n.\r\n", "latin1");
+const END = Buffer.from("\r\n.\r\n", "latin1");
+
 /** What goes in before a byte of the message: an LF, an LF and a ".", a CR, a ".". */
 const PUT_LF = 0;
 const PUT_LF_DOT = 1;
@@ -65,7 +70,8 @@ export function stuffMessage(message: Uint8Array): Buffer {
   let extra = 0;
   for (const k of kind) extra += k === PUT_LF_DOT ? 2 : 1;
   const last = n > 0 ? (m[n - 1] as number) : -1;
-  const out = Buffer.allocUnsafe(n + extra + (last === LF ? 3 : last === CR ? 4 : 5));
+  const end = last === LF ? END_AFTER_LF : last === CR ? END_AFTER_CR : END;
+  const out = Buffer.allocUnsafe(n + extra + end.length);
   let o = 0;
   let start = 0;
   for (let k = 0; k < at.length; k++) {
@@ -83,17 +89,6 @@ export function stuffMessage(message: Uint8Array): Buffer {
     }
   }
   o += m.copy(out, o, start, n);
-  if (last === LF) {
-    out[o++] = DOT;
-  } else if (last === CR) {
-    out[o++] = LF;
-    out[o++] = DOT;
-  } else {
-    out[o++] = CR;
-    out[o++] = LF;
-    out[o++] = DOT;
-  }
-  out[o++] = CR;
-  out[o++] = LF;
+  end.copy(out, o);
   return out;
 }
